@@ -1,0 +1,99 @@
+# courtsync — plain GNU Makefile.  `make`, `make check`, `make install PREFIX=…`.
+# SAN=1 builds with AddressSanitizer and UBSan into build/asan.
+
+PKGS     := sqlite3 openssl msgpack libcurl libevent libevent_openssl
+PREFIX   ?= /usr/local
+CC       ?= cc
+PYTHON   ?= /usr/bin/python3
+
+ifeq ($(SAN),1)
+BUILD    ?= build/asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1 -g
+else
+BUILD    ?= build
+SANFLAGS :=
+OPT      := -O2 -g
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wformat=2 -Wvla -Wcast-qual -Wwrite-strings -Wundef \
+        -Wold-style-definition -Wnull-dereference
+CFLAGS  ?= $(OPT)
+ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+        -Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+LIBS := $(PKG_LIBS)
+
+SYNC_SRC := $(sort $(wildcard sync/*.c))
+NODE_SRC := $(filter-out node/main.c,$(sort $(wildcard node/*.c)))
+SYNC_OBJ := $(SYNC_SRC:%.c=$(BUILD)/%.o)
+NODE_OBJ := $(NODE_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/node/main.o
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all check test unit functional check-one bench demo install uninstall clean deps
+
+all: $(BUILD)/courtsync
+
+$(BUILD)/libcourtsync.a: $(SYNC_OBJ) $(NODE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/courtsync: $(MAIN_OBJ) $(BUILD)/libcourtsync.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(BUILD)/libcourtsync.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcourtsync.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# Unit tests: one binary per module, run from the repository root.
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
+
+# Functional tests: real courtsync processes in temporary home directories.
+functional: $(BUILD)/courtsync
+	COURTSYNC_BIN=$(abspath $(BUILD)/courtsync) $(PYTHON) -m pytest -q tests/functional $(PYTEST_ARGS)
+
+check-one: unit functional
+
+# Everything, then everything again under ASan+UBSan.
+check:
+	$(MAKE) check-one
+	$(MAKE) SAN=1 check-one PYTEST_ARGS="$(PYTEST_ARGS) -m 'not slow'"
+
+test: check
+
+bench: $(BUILD)/courtsync $(BENCH_BIN)
+	@set -e; for b in $(BENCH_BIN); do ./$$b; done
+
+demo: $(BUILD)/courtsync
+	./demo.sh $(abspath $(BUILD)/courtsync)
+
+install: $(BUILD)/courtsync
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/courtsync $(DESTDIR)$(PREFIX)/bin/courtsync
+	install -m 0644 docs/courtsync.1 $(DESTDIR)$(PREFIX)/share/man/man1/courtsync.1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/courtsync $(DESTDIR)$(PREFIX)/share/man/man1/courtsync.1
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
