@@ -1,0 +1,76 @@
+/*
+ * fold.h — the deterministic fold: the court's derived tables (cases,
+ * workflow nodes, fund ledger, suspensions, acknowledgments, the event
+ * index) as a function of its log.  The same code runs when a court records
+ * an event, when it rebuilds, and (later) at every hub over every court it
+ * holds, so every level computes the same state from the same entries.
+ *
+ * The fold also refuses what is impossible (docs/FORMAT.md §4): an event
+ * for an unknown case, a case filed twice, a business date before the
+ * filing date or after the recording day, paying out more than arrived,
+ * closing a closed case, a case of another court.
+ */
+#ifndef COURTSYNC_FOLD_H
+#define COURTSYNC_FOLD_H
+
+#include <stdint.h>
+
+#include "courtsync/event.h"
+
+struct store;
+
+/* The row of one case in the `cases` table. */
+struct case_state {
+	char		case_no[CS_CASE_MAX];
+	int		year;
+	char		type[16];		/* 执, 执恢, … */
+	uint32_t	seq;
+	char		filed[11];		/* 立案 date */
+	char		applicant[CS_TEXT_MAX];
+	char		respondent[CS_TEXT_MAX];
+	uint64_t	claimed;		/* fen */
+	char		original[CS_CASE_MAX];	/* 执恢: the resumed case */
+	int		nonlitigation;
+	char		handler[CS_TEXT_MAX];
+	char		team[CS_TEXT_MAX];
+	char		assigned[11];
+	char		track[16];		/* simple / complex / "" */
+	char		basis[32];
+	char		triaged[11];
+	uint64_t	arrived;		/* fen received in the case account */
+	uint64_t	paid;			/* fen paid out */
+	uint32_t	ext_months;		/* approved 审限 extensions */
+	int64_t		susp_days;		/* days in ended suspensions */
+	char		susp_since[11];		/* open suspension start, or "" */
+	char		closed[11];		/* closing date, or "" */
+	char		mode[32];		/* closure mode token, or "" */
+	uint64_t	recovered;		/* fen actually recovered */
+	uint64_t	filed_idx;		/* log index of the filing */
+	uint64_t	last_idx;		/* log index of the latest event */
+	uint32_t	nevents;		/* active events */
+};
+
+/* What the fold needs to know of the court whose log it folds. */
+struct fold_ctx {
+	struct store	*st;
+	int64_t		 log;		/* the log's id in the store */
+	const char	*code;		/* the court's official code, 甘1202 */
+};
+
+/*
+ * Applies entry `index` (recorded at Unix time `time`) carrying event ev:
+ * checks it against the current state and updates the derived tables.  On
+ * failure err names the problem ("case (2024)甘1202执9号 is not filed")
+ * and the caller must roll back its transaction: tables may have been
+ * partly written.  For a correction, ev->replacement must point to room
+ * for the replacement event.
+ */
+int	fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
+	    const struct event *ev, char *err, size_t errlen);
+
+/* Applies a stored entry (bytes as in the log): decodes it and calls
+ * fold_apply.  Used by rebuild and by hubs. */
+int	fold_apply_entry(struct fold_ctx *c, const void *entry, size_t n,
+	    char *err, size_t errlen);
+
+#endif

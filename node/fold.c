@@ -1,0 +1,401 @@
+/*
+ * fold.c — the deterministic fold from log entries to derived tables
+ * (see fold.h).  Every check uses only the entry and the state the earlier
+ * entries produced, so every node folding the same log gets the same state
+ * and refuses the same things.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "courtsync/fold.h"
+#include "courtsync/store.h"
+
+#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define S(ev, k) ((ev)->f[(k)].s)
+#define U(ev, k) ((ev)->f[(k)].u)
+#define HAS(ev, k) ((ev)->f[(k)].present)
+#define COPY(dst, src) cs_strlcpy((dst), (src), sizeof(dst))
+
+static bool
+closed_allows(const struct case_state *cs, const struct event *ev)
+{
+	switch (ev->type) {
+	case EV_WARNING_ACKNOWLEDGED:
+	case EV_FUNDS_PAID:
+		return true;
+	case EV_NODE_DONE:
+		/* 终本规定 §9: searches go on every 6 months after 终本. */
+		return strcmp(S(ev, F_NODE), "periodic_search") == 0 &&
+		    strcmp(cs->mode, "terminated_round") == 0;
+	default:
+		return false;
+	}
+}
+
+/* The day (UTC+8, China Standard Time) on which Unix time t fell. */
+static void
+recorded_day(uint64_t t, char out[11])
+{
+	date_from_days((int64_t)((t + 8 * 3600) / 86400), out);
+}
+
+/*
+ * Checks a case event against the case's state and applies it, writing the
+ * derived rows; cs is updated in memory, the caller saves it.
+ */
+static int
+apply_case_event(struct fold_ctx *c, struct case_state *cs, bool exists,
+    uint64_t index, uint64_t time, const struct event *ev, char *err,
+    size_t errlen)
+{
+	const char *cno = S(ev, F_CASE), *date = S(ev, F_DATE);
+	char day[11], a[32], b[32];
+	struct case_no cn;
+
+	recorded_day(time, day);
+	if (strcmp(date, day) > 0) {
+		ERR("case %s: date %s is after the day it is recorded (%s)",
+		    cno, date, day);
+		return -1;
+	}
+	if (ev->type == EV_CASE_FILED) {
+		if (exists) {
+			ERR("case %s is already filed (log entry %llu)", cno,
+			    (unsigned long long)cs->filed_idx);
+			return -1;
+		}
+		if (case_no_parse(cno, &cn, err, errlen) == -1)
+			return -1;
+		if (strcmp(cn.court, c->code) != 0) {
+			ERR("case %s belongs to court %s, not to this court (%s)",
+			    cno, cn.court, c->code);
+			return -1;
+		}
+		if (cn.year != atoi(date)) {
+			ERR("case %s: number year %d does not match the filing"
+			    " date %s", cno, cn.year, date);
+			return -1;
+		}
+		memset(cs, 0, sizeof(*cs));
+		COPY(cs->case_no, cno);
+		cs->year = cn.year;
+		COPY(cs->type, cn.type);
+		cs->seq = cn.seq;
+		COPY(cs->filed, date);
+		COPY(cs->applicant, S(ev, F_APPLICANT));
+		COPY(cs->respondent, S(ev, F_RESPONDENT));
+		cs->claimed = U(ev, F_CLAIMED);
+		if (HAS(ev, F_ORIGINAL))
+			COPY(cs->original, S(ev, F_ORIGINAL));
+		cs->nonlitigation = HAS(ev, F_NONLITIGATION) &&
+		    U(ev, F_NONLITIGATION) != 0;
+		cs->filed_idx = index;
+		goto done;
+	}
+	if (!exists) {
+		if (case_no_parse(cno, &cn, NULL, 0) == 0 &&
+		    strcmp(cn.court, c->code) != 0)
+			ERR("case %s belongs to court %s, not to this court (%s)",
+			    cno, cn.court, c->code);
+		else
+			ERR("case %s is not filed", cno);
+		return -1;
+	}
+	if (strcmp(date, cs->filed) < 0) {
+		ERR("case %s: date %s is before the filing date %s", cno, date,
+		    cs->filed);
+		return -1;
+	}
+	if (cs->closed[0] != '\0' && !closed_allows(cs, ev)) {
+		ERR("case %s is already closed (%s, %s)", cno, cs->closed,
+		    cs->mode);
+		return -1;
+	}
+	switch (ev->type) {
+	case EV_HANDLER_ASSIGNED:
+		COPY(cs->handler, S(ev, F_HANDLER));
+		COPY(cs->team, HAS(ev, F_TEAM) ? S(ev, F_TEAM) : "");
+		if (cs->assigned[0] == '\0')
+			COPY(cs->assigned, date);
+		break;
+	case EV_TRIAGE_DECIDED:
+		COPY(cs->track, S(ev, F_TRACK));
+		COPY(cs->basis, S(ev, F_BASIS));
+		COPY(cs->triaged, date);
+		break;
+	case EV_NODE_DONE:
+		if (store_node_upsert(c->st, c->log, cno, S(ev, F_NODE), date,
+		    HAS(ev, F_ASSET) ? S(ev, F_ASSET) : NULL,
+		    HAS(ev, F_EXPIRES) ? S(ev, F_EXPIRES) : NULL, err, errlen) == -1)
+			return -1;
+		break;
+	case EV_FUNDS_RECEIVED:
+		cs->arrived += U(ev, F_AMOUNT);
+		if (store_ledger_put(c->st, c->log, index, cno, date, 1,
+		    U(ev, F_AMOUNT), HAS(ev, F_REF) ? S(ev, F_REF) : NULL,
+		    err, errlen) == -1)
+			return -1;
+		break;
+	case EV_FUNDS_PAID:
+		if (U(ev, F_AMOUNT) > cs->arrived - cs->paid) {
+			fen_format(U(ev, F_AMOUNT), a, sizeof(a));
+			fen_format(cs->arrived - cs->paid, b, sizeof(b));
+			ERR("case %s: paying out %s yuan but only %s yuan is held",
+			    cno, a, b);
+			return -1;
+		}
+		cs->paid += U(ev, F_AMOUNT);
+		if (store_ledger_put(c->st, c->log, index, cno, date, -1,
+		    U(ev, F_AMOUNT), S(ev, F_PAYEE), err, errlen) == -1)
+			return -1;
+		break;
+	case EV_EXTENSION_APPROVED:
+		cs->ext_months += (uint32_t)U(ev, F_MONTHS);
+		break;
+	case EV_SUSPENSION_STARTED:
+		if (cs->susp_since[0] != '\0') {
+			ERR("case %s is already suspended since %s", cno,
+			    cs->susp_since);
+			return -1;
+		}
+		COPY(cs->susp_since, date);
+		if (store_susp_put(c->st, c->log, cno, date, "", err, errlen) == -1)
+			return -1;
+		break;
+	case EV_SUSPENSION_ENDED:
+		if (cs->susp_since[0] == '\0') {
+			ERR("case %s is not suspended", cno);
+			return -1;
+		}
+		if (strcmp(date, cs->susp_since) < 0) {
+			ERR("case %s: date %s is before the suspension began (%s)",
+			    cno, date, cs->susp_since);
+			return -1;
+		}
+		cs->susp_days += date_days(date) - date_days(cs->susp_since);
+		if (store_susp_put(c->st, c->log, cno, cs->susp_since, date,
+		    err, errlen) == -1)
+			return -1;
+		cs->susp_since[0] = '\0';
+		break;
+	case EV_CASE_CLOSED:
+		if (cs->susp_since[0] != '\0') {
+			/* Closing ends a suspension on the closing day. */
+			cs->susp_days += date_days(date) - date_days(cs->susp_since);
+			if (store_susp_put(c->st, c->log, cno, cs->susp_since,
+			    date, err, errlen) == -1)
+				return -1;
+			cs->susp_since[0] = '\0';
+		}
+		COPY(cs->closed, date);
+		COPY(cs->mode, S(ev, F_MODE));
+		cs->recovered = U(ev, F_RECOVERED);
+		break;
+	case EV_WARNING_ACKNOWLEDGED:
+		if (store_ack_put(c->st, c->log, index, cno, date, S(ev, F_RULE),
+		    S(ev, F_SUPERVISOR), S(ev, F_NOTE), err, errlen) == -1)
+			return -1;
+		break;
+	default:
+		ERR("event type %s is not a case event", event_defs[ev->type].type);
+		return -1;
+	}
+done:
+	cs->last_idx = index;
+	cs->nevents++;
+	return 0;
+}
+
+/* Re-folds one case from its event index after a correction. */
+struct refold {
+	struct fold_ctx		*c;
+	struct case_state	*cs;
+	bool			 exists;
+	struct buf		 entry;
+	struct event		 ev, repl, crepl;
+};
+
+static int
+refold_one(void *arg, uint64_t index, const char *type, int64_t corrected_by,
+    char *err, size_t errlen)
+{
+	struct refold *r = arg;
+	struct entry e;
+	const struct event *use;
+	uint64_t time;
+
+	if (strcmp(type, "correction") == 0)
+		return 0;
+	if (store_entry_get(r->c->st, r->c->log, index, &r->entry, NULL, err,
+	    errlen) == -1 ||
+	    entry_decode(r->entry.p, r->entry.len, &e, err, errlen) == -1)
+		return -1;
+	time = e.time;
+	r->ev.replacement = &r->crepl;
+	if (event_decode_body(e.type, e.body, e.bodylen, &r->ev, err,
+	    errlen) == -1)
+		return -1;
+	use = &r->ev;
+	if (corrected_by >= 0) {
+		struct event corr;
+
+		corr.replacement = &r->repl;
+		if (store_entry_get(r->c->st, r->c->log, (uint64_t)corrected_by,
+		    &r->entry, NULL, err, errlen) == -1 ||
+		    entry_decode(r->entry.p, r->entry.len, &e, err, errlen) == -1 ||
+		    event_decode_body(e.type, e.body, e.bodylen, &corr, err,
+		    errlen) == -1)
+			return -1;
+		if (!corr.has_replacement)
+			return 0;		/* voided */
+		use = &r->repl;
+		time = e.time;
+	}
+	if (apply_case_event(r->c, r->cs, r->exists, index, time, use, err,
+	    errlen) == -1)
+		return -1;
+	r->exists = true;
+	return 0;
+}
+
+static int
+apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
+    const struct event *ev, char *err, size_t errlen)
+{
+	char cno[CS_CASE_MAX], type[CS_TYPE_MAX], inner[512];
+	uint64_t target = U(ev, F_CORRECTS);
+	int64_t by;
+	int r;
+	struct refold *rf = NULL;
+	struct case_state *cs = NULL;
+	int ret = -1;
+
+	if (target >= index) {
+		ERR("correction: entry %llu does not precede this entry",
+		    (unsigned long long)target);
+		return -1;
+	}
+	r = store_event_get(c->st, c->log, target, cno, sizeof(cno), type,
+	    sizeof(type), &by, err, errlen);
+	if (r == -1)
+		return -1;
+	if (r == 0) {
+		ERR("correction: entry %llu is not in this log",
+		    (unsigned long long)target);
+		return -1;
+	}
+	if (strcmp(type, "correction") == 0) {
+		ERR("correction: entry %llu is itself a correction; correct the"
+		    " original entry again instead", (unsigned long long)target);
+		return -1;
+	}
+	if (by >= 0) {
+		ERR("correction: entry %llu was already corrected by entry %lld",
+		    (unsigned long long)target, (long long)by);
+		return -1;
+	}
+	if (ev->has_replacement &&
+	    strcmp(ev->replacement->f[F_CASE].s, cno) != 0) {
+		ERR("correction: the replacement names case %s but entry %llu"
+		    " is about case %s", ev->replacement->f[F_CASE].s,
+		    (unsigned long long)target, cno);
+		return -1;
+	}
+	if (ev->has_replacement &&
+	    strcmp(event_defs[ev->replacement->type].type, type) != 0 &&
+	    (ev->replacement->type == EV_CASE_FILED ||
+	    strcmp(type, "case_filed") == 0)) {
+		ERR("correction: a filing can only be replaced by a filing");
+		return -1;
+	}
+	if (store_event_put(c->st, c->log, index, cno, "correction", NULL, time,
+	    err, errlen) == -1 ||
+	    store_event_set_corrected(c->st, c->log, target, index, err,
+	    errlen) == -1 ||
+	    store_case_clear(c->st, c->log, cno, err, errlen) == -1)
+		return -1;
+	rf = calloc(1, sizeof(*rf));
+	cs = calloc(1, sizeof(*cs));
+	if (rf == NULL || cs == NULL) {
+		ERR("out of memory");
+		goto out;
+	}
+	rf->c = c;
+	rf->cs = cs;
+	buf_init(&rf->entry, CS_ENTRY_MAX);
+	if (store_case_events(c->st, c->log, cno, refold_one, rf, inner,
+	    sizeof(inner)) == -1) {
+		ERR("correction of entry %llu refused: replaying case %s: %s",
+		    (unsigned long long)target, cno, inner);
+		goto out;
+	}
+	if (rf->exists) {
+		cs->last_idx = index > cs->last_idx ? index : cs->last_idx;
+		if (store_case_put(c->st, c->log, cs, err, errlen) == -1)
+			goto out;
+	} else if (cs->nevents == 0 && strcmp(type, "case_filed") != 0) {
+		ERR("correction of entry %llu refused: case %s would be left"
+		    " without its filing", (unsigned long long)target, cno);
+		goto out;
+	}
+	ret = 0;
+out:
+	if (rf != NULL)
+		buf_free(&rf->entry);
+	free(rf);
+	free(cs);
+	return ret;
+}
+
+int
+fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
+    const struct event *ev, char *err, size_t errlen)
+{
+	struct case_state *cs;
+	int r, ret = -1;
+
+	if (ev->type == EV_CORRECTION)
+		return apply_correction(c, index, time, ev, err, errlen);
+	if ((cs = malloc(sizeof(*cs))) == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	r = store_case_get(c->st, c->log, S(ev, F_CASE), cs, err, errlen);
+	if (r == -1)
+		goto out;
+	if (apply_case_event(c, cs, r == 1, index, time, ev, err, errlen) == -1)
+		goto out;
+	if (store_event_put(c->st, c->log, index, S(ev, F_CASE),
+	    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen) == -1 ||
+	    store_case_put(c->st, c->log, cs, err, errlen) == -1)
+		goto out;
+	ret = 0;
+out:
+	free(cs);
+	return ret;
+}
+
+int
+fold_apply_entry(struct fold_ctx *c, const void *data, size_t n, char *err,
+    size_t errlen)
+{
+	struct entry e;
+	struct event *ev;
+	int ret = -1;
+
+	if (entry_decode(data, n, &e, err, errlen) == -1)
+		return -1;
+	if ((ev = calloc(2, sizeof(*ev))) == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	ev[0].replacement = &ev[1];
+	if (event_decode_body(e.type, e.body, e.bodylen, &ev[0], err,
+	    errlen) == -1)
+		goto out;
+	ret = fold_apply(c, e.index, e.time, &ev[0], err, errlen);
+out:
+	free(ev);
+	return ret;
+}
