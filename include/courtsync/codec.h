@@ -101,6 +101,13 @@ int	codec_map_get(const struct codec_value *m, const char *key,
 /* True if v is a string equal to s. */
 bool	codec_str_eq(const struct codec_value *v, const char *s);
 
+/* Appends s as a JSON string literal (quotes, escapes; bytes >= 0x80
+ * copied as they are, so UTF-8 stays UTF-8). */
+int	codec_json_str(struct buf *b, const char *s, size_t n);
+/* Appends a decoded value as JSON: bins as lower-case hex strings, maps
+ * with their keys as strings, floats and extensions as null. */
+int	codec_json_value(struct buf *b, const struct codec_value *v);
+
 /* The envelope of one entry, as decoded (body points into the input). */
 struct entry {
 	unsigned	 version;

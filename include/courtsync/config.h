@@ -1,0 +1,43 @@
+/*
+ * config.h — a node's home directory and its configuration file.
+ *
+ * HOME/courtsync.conf   "key = value" lines, '#' comments (docs/courtsync.1)
+ * HOME/courtsync.db     the SQLite store
+ * HOME/log.key          the court's Ed25519 log-signing key, mode 0600
+ * HOME/log.vkey         its verifier key, one line
+ */
+#ifndef COURTSYNC_CONFIG_H
+#define COURTSYNC_CONFIG_H
+
+#include <stdbool.h>
+
+#include "courtsync/codec.h"
+#include "courtsync/event.h"
+
+#define CONFIG_PATH_MAX	4096
+#define CONFIG_NAME_MAX	256
+
+struct config {
+	char	path[CS_ORIGIN_MAX];	/* court path, cn/gs/ln/wudu */
+	char	name[CONFIG_NAME_MAX];	/* official name, 武都区人民法院 */
+	char	code[CS_CODE_MAX];	/* official code, 甘1202 */
+	int	level;			/* 1 SPC … 4 basic court */
+	char	parent[CS_ORIGIN_MAX];	/* parent court path, "" for the root */
+	bool	durable;		/* synchronous=FULL (default) or NORMAL */
+};
+
+/* Sets defaults (durable) and clears the identity. */
+void	config_init(struct config *c);
+/* Sets one key from text; errors name the key and the value. */
+int	config_set(struct config *c, const char *key, const char *value,
+	    char *err, size_t errlen);
+/* Checks the whole configuration: path valid, name and code present,
+ * level 1-4 and equal to the path's depth, parent the path's parent. */
+int	config_check(const struct config *c, char *err, size_t errlen);
+/* Reads a configuration file; errors name the file and line. */
+int	config_read(struct config *c, const char *file, char *err, size_t errlen);
+/* Writes a configuration file atomically (file.new, fsync, rename). */
+int	config_write(const struct config *c, const char *file, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * court.h — one court's node: its home directory, recording events into
+ * its log (entry, tree and fold in one transaction), checkpoints, export
+ * and rebuild.  The CLI and (later) the daemon are thin layers over this.
+ */
+#ifndef COURTSYNC_COURT_H
+#define COURTSYNC_COURT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "courtsync/codec.h"
+#include "courtsync/config.h"
+#include "courtsync/event.h"
+#include "courtsync/merkle.h"
+#include "courtsync/note.h"
+#include "courtsync/store.h"
+
+struct court {
+	char			home[CONFIG_PATH_MAX];
+	struct config		cfg;
+	struct store		st;
+	struct store_log	log;		/* this court's own log */
+	struct merkle_frontier	fr;		/* valid inside a transaction */
+	uint8_t			last_leaf[CS_HASH_LEN];
+	bool			in_tx;
+	struct buf		body;		/* scratch for encoding */
+	struct buf		entry;
+};
+
+/* Unix time now, or $COURTSYNC_TIME when set (simulations and tests; see
+ * courtsync(1)).  Returns 0 and sets *t, or -1 if the variable is bad. */
+int	court_now(uint64_t *t, char *err, size_t errlen);
+
+/* Creates a home directory for a court: it must not exist yet.  Built in
+ * HOME.init and renamed into place, so a failure leaves nothing behind. */
+int	court_create(const char *home, const struct config *cfg, char *err,
+	    size_t errlen);
+/* Opens a home directory (configuration, database). */
+int	court_open(struct court *c, const char *home, char *err, size_t errlen);
+/* Closes; rolls back an open transaction.  A zeroed court is fine. */
+void	court_close(struct court *c);
+
+/* A transaction that appends entries: begin, append…, commit/rollback. */
+int	court_begin(struct court *c, char *err, size_t errlen);
+/* Checks ev against the state, appends its entry (recorded at `time`) and
+ * folds it.  On failure the caller must court_rollback. */
+int	court_append(struct court *c, struct event *ev, uint64_t time,
+	    uint64_t *index, char *err, size_t errlen);
+int	court_commit(struct court *c, char *err, size_t errlen);
+void	court_rollback(struct court *c);
+
+/* Begin, append, commit: one event, one transaction. */
+int	court_record(struct court *c, struct event *ev, uint64_t *index,
+	    char *err, size_t errlen);
+
+/* Signs a checkpoint of the current tree unless the latest one already has
+ * this size (then returns it).  note gets the signed note text. */
+int	court_checkpoint(struct court *c, uint64_t *size, char *note,
+	    size_t cap, char *err, size_t errlen);
+
+/* Current tree size and root. */
+int	court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
+	    char *err, size_t errlen);
+
+/* Checkpoints, then writes the export layout (export.h) into dir. */
+int	court_export(struct court *c, const char *dir, uint64_t *entries,
+	    char *err, size_t errlen);
+
+/* Re-derives every derived table from the log in one transaction and
+ * digests the derived state before and after.  Returns 0 if equal, 1 if
+ * they differed (the rebuilt state is kept unless check_only), -1 on
+ * error (nothing changed). */
+int	court_rebuild(struct court *c, bool check_only,
+	    uint8_t before[CS_HASH_LEN], uint8_t after[CS_HASH_LEN],
+	    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,519 @@
+/*
+ * court.c — one court's node (see court.h).
+ *
+ * Recording is one SQLite transaction: the fold checks and applies the
+ * event, the entry is encoded with the previous leaf's hash in "prev",
+ * stored, and the Merkle nodes it completes are stored.  Either all of it
+ * is durable or none (ARCHITECTURE: "Recording an event and appending its
+ * entry is one transaction").
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "courtsync/court.h"
+#include "courtsync/export.h"
+
+#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+int
+court_now(uint64_t *t, char *err, size_t errlen)
+{
+	const char *s = getenv("COURTSYNC_TIME");
+	char *end;
+
+	if (s == NULL || *s == '\0') {
+		*t = (uint64_t)time(NULL);
+		return 0;
+	}
+	*t = strtoull(s, &end, 10);
+	if (*s == '-' || *end != '\0') {
+		ERR("COURTSYNC_TIME=\"%s\" is not Unix seconds", s);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+home_file(char *out, size_t cap, const char *home, const char *name)
+{
+	snprintf(out, cap, "%s/%s", home, name);
+}
+
+static void
+key_name(const struct config *cfg, char *out, size_t cap)
+{
+	snprintf(out, cap, "courtsync/%s", cfg->path);
+}
+
+static int
+write_text(const char *path, const char *text, mode_t mode, char *err,
+    size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+	size_t n = strlen(text);
+
+	if (fd == -1 || write(fd, text, n) != (ssize_t)n || fsync(fd) == -1) {
+		ERR("cannot write %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+remove_home(const char *dir)
+{
+	static const char *const files[] = {
+		"courtsync.conf", "courtsync.conf.new", "courtsync.db",
+		"courtsync.db-wal", "courtsync.db-shm", "log.key", "log.key.new",
+		"log.vkey"
+	};
+	char path[CONFIG_PATH_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		home_file(path, sizeof(path), dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int
+court_create(const char *home, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	char tmp[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + 32];
+	char name[NOTE_NAME_MAX], vkey[NOTE_NAME_MAX + 128];
+	uint8_t seed[CS_SEED_LEN], pub[CS_PUB_LEN];
+	struct note_verifier v;
+	struct store st;
+	struct store_log l;
+	struct stat sb;
+	int ret = -1;
+
+	if (config_check(cfg, err, errlen) == -1)
+		return -1;
+	if (strlen(home) + 40 >= sizeof(tmp)) {
+		ERR("home directory name too long");
+		return -1;
+	}
+	if (stat(home, &sb) == 0) {
+		ERR("%s already exists; a new court needs a new home directory",
+		    home);
+		return -1;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.init", home);
+	remove_home(tmp);	/* leftovers of an interrupted init */
+	if (mkdir(tmp, 0700) == -1) {
+		ERR("cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	key_name(cfg, name, sizeof(name));
+	if (crypto_ed25519_keygen(seed, pub) == -1) {
+		ERR("cannot generate an Ed25519 key");
+		goto out;
+	}
+	home_file(path, sizeof(path), tmp, "log.key");
+	if (crypto_key_write(path, seed, err, errlen) == -1)
+		goto out;
+	if (note_verifier_init(&v, name, NOTE_TYPE_ED25519, pub, err,
+	    errlen) == -1 || note_vkey_format(&v, vkey, sizeof(vkey) - 1) < 0)
+		goto out;
+	strcat(vkey, "\n");
+	home_file(path, sizeof(path), tmp, "log.vkey");
+	if (write_text(path, vkey, 0644, err, errlen) == -1)
+		goto out;
+	home_file(path, sizeof(path), tmp, "courtsync.conf");
+	if (config_write(cfg, path, err, errlen) == -1)
+		goto out;
+	home_file(path, sizeof(path), tmp, "courtsync.db");
+	if (store_open(&st, path, true, cfg->durable ? STORE_SYNC_FULL :
+	    STORE_SYNC_NORMAL, err, errlen) == -1)
+		goto out;
+	if (store_log_get(&st, cfg->path, true, &l, err, errlen) == -1) {
+		store_close(&st);
+		goto out;
+	}
+	store_close(&st);
+	if (rename(tmp, home) == -1) {
+		ERR("cannot rename %s to %s: %s", tmp, home, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	crypto_wipe(seed, sizeof(seed));
+	if (ret == -1)
+		remove_home(tmp);
+	return ret;
+}
+
+int
+court_open(struct court *c, const char *home, char *err, size_t errlen)
+{
+	char path[CONFIG_PATH_MAX + 32];
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	buf_init(&c->body, CS_ENTRY_MAX);
+	buf_init(&c->entry, CS_ENTRY_MAX);
+	if (strlen(home) >= sizeof(c->home) - 32) {
+		ERR("home directory name too long");
+		return -1;
+	}
+	cs_strlcpy(c->home, home, sizeof(c->home));
+	home_file(path, sizeof(path), home, "courtsync.conf");
+	if (access(path, F_OK) == -1) {
+		ERR("%s is not a courtsync home directory (no courtsync.conf);"
+		    " create one with `courtsync -C %s init`", home, home);
+		return -1;
+	}
+	if (config_read(&c->cfg, path, err, errlen) == -1)
+		return -1;
+	home_file(path, sizeof(path), home, "courtsync.db");
+	if (store_open(&c->st, path, false, c->cfg.durable ? STORE_SYNC_FULL :
+	    STORE_SYNC_NORMAL, err, errlen) == -1)
+		return -1;
+	r = store_log_get(&c->st, c->cfg.path, false, &c->log, err, errlen);
+	if (r == 0)
+		ERR("%s: the database holds no log for %s", path, c->cfg.path);
+	if (r != 1) {
+		court_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+court_close(struct court *c)
+{
+	if (c->in_tx)
+		court_rollback(c);
+	store_close(&c->st);
+	buf_free(&c->body);
+	buf_free(&c->entry);
+}
+
+/* Loads the log's size, frontier and last leaf inside the transaction. */
+static int
+load_log(struct court *c, char *err, size_t errlen)
+{
+	struct store_tree t = { &c->st, 0 };
+
+	if (store_log_get(&c->st, c->cfg.path, false, &c->log, err,
+	    errlen) != 1)
+		return -1;
+	t.log = c->log.id;
+	if (merkle_frontier_load(&c->fr, c->log.size, store_tree_get, &t, err,
+	    errlen) == -1)
+		return -1;
+	memset(c->last_leaf, 0, sizeof(c->last_leaf));
+	if (c->log.size > 0 && store_tree_get(&t, 0, c->log.size - 1,
+	    c->last_leaf, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+int
+court_begin(struct court *c, char *err, size_t errlen)
+{
+	if (store_begin(&c->st, err, errlen) == -1)
+		return -1;
+	c->in_tx = true;
+	if (load_log(c, err, errlen) == -1) {
+		court_rollback(c);
+		return -1;
+	}
+	return 0;
+}
+
+int
+court_append(struct court *c, struct event *ev, uint64_t time,
+    uint64_t *index, char *err, size_t errlen)
+{
+	struct fold_ctx fc = { &c->st, c->log.id, c->cfg.code };
+	struct merkle_node done[MERKLE_MAX_LEVELS];
+	struct entry e;
+	uint8_t leaf[CS_HASH_LEN];
+	int nd;
+
+	if (event_check(ev, err, errlen) == -1)
+		return -1;
+	memset(&e, 0, sizeof(e));
+	cs_strlcpy(e.origin, c->cfg.path, sizeof(e.origin));
+	e.index = c->log.size;
+	memcpy(e.prev, c->last_leaf, CS_HASH_LEN);
+	e.time = time;
+	cs_strlcpy(e.type, event_defs[ev->type].type, sizeof(e.type));
+	if (fold_apply(&fc, e.index, time, ev, err, errlen) == -1)
+		return -1;
+	buf_reset(&c->body);
+	buf_reset(&c->entry);
+	if (event_encode_body(ev, &c->body, err, errlen) == -1 ||
+	    entry_encode(&e, c->body.p, c->body.len, &c->entry, err,
+	    errlen) == -1)
+		return -1;
+	merkle_leaf_hash(c->entry.p, c->entry.len, leaf);
+	if (store_entry_put(&c->st, c->log.id, e.index, leaf, c->entry.p,
+	    c->entry.len, err, errlen) == -1)
+		return -1;
+	nd = merkle_frontier_append(&c->fr, leaf, done);
+	for (int i = 0; i < nd; i++)
+		if (store_tree_put(&c->st, c->log.id, &done[i], err, errlen) == -1)
+			return -1;
+	memcpy(c->last_leaf, leaf, CS_HASH_LEN);
+	c->log.size++;
+	if (index != NULL)
+		*index = e.index;
+	return 0;
+}
+
+int
+court_commit(struct court *c, char *err, size_t errlen)
+{
+	if (store_log_set_size(&c->st, c->log.id, c->log.size, err,
+	    errlen) == -1) {
+		court_rollback(c);
+		return -1;
+	}
+	c->in_tx = false;
+	return store_commit(&c->st, err, errlen);
+}
+
+void
+court_rollback(struct court *c)
+{
+	store_rollback(&c->st);
+	c->in_tx = false;
+}
+
+int
+court_record(struct court *c, struct event *ev, uint64_t *index, char *err,
+    size_t errlen)
+{
+	uint64_t now;
+
+	if (court_now(&now, err, errlen) == -1 ||
+	    court_begin(c, err, errlen) == -1)
+		return -1;
+	if (court_append(c, ev, now, index, err, errlen) == -1) {
+		court_rollback(c);
+		return -1;
+	}
+	return court_commit(c, err, errlen);
+}
+
+int
+court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
+    char *err, size_t errlen)
+{
+	if (court_begin(c, err, errlen) == -1)
+		return -1;
+	*size = c->fr.size;
+	merkle_frontier_root(&c->fr, root);
+	court_rollback(c);
+	return 0;
+}
+
+int
+court_checkpoint(struct court *c, uint64_t *size, char *note, size_t cap,
+    char *err, size_t errlen)
+{
+	char keyfile[CONFIG_PATH_MAX + 32], name[NOTE_NAME_MAX];
+	char body[NOTE_NAME_MAX + 128];
+	struct note_signer s;
+	struct checkpoint ck;
+	uint8_t seed[CS_SEED_LEN];
+	uint64_t latest;
+	int r, ret = -1;
+
+	memset(&s, 0, sizeof(s));
+	if (court_begin(c, err, errlen) == -1)
+		return -1;
+	r = store_checkpoint_latest(&c->st, c->log.id, &latest, note, cap, err,
+	    errlen);
+	if (r == -1)
+		goto out;
+	if (r == 1 && latest == c->log.size) {
+		*size = latest;
+		ret = 0;
+		goto out;
+	}
+	home_file(keyfile, sizeof(keyfile), c->home, "log.key");
+	key_name(&c->cfg, name, sizeof(name));
+	if (crypto_key_read(keyfile, seed, err, errlen) == -1)
+		goto out;
+	r = note_signer_init(&s, name, NOTE_TYPE_ED25519, seed, err, errlen);
+	crypto_wipe(seed, sizeof(seed));
+	if (r == -1)
+		goto out;
+	memset(&ck, 0, sizeof(ck));
+	cs_strlcpy(ck.origin, name, sizeof(ck.origin));
+	ck.size = c->log.size;
+	merkle_frontier_root(&c->fr, ck.root);
+	if (checkpoint_format(&ck, body, sizeof(body)) < 0 ||
+	    note_sign(body, strlen(body), &s, note, cap, err, errlen) < 0)
+		goto out;
+	if (store_checkpoint_put(&c->st, c->log.id, ck.size, note, err,
+	    errlen) == -1)
+		goto out;
+	c->in_tx = false;
+	if (store_commit(&c->st, err, errlen) == -1)
+		goto out;
+	*size = ck.size;
+	ret = 0;
+out:
+	note_signer_wipe(&s);
+	if (c->in_tx)
+		court_rollback(c);
+	return ret;
+}
+
+/* ---- export ---- */
+
+static int
+export_entry(void *arg, uint64_t index, const void *data, size_t n,
+    const uint8_t leaf[CS_HASH_LEN], char *err, size_t errlen)
+{
+	(void)index;
+	(void)leaf;
+	return export_put_entry(arg, data, n, err, errlen);
+}
+
+static int
+export_ckpt(void *arg, uint64_t size, const char *note, char *err,
+    size_t errlen)
+{
+	return export_put_checkpoint(arg, size, note, err, errlen);
+}
+
+static int
+identity_json(const struct court *c, const char *vkey, struct buf *b)
+{
+	int rc = buf_printf(b, "{\n  \"format\": \"courtsync-export/1\",\n"
+	    "  \"origin\": ");
+	rc |= codec_json_str(b, c->cfg.path, strlen(c->cfg.path));
+	rc |= buf_printf(b, ",\n  \"name\": ");
+	rc |= codec_json_str(b, c->cfg.name, strlen(c->cfg.name));
+	rc |= buf_printf(b, ",\n  \"code\": ");
+	rc |= codec_json_str(b, c->cfg.code, strlen(c->cfg.code));
+	rc |= buf_printf(b, ",\n  \"level\": %d,\n  \"vkey\": ", c->cfg.level);
+	rc |= codec_json_str(b, vkey, strlen(vkey));
+	rc |= buf_printf(b, ",\n  \"hash\": \"sha256\",\n"
+	    "  \"signature\": \"ed25519\"\n}\n");
+	rc |= buf_append(b, "", 1);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+court_export(struct court *c, const char *dir, uint64_t *entries, char *err,
+    size_t errlen)
+{
+	struct export_writer w;
+	char note[NOTE_MAX], path[CONFIG_PATH_MAX + 32], vkey[NOTE_NAME_MAX + 128];
+	uint64_t size;
+	struct buf js;
+	FILE *f;
+	int ret = -1;
+
+	buf_init(&js, 0);
+	memset(&w, 0, sizeof(w));
+	/* Sign what is there first: an export always ends at a checkpoint. */
+	if (court_checkpoint(c, &size, note, sizeof(note), err, errlen) == -1)
+		return -1;
+	home_file(path, sizeof(path), c->home, "log.vkey");
+	if ((f = fopen(path, "r")) == NULL || fgets(vkey, sizeof(vkey), f) == NULL) {
+		ERR("cannot read %s: %s", path, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	vkey[strcspn(vkey, "\r\n")] = '\0';
+	if (export_begin(&w, dir, err, errlen) == -1)
+		goto out;
+	/* One read transaction: entries and checkpoints from one snapshot. */
+	if (store_begin(&c->st, err, errlen) == -1)
+		goto out;
+	c->in_tx = true;
+	if (store_entries_each(&c->st, c->log.id, 0, size, export_entry, &w,
+	    err, errlen) == -1 ||
+	    store_checkpoints_each(&c->st, c->log.id, export_ckpt, &w, err,
+	    errlen) == -1)
+		goto out;
+	court_rollback(c);
+	if (identity_json(c, vkey, &js) == -1) {
+		ERR("out of memory");
+		goto out;
+	}
+	strcat(vkey, "\n");
+	if (export_put_file(&w, "court.vkey", vkey, err, errlen) == -1 ||
+	    export_put_file(&w, "court.json", (const char *)js.p, err,
+	    errlen) == -1 ||
+	    export_finish(&w, err, errlen) == -1)
+		goto out;
+	*entries = size;
+	ret = 0;
+out:
+	if (c->in_tx)
+		court_rollback(c);
+	if (ret == -1)
+		export_abort(&w);
+	buf_free(&js);
+	return ret;
+}
+
+/* ---- rebuild ---- */
+
+struct rebuild {
+	struct fold_ctx	fc;
+};
+
+static int
+rebuild_entry(void *arg, uint64_t index, const void *data, size_t n,
+    const uint8_t leaf[CS_HASH_LEN], char *err, size_t errlen)
+{
+	struct rebuild *rb = arg;
+	char why[512];
+
+	(void)leaf;
+	if (fold_apply_entry(&rb->fc, data, n, why, sizeof(why)) == -1) {
+		ERR("entry %llu: %s", (unsigned long long)index, why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+court_rebuild(struct court *c, bool check_only, uint8_t before[CS_HASH_LEN],
+    uint8_t after[CS_HASH_LEN], char *err, size_t errlen)
+{
+	struct rebuild rb = { { &c->st, 0, c->cfg.code } };
+	int same;
+
+	if (court_begin(c, err, errlen) == -1)
+		return -1;
+	rb.fc.log = c->log.id;
+	if (store_derived_digest(&c->st, before, err, errlen) == -1 ||
+	    store_derived_clear(&c->st, err, errlen) == -1 ||
+	    store_entries_each(&c->st, c->log.id, 0, c->log.size, rebuild_entry,
+	    &rb, err, errlen) == -1 ||
+	    store_derived_digest(&c->st, after, err, errlen) == -1) {
+		court_rollback(c);
+		return -1;
+	}
+	same = memcmp(before, after, CS_HASH_LEN) == 0;
+	if (check_only || same) {
+		court_rollback(c);
+		return same ? 0 : 1;
+	}
+	if (court_commit(c, err, errlen) == -1)
+		return -1;
+	return 1;
+}
