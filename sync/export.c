@@ -316,6 +316,7 @@ export_verify(const char *dir, const char *vkey, struct export_report *r,
 	uint8_t prev[CS_HASH_LEN] = { 0 }, leaf[CS_HASH_LEN], root[CS_HASH_LEN];
 	uint8_t want[CS_HASH_LEN];
 	uint8_t *data = NULL;
+	struct merkle_node done[MERKLE_MAX_LEVELS];
 	FILE *f = NULL;
 	struct stat sb;
 	size_t n;
@@ -428,7 +429,7 @@ export_verify(const char *dir, const char *vkey, struct export_report *r,
 			goto out;
 		}
 		merkle_leaf_hash(data, n, leaf);
-		merkle_frontier_append(fr, leaf, NULL);
+		merkle_frontier_append(fr, leaf, done);
 		memcpy(prev, leaf, CS_HASH_LEN);
 		r->entries = k + 1;
 		while (next < (uint64_t)nck && sizes[next] == k + 1) {
