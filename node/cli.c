@@ -231,14 +231,12 @@ parse_event(enum event_type t, int argc, char **argv, struct event *ev,
 			    " (see courtsync %s --help)", cmd, a, cmd);
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(a + 2, "="),
 		    a + 2);
-		/* --entry is the CLI's name for a correction's "corrects". */
+		/* --entry is accepted for a correction's --corrects. */
 		if (t == EV_CORRECTION && strcmp(name, "entry") == 0)
 			f = F_CORRECTS;
 		else
 			f = field_by_name(name);
-		if (f == -1 || !event_field_allowed(t, f) ||
-		    (t == EV_CORRECTION && f == F_CORRECTS &&
-		    strcmp(name, "entry") != 0))
+		if (f == -1 || !event_field_allowed(t, f))
 			return fail(CLI_USAGE, "%s: unknown option --%s (see"
 			    " courtsync %s --help)", cmd, name, cmd);
 		m = opt(argc, argv, &i, name, &v);

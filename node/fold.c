@@ -214,6 +214,9 @@ struct refold {
 	bool			 exists;
 	struct buf		 entry;
 	struct event		 ev, repl, crepl;
+	uint64_t		 cur_index;	/* the correction being applied: */
+	uint64_t		 cur_time;	/* not stored yet, so taken */
+	const struct event	*cur;		/* from here, not the log */
 };
 
 static int
@@ -237,7 +240,12 @@ refold_one(void *arg, uint64_t index, const char *type, int64_t corrected_by,
 	    errlen) == -1)
 		return -1;
 	use = &r->ev;
-	if (corrected_by >= 0) {
+	if (corrected_by >= 0 && (uint64_t)corrected_by == r->cur_index) {
+		if (!r->cur->has_replacement)
+			return 0;		/* voided */
+		use = r->cur->replacement;
+		time = r->cur_time;
+	} else if (corrected_by >= 0) {
 		struct event corr;
 
 		corr.replacement = &r->repl;
@@ -290,11 +298,9 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 		    " original entry again instead", (unsigned long long)target);
 		return -1;
 	}
-	if (by >= 0) {
-		ERR("correction: entry %llu was already corrected by entry %lld",
-		    (unsigned long long)target, (long long)by);
-		return -1;
-	}
+	/* An entry corrected before may be corrected again: the latest
+	 * correction is the one that counts (the fold keeps its index). */
+	(void)by;
 	if (ev->has_replacement &&
 	    strcmp(ev->replacement->f[F_CASE].s, cno) != 0) {
 		ERR("correction: the replacement names case %s but entry %llu"
@@ -323,6 +329,9 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 	}
 	rf->c = c;
 	rf->cs = cs;
+	rf->cur_index = index;
+	rf->cur_time = time;
+	rf->cur = ev;
 	buf_init(&rf->entry, CS_ENTRY_MAX);
 	if (store_case_events(c->st, c->log, cno, refold_one, rf, inner,
 	    sizeof(inner)) == -1) {

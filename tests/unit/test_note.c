@@ -28,6 +28,9 @@
 #define CP_SIG		"— " COURT " g5/3OkGt9EkqLWQmHOYsgmsK9ne60YCY4tVm/VcceddXBIiahAfs+ay26n7vXVU++sh5GcGk1Rt/pwFEtERJ1dgopAg=\n"
 #define CP_COSIG	"— " WITNESS " UOAm7AAAAABlU/EAgGBNym8q7wgSTYpAhl51v75K24tcwbExdWQtsTRzyC87ThuRPwC62KRsGcA9LHuwSi8bZCtjC+iaCTGP5TEYBg==\n"
 #define COURT_VKEY	COURT "+839ff73a+AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea"
+#define EMPTY_CP	"o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
+#define MAX_CP		"o\n18446744073709551615\n" \
+			"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
 #define WITNESS_VKEY	WITNESS "+50e026ec+BD1AF8PoQ4lakrcKp00bfrycmCzPLsSWjMDNVfEq9GYM"
 
 static char err[512];
@@ -480,7 +483,7 @@ test_checkpoint_parse(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		len = strlen(bad[i][0]);
 		if (i == sizeof(bad) / sizeof(bad[0]) - 1)
-			len = 3 + strlen(bad[i][0] + 3) + 0;
+			len = 3 + strlen(bad[i][0] + 3);	/* past the NUL */
 		err[0] = '\0';
 		CHECK_EQ_INT(checkpoint_parse(bad[i][0], len, &c, err,
 		    sizeof(err)), -1);
@@ -490,9 +493,6 @@ test_checkpoint_parse(void)
 	CHECK_EQ_INT(checkpoint_parse(CP_BODY "ext one\next two\n",
 	    strlen(CP_BODY "ext one\next two\n"), &c, err, sizeof(err)), 0);
 	CHECK_EQ_INT(c.size, 8);
-#define EMPTY_CP	"o\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
-#define MAX_CP		"o\n18446744073709551615\n" \
-			"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
 	CHECK_EQ_INT(checkpoint_parse(EMPTY_CP, strlen(EMPTY_CP), &c, err,
 	    sizeof(err)), 0);
 	CHECK_EQ_INT(c.size, 0);
