@@ -76,7 +76,8 @@ merkle_frontier_append(struct merkle_frontier *f,
 
 /* Folds the subtrees of the set bits of size, right to left. */
 static void
-fold(uint64_t size, const uint8_t hash[][CS_HASH_LEN], uint8_t root[CS_HASH_LEN])
+fold(uint64_t size, const uint8_t hash[][CS_HASH_LEN],
+    uint8_t root[CS_HASH_LEN])
 {
 	unsigned l;
 	int have = 0;
@@ -99,7 +100,7 @@ fold(uint64_t size, const uint8_t hash[][CS_HASH_LEN], uint8_t root[CS_HASH_LEN]
 void
 merkle_frontier_root(const struct merkle_frontier *f, uint8_t root[CS_HASH_LEN])
 {
-	fold(f->size, (const uint8_t (*)[CS_HASH_LEN])f->hash, root);
+	fold(f->size, f->hash, root);
 }
 
 int
