@@ -96,4 +96,6 @@ uninstall:
 clean:
 	rm -rf build
 
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

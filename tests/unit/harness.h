@@ -33,7 +33,7 @@ void	harness_hex(const char *hex, unsigned char *out, size_t n);
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)
 /* The error buffer must contain the substring s. */
 #define CHECK_ERR(err, s) do { if (strstr((err), (s)) == NULL) { char _m[1024]; \
-	snprintf(_m, sizeof(_m), "error \"%s\" lacks \"%s\"", (err), (s)); \
+	snprintf(_m, sizeof(_m), "error \"%.900s\" lacks \"%.100s\"", (err), (s)); \
 	harness_fail(__FILE__, __LINE__, _m); } } while (0)
 
 #endif
