@@ -291,7 +291,7 @@ def merkle_root(leaves: list[bytes]) -> bytes:
 
 def parse_vkey(vkey: str) -> tuple[str, bytes, bytes]:
     """'<name>+<keyid hex>+<base64(0x01 || pub)>' -> (name, keyid, pub)."""
-    name, keyid, b64 = vkey.rsplit("+", 2)
+    name, keyid, b64 = vkey.split("+", 2)  # base64 may hold "+"
     raw = base64.b64decode(b64)
     assert raw[0] == 1 and len(raw) == 33, vkey
     return name, bytes.fromhex(keyid), raw[1:]
