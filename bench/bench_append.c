@@ -547,11 +547,14 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_append [-n events] [-b bulk-multiplier]"
-	    " [-d parent-dir]\n"
+	    " [-d parent-dir] [-r runs] [-k]\n"
 	    "  -n  events for the single-event runs (default 20000)\n"
 	    "  -b  bulk import size as a multiple of n (default 10)\n"
 	    "  -d  where to make the temporary directory (default $TMPDIR"
-	    " or /tmp)\n");
+	    " or /tmp)\n"
+	    "  -r  only these runs, comma-separated: full,normal,bulk"
+	    " (default all)\n"
+	    "  -k  keep the temporary directory (for profiling)\n");
 }
 
 static int
@@ -575,10 +578,11 @@ main(int argc, char **argv)
 	struct event *probe;
 	struct gen_event g;
 	uint64_t n = 20000, mult = 10, nbulk;
-	double t_build[2] = { 0, 0 }, t0;
+	double t_build[2] = { 0, 0 }, t0 = 0;
+	bool run[3] = { true, true, true }, keep = false;	/* normal, full, bulk */
 	int opt, ret = 1, nres = 0;
 
-	while ((opt = getopt(argc, argv, "n:b:d:h")) != -1) {
+	while ((opt = getopt(argc, argv, "n:b:d:r:kh")) != -1) {
 		switch (opt) {
 		case 'n':
 			if (parse_u64(optarg, &n) == -1) {
@@ -594,6 +598,18 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			parent = optarg;
+			break;
+		case 'r':
+			run[0] = strstr(optarg, "normal") != NULL;
+			run[1] = strstr(optarg, "full") != NULL;
+			run[2] = strstr(optarg, "bulk") != NULL;
+			if (!run[0] && !run[1] && !run[2]) {
+				usage();
+				return 2;
+			}
+			break;
+		case 'k':
+			keep = true;
 			break;
 		default:
 			usage();
@@ -635,6 +651,8 @@ main(int argc, char **argv)
 		struct result *r = &res[nres];
 		const char *tag = full ? "full" : "normal";
 
+		if (!run[full])
+			continue;
 		snprintf(home, sizeof(home), "%s/node-%s", dir, tag);
 		snprintf(path, sizeof(path), "%s/bare-%s.db", dir, tag);
 		r->name = full ? "1 event/tx, durability=full" :
@@ -656,6 +674,8 @@ main(int argc, char **argv)
 		nres++;
 	}
 
+	if (!run[2])
+		goto report;
 	snprintf(path, sizeof(path), "%s/events.jsonl", dir);
 	snprintf(home, sizeof(home), "%s/node-bulk", dir);
 	t0 = now_s();
@@ -671,23 +691,30 @@ main(int argc, char **argv)
 	if (bare_insert(path, &rows, true, true, &res[nres].t_bare) == -1)
 		goto out;
 	nres++;
-
+report:
 	printf("%-30s %9s %12s %9s %12s %9s %8s  %s\n", "benchmark", "events",
 	    "courtsync/s", "us/event", "bare/s", "us/row", "ratio",
 	    "target <=1.5x");
 	for (int i = 0; i < nres; i++)
 		print_result(&res[i]);
-	printf("\nnot in the courtsync column: building events with event_set"
-	    " %.1f us/event (full run), %.1f us/event (normal run);"
-	    " writing the %llu-line JSONL file %.2f s.\n",
-	    t_build[1] / (double)n * 1e6, t_build[0] / (double)n * 1e6,
-	    (unsigned long long)nbulk, t0);
-	printf("ratio = time per event via courtsync / time per bare insert"
-	    " of the same entry bytes (same WAL mode and synchronous).\n");
+	printf("\nratio = time per event via courtsync / time per bare insert"
+	    " of the same entry bytes (same journal_mode=WAL, same synchronous;"
+	    " bulk: synchronous=FULL both).\nNot in the courtsync column:");
+	for (int full = 1; full >= 0; full--)
+		if (run[full])
+			printf(" building events with event_set %.1f us/event"
+			    " (%s run);", t_build[full] / (double)n * 1e6,
+			    full ? "full" : "normal");
+	if (run[2])
+		printf(" writing the %llu-line JSONL file %.2f s.",
+		    (unsigned long long)nbulk, t0);
+	printf("\n");
 	ret = 0;
 out:
 	rows_free(&rows);
-	if (rm_tree(dir) == -1)
+	if (keep)
+		fprintf(stderr, "bench_append: kept %s\n", dir);
+	else if (rm_tree(dir) == -1)
 		fprintf(stderr, "bench_append: could not remove all of %s\n", dir);
 	return ret;
 }

@@ -234,6 +234,19 @@ list_checkpoints(const char *dir, uint64_t **sizes, struct export_report *r,
 			else
 				sz = sz * 10 + (uint64_t)(de->d_name[i] - '0');
 		}
+		if (ok) {
+			struct stat st;
+			char fp[EXPORT_PATH_MAX + 64];
+
+			snprintf(fp, sizeof(fp), "%s/%s", path, de->d_name);
+			if (lstat(fp, &st) == -1 || !S_ISREG(st.st_mode)) {
+				PROBLEM("checkpoints/%s: not a regular file",
+				    de->d_name);
+				free(v);
+				closedir(d);
+				return -2;
+			}
+		}
 		if (!ok) {
 			PROBLEM("checkpoints/%s: not a checkpoint file name"
 			    " (20 decimal digits)", de->d_name);
@@ -334,6 +347,10 @@ export_verify(const char *dir, const char *vkey, struct export_report *r,
 	if (note_vkey_parse(text, &v, why, sizeof(why)) == -1) {
 		PROBLEM("court.vkey: %s", why);
 		return 1;
+	}
+	if (vkey != NULL && note_vkey_parse(vkey, &v, why, sizeof(why)) == -1) {
+		ERR("the key given is not a vkey: %s", why);
+		return -1;
 	}
 	if (vkey != NULL && strcmp(vkey, text) != 0) {
 		PROBLEM("court.vkey: the export's key is not the key given"

@@ -231,10 +231,17 @@ def decode_entry(e):
             raise Failed("key %d is %r, expected %r" % (
                 ENVELOPE_KEYS.index(key) + 1, k.decode("utf-8", "replace"), key.decode()))
         name = key.decode()
+        # Values are checked as they are read, in key order (FORMAT.md does
+        # not fix the order of the checks within one envelope).
         if key in (b"v", b"index", b"time"):
             out[name] = read_uint(r, name)
+            if key == b"v" and out[name] != 1:
+                raise Failed("version %d is not 1" % out[name])
         elif key in (b"origin", b"type"):
             out[name] = read_str(r, name)
+            if key == b"type" and not TYPE_RE.match(out[name]):
+                raise Failed("type %r is not a valid event type"
+                             % out[name].decode("utf-8", "replace"))
         elif key == b"prev":
             if r.take(2, name) != b"\xc4\x20":
                 raise Failed("prev is not a bin of 32 bytes")
@@ -248,10 +255,6 @@ def decode_entry(e):
             skip_value(r, 1)
     if r.i != len(e):
         raise Failed("%d trailing bytes after the entry" % (len(e) - r.i))
-    if out["v"] != 1:
-        raise Failed("version %d is not 1" % out["v"])
-    if not TYPE_RE.match(out["type"]):
-        raise Failed("type %r is not a valid event type" % out["type"].decode("utf-8", "replace"))
     return out["origin"], out["index"], out["prev"]
 
 
