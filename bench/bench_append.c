@@ -276,8 +276,6 @@ node_record(const char *home, bool durable, uint64_t n, double *t_rec,
 	}
 	if (court_open(c, home, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bench_append: open %s: %s\n", home, err);
-		free(c);
-		c = NULL;
 		goto out;
 	}
 	for (uint64_t i = 0; i < n; i++) {
@@ -323,8 +321,7 @@ node_import(const char *home, const char *jsonl, uint64_t n, double *t)
 	}
 	if (court_open(c, home, err, sizeof(err)) == -1) {
 		fprintf(stderr, "bench_append: open %s: %s\n", home, err);
-		free(c);
-		return -1;
+		goto out;
 	}
 	t0 = now_s();
 	if (import_file(c, jsonl, RECORDS_JSONL, NULL, NULL, &count, err,

@@ -527,9 +527,13 @@ event_check(const struct event *ev, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (ev->f[F_CLAIMED].present && ev->f[F_CLAIMED].u > (uint64_t)CS_FEN_MAX) {
-		ERR("claimed: amount too large");
-		return -1;
+	for (int f = 0; f < F_COUNT; f++) {
+		if (field_defs[f].kind == FK_FEN && ev->f[f].present &&
+		    ev->f[f].u > (uint64_t)CS_FEN_MAX) {
+			ERR("%s: amount above 10,000,000,000,000 yuan",
+			    field_defs[f].name);
+			return -1;
+		}
 	}
 	if (ev->f[F_AMOUNT].present && ev->f[F_AMOUNT].u == 0) {
 		ERR("amount: must be more than 0.00");
@@ -659,6 +663,11 @@ decode_fields(const struct codec_value *m, struct event *ev, bool allow_repl,
 		memcpy(key, k.p, k.n);
 		key[k.n] = '\0';
 		if (allow_repl && strcmp(key, "replacement") == 0) {
+			if (ev->has_replacement) {
+				ERR("%s: duplicate body field \"replacement\"",
+				    tname);
+				return -1;
+			}
 			*repl = v;
 			ev->has_replacement = true;
 			continue;
@@ -703,8 +712,11 @@ decode_fields(const struct codec_value *m, struct event *ev, bool allow_repl,
 			if (strlen(text) != v.n ||
 			    event_set(ev, f, text, err, errlen) == -1)
 				goto bad;
-			if (strcmp(ev->f[f].s, text) != 0)
-				goto bad;	/* not in canonical form */
+			if (strcmp(ev->f[f].s, text) != 0) {
+				ERR("\"%s\" is not in canonical form (\"%s\")",
+				    text, ev->f[f].s);
+				goto bad;
+			}
 			break;
 		}
 		}

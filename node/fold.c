@@ -131,6 +131,11 @@ apply_case_event(struct fold_ctx *c, struct case_state *cs, bool exists,
 			return -1;
 		break;
 	case EV_FUNDS_RECEIVED:
+		if (cs->arrived + U(ev, F_AMOUNT) > (uint64_t)CS_FEN_MAX) {
+			ERR("case %s: funds received would total more than"
+			    " 10,000,000,000,000 yuan", cno);
+			return -1;
+		}
 		cs->arrived += U(ev, F_AMOUNT);
 		if (store_ledger_put(c->st, c->log, index, cno, date, 1,
 		    U(ev, F_AMOUNT), HAS(ev, F_REF) ? S(ev, F_REF) : NULL,

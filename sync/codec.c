@@ -71,16 +71,26 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	char small[256], *tmp = small;
+	int rc;
+
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n + 1) == -1)
+	if (n < 0)
 		return -1;
-	va_start(ap, fmt);
-	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-	return 0;
+	if ((size_t)n >= sizeof(small)) {
+		/* vsnprintf needs room for a NUL the buffer must not count. */
+		if ((tmp = malloc((size_t)n + 1)) == NULL)
+			return -1;
+		va_start(ap, fmt);
+		vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	rc = buf_append(b, tmp, (size_t)n);
+	if (tmp != small)
+		free(tmp);
+	return rc;
 }
 
 void

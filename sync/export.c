@@ -236,7 +236,7 @@ list_checkpoints(const char *dir, uint64_t **sizes, struct export_report *r,
 		}
 		if (ok) {
 			struct stat st;
-			char fp[EXPORT_PATH_MAX + 64];
+			char fp[EXPORT_PATH_MAX + 320];
 
 			snprintf(fp, sizeof(fp), "%s/%s", path, de->d_name);
 			if (lstat(fp, &st) == -1 || !S_ISREG(st.st_mode)) {

@@ -188,3 +188,27 @@ def test_usage_errors(node):
     assert r.code == 0 and r.out.startswith("courtsync "), r.describe()
     r = run(["--help"])
     assert r.code == 0 and "usage: courtsync" in r.out
+
+
+def test_init_home_with_trailing_slash(make_node):
+    """`-C DIR/` names the same home as `-C DIR`."""
+    n = make_node("slashed")
+    r = run(["-C", f"{n.home}/", "init", "--path", "cn/gs/ln/wudu", "--name",
+             "W", "--code", "甘1202", "--level", "4"])
+    assert r.code == 0, r.describe()
+    assert n.is_home() and (n.home / "log.key").exists()
+    assert not (n.home / ".init").exists()
+    assert n.root() == (0, EMPTY_ROOT)
+
+
+def test_log_show_bad_numbers_are_usage_errors(node):
+    node.file(cno(1))
+    node.fails("log", "show", "--from", "abc", code=EXIT_USAGE, msg="abc")
+    node.fails("log", "show", "--count", "-1", code=EXIT_USAGE, msg="-1")
+    r = node.ok("log", "show", "--from", "0", "--count", "1", "--json")
+    assert len(r.out.splitlines()) == 1
+
+
+def test_case_not_filed(node):
+    node.fails("case", cno(9), code=1, msg=f"case {cno(9)} is not filed here")
+    node.fails("case", code=EXIT_USAGE, msg="which case number?")

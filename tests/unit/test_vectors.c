@@ -70,10 +70,22 @@ test_wrong_key_given(void)
 	struct export_report r;
 	char err[256];
 
+	char other[256] = "";
+	FILE *f = fopen(DIR "/other-key/court.vkey", "r");
+
+	CHECK(f != NULL && fgets(other, sizeof(other), f) != NULL);
+	if (f != NULL)
+		fclose(f);
+	other[strcspn(other, "\n")] = '\0';
+	/* A valid key of another signer: verification fails. */
+	CHECK_EQ_INT(export_verify(DIR "/honest", other, &r, NULL, NULL, err,
+	    sizeof(err)), 1);
+	CHECK_ERR(r.problem, "court.vkey: the export's key is not the key given");
+	/* Not a key at all: a usage error, not a verdict. */
 	CHECK_EQ_INT(export_verify(DIR "/honest",
 	    "courtsync/cn/gs/ln/wudu+00000000+AdKqcUZu6uu4EIulNCXZxFHNCtj13FyOlO+HUVWTe1eW",
-	    &r, NULL, NULL, err, sizeof(err)), 1);
-	CHECK_ERR(r.problem, "court.vkey: the export's key is not the key given");
+	    &r, NULL, NULL, err, sizeof(err)), -1);
+	CHECK_ERR(err, "the key given is not a vkey");
 	CHECK_EQ_INT(export_verify(DIR "/no-such-export", NULL, &r, NULL, NULL,
 	    err, sizeof(err)), -1);
 	CHECK_ERR(err, "cannot read");
