@@ -105,6 +105,19 @@ opt(int argc, char **argv, int *i, const char *name, const char **val)
 	return 1;
 }
 
+/* Parses a decimal unsigned integer, nothing else: 0 or -1. */
+static int
+parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9' || strlen(s) > 19)
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return (*end != '\0' || errno != 0) ? -1 : 0;
+}
+
 static bool
 is_help(const char *a)
 {
@@ -638,6 +651,16 @@ cmd_case(int argc, char **argv)
 		printf("\ntimeline (log index, business date, recorded, event):\n");
 		l.rows = 0;
 	} else {
+		struct case_state *cs = malloc(sizeof(*cs));
+		int r = cs == NULL ? -1 : store_case_get(&c.st, c.log.id, cno,
+		    cs, err, sizeof(err));
+
+		free(cs);
+		if (r != 1) {
+			rc = r == 0 ? fail(CLI_REFUSED, "case %s is not filed"
+			    " here", cno) : fail(CLI_SYSTEM, "%s", err);
+			goto out;
+		}
 		printf("{\"case\":\"%s\",\"timeline\":[", cno);
 	}
 	if (store_query(&c.st, "SELECT idx, type, date, time, corrected_by"
@@ -646,8 +669,6 @@ cmd_case(int argc, char **argv)
 		rc = fail(CLI_SYSTEM, "%s", err);
 	if (l.json)
 		printf("]}\n");
-	if (l.json && l.rows == 0)
-		rc = fail(CLI_REFUSED, "case %s is not filed here", cno);
 out:
 	buf_free(&l.out);
 	buf_free(&l.entry);
@@ -708,11 +729,15 @@ log_show(struct court *c, int argc, char **argv)
 			continue;
 		}
 		if ((m = opt(argc, argv, &i, "from", &v)) == 1) {
-			from = strtoull(v, NULL, 10);
+			if (parse_u64(v, &from) == -1)
+				return fail(CLI_USAGE, "log show: --from %s is not"
+				    " an entry index", v);
 			continue;
 		}
 		if (m == 0 && (m = opt(argc, argv, &i, "count", &v)) == 1) {
-			count = strtoull(v, NULL, 10);
+			if (parse_u64(v, &count) == -1)
+				return fail(CLI_USAGE, "log show: --count %s is"
+				    " not a number", v);
 			continue;
 		}
 		return fail(CLI_USAGE, "log show: bad argument %s", argv[i]);

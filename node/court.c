@@ -96,14 +96,22 @@ court_create(const char *home, const struct config *cfg, char *err,
 	struct store st;
 	struct store_log l;
 	struct stat sb;
+	char clean[CONFIG_PATH_MAX - 64];
+	size_t hl = strlen(home);
 	int ret = -1;
 
 	if (config_check(cfg, err, errlen) == -1)
 		return -1;
-	if (strlen(home) + 40 >= sizeof(tmp)) {
+	if (hl >= sizeof(clean)) {
 		ERR("home directory name too long");
 		return -1;
 	}
+	/* "dir/" names dir: build "dir.init", not "dir/.init". */
+	while (hl > 1 && home[hl - 1] == '/')
+		hl--;
+	memcpy(clean, home, hl);
+	clean[hl] = '\0';
+	home = clean;
 	if (stat(home, &sb) == 0) {
 		ERR("%s already exists; a new court needs a new home directory",
 		    home);
@@ -321,8 +329,10 @@ court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
 	return 0;
 }
 
-int
-court_checkpoint(struct court *c, uint64_t *size, char *note, size_t cap,
+/* Signs the tree of the open transaction unless the latest checkpoint
+ * already has its size; stores the note.  The caller commits. */
+static int
+checkpoint_in_tx(struct court *c, uint64_t *size, char *note, size_t cap,
     char *err, size_t errlen)
 {
 	char keyfile[CONFIG_PATH_MAX + 32], name[NOTE_NAME_MAX];
@@ -334,21 +344,18 @@ court_checkpoint(struct court *c, uint64_t *size, char *note, size_t cap,
 	int r, ret = -1;
 
 	memset(&s, 0, sizeof(s));
-	if (court_begin(c, err, errlen) == -1)
-		return -1;
 	r = store_checkpoint_latest(&c->st, c->log.id, &latest, note, cap, err,
 	    errlen);
 	if (r == -1)
-		goto out;
+		return -1;
 	if (r == 1 && latest == c->log.size) {
 		*size = latest;
-		ret = 0;
-		goto out;
+		return 0;
 	}
 	home_file(keyfile, sizeof(keyfile), c->home, "log.key");
 	key_name(&c->cfg, name, sizeof(name));
 	if (crypto_key_read(keyfile, seed, err, errlen) == -1)
-		goto out;
+		return -1;
 	r = note_signer_init(&s, name, NOTE_TYPE_ED25519, seed, err, errlen);
 	crypto_wipe(seed, sizeof(seed));
 	if (r == -1)
@@ -363,16 +370,31 @@ court_checkpoint(struct court *c, uint64_t *size, char *note, size_t cap,
 	if (store_checkpoint_put(&c->st, c->log.id, ck.size, note, err,
 	    errlen) == -1)
 		goto out;
-	c->in_tx = false;
-	if (store_commit(&c->st, err, errlen) == -1)
-		goto out;
 	*size = ck.size;
 	ret = 0;
 out:
 	note_signer_wipe(&s);
-	if (c->in_tx)
-		court_rollback(c);
 	return ret;
+}
+
+int
+court_commit_signed(struct court *c, uint64_t *size, char *note, size_t cap,
+    char *err, size_t errlen)
+{
+	if (checkpoint_in_tx(c, size, note, cap, err, errlen) == -1) {
+		court_rollback(c);
+		return -1;
+	}
+	return court_commit(c, err, errlen);
+}
+
+int
+court_checkpoint(struct court *c, uint64_t *size, char *note, size_t cap,
+    char *err, size_t errlen)
+{
+	if (court_begin(c, err, errlen) == -1)
+		return -1;
+	return court_commit_signed(c, size, note, cap, err, errlen);
 }
 
 /* ---- export ---- */

@@ -13,6 +13,7 @@
 
 #include "courtsync/import.h"
 
+
 #define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
 /* Builds an event from one record. */
@@ -98,14 +99,12 @@ import_file(struct court *c, const char *path, enum records_format fmt,
 		ERR("%s: %s", path, why);
 		goto out;
 	}
-	if (court_commit(c, err, errlen) == -1)
+	/* Sign in the same transaction: an import that cannot be signed (a
+	 * key with a bad mode, say) is not imported at all. */
+	if (court_commit_signed(c, &size, note, sizeof(note), err, errlen) == -1)
 		goto out;
 	if (progress != NULL)
 		progress(arg, n, rd.bytes, rd.total);
-	/* The import is committed; sign it so it can be pushed and audited. */
-	if (n > 0 && court_checkpoint(c, &size, note, sizeof(note), err,
-	    errlen) == -1)
-		goto out;
 	*count = n;
 	ret = 0;
 out:

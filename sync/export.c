@@ -383,6 +383,7 @@ export_verify(const char *dir, const char *vkey, struct export_report *r,
 		goto out;
 	}
 	merkle_frontier_init(fr);
+	merkle_frontier_root(fr, r->root);	/* the empty tree, until a checkpoint */
 	ret = 1;
 	/* A checkpoint of size 0 signs the empty tree. */
 	while (next < (uint64_t)nck && sizes[next] == 0) {

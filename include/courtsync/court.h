@@ -54,6 +54,12 @@ void	court_rollback(struct court *c);
 int	court_record(struct court *c, struct event *ev, uint64_t *index,
 	    char *err, size_t errlen);
 
+/* Signs a checkpoint of the transaction's tree (as court_checkpoint) and
+ * commits, all or nothing: if the key cannot be read or the signature
+ * made, the whole transaction is rolled back. */
+int	court_commit_signed(struct court *c, uint64_t *size, char *note,
+	    size_t cap, char *err, size_t errlen);
+
 /* Signs a checkpoint of the current tree unless the latest one already has
  * this size (then returns it).  note gets the signed note text. */
 int	court_checkpoint(struct court *c, uint64_t *size, char *note,
