@@ -64,7 +64,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcourtsync.a
 
 # Unit tests: one binary per module, run from the repository root.
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; ./$$t; done
+	@set -e; for t in $(abspath $(UNIT_BIN)); do echo "== $$t"; $$t; done
 
 # Functional tests: real courtsync processes in temporary home directories.
 functional: $(BUILD)/courtsync
@@ -80,7 +80,7 @@ check:
 test: check
 
 bench: $(BUILD)/courtsync $(BENCH_BIN)
-	@set -e; for b in $(BENCH_BIN); do ./$$b; done
+	@set -e; for b in $(abspath $(BENCH_BIN)); do $$b; done
 
 demo: $(BUILD)/courtsync
 	./demo.sh $(abspath $(BUILD)/courtsync)

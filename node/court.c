@@ -208,11 +208,22 @@ court_close(struct court *c)
 	buf_free(&c->entry);
 }
 
-/* Loads the log's size, frontier and last leaf inside the transaction. */
+/* Loads the log's size, frontier and last leaf inside the transaction,
+ * unless what this process holds is still current: no other connection
+ * has committed since (PRAGMA data_version), so an append costs no reads
+ * of the tree in a long-running process. */
 static int
 load_log(struct court *c, char *err, size_t errlen)
 {
 	struct store_tree t = { &c->st, 0 };
+	int64_t dv;
+
+	if (store_data_version(&c->st, &dv, err, errlen) == -1)
+		return -1;
+	if (c->cached && dv == c->data_version)
+		return 0;
+	c->cached = false;
+	c->data_version = dv;
 
 	if (store_log_get(&c->st, c->cfg.path, false, &c->log, err,
 	    errlen) != 1)
@@ -225,6 +236,7 @@ load_log(struct court *c, char *err, size_t errlen)
 	if (c->log.size > 0 && store_tree_get(&t, 0, c->log.size - 1,
 	    c->last_leaf, err, errlen) == -1)
 		return -1;
+	c->cached = true;
 	return 0;
 }
 
@@ -268,13 +280,10 @@ court_append(struct court *c, struct event *ev, uint64_t time,
 	    errlen) == -1)
 		return -1;
 	merkle_leaf_hash(c->entry.p, c->entry.len, leaf);
-	if (store_entry_put(&c->st, c->log.id, e.index, leaf, c->entry.p,
-	    c->entry.len, err, errlen) == -1)
-		return -1;
 	nd = merkle_frontier_append(&c->fr, leaf, done);
-	for (int i = 0; i < nd; i++)
-		if (store_tree_put(&c->st, c->log.id, &done[i], err, errlen) == -1)
-			return -1;
+	if (store_entry_put(&c->st, c->log.id, e.index, leaf, done, nd,
+	    c->entry.p, c->entry.len, err, errlen) == -1)
+		return -1;
 	memcpy(c->last_leaf, leaf, CS_HASH_LEN);
 	c->log.size++;
 	if (index != NULL)
@@ -285,13 +294,12 @@ court_append(struct court *c, struct event *ev, uint64_t time,
 int
 court_commit(struct court *c, char *err, size_t errlen)
 {
-	if (store_log_set_size(&c->st, c->log.id, c->log.size, err,
-	    errlen) == -1) {
-		court_rollback(c);
+	c->in_tx = false;
+	if (store_commit(&c->st, err, errlen) == -1) {
+		c->cached = false;
 		return -1;
 	}
-	c->in_tx = false;
-	return store_commit(&c->st, err, errlen);
+	return 0;
 }
 
 void
@@ -299,6 +307,7 @@ court_rollback(struct court *c)
 {
 	store_rollback(&c->st);
 	c->in_tx = false;
+	c->cached = false;	/* the frontier may hold rolled-back appends */
 }
 
 int

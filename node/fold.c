@@ -272,6 +272,46 @@ refold_one(void *arg, uint64_t index, const char *type, int64_t corrected_by,
 	return 0;
 }
 
+/* Finds the case an earlier entry is about, from the entry itself. */
+static int
+target_case(struct fold_ctx *c, uint64_t target, char *cno, size_t cap,
+    char *type, size_t tcap, char *err, size_t errlen)
+{
+	struct buf b;
+	struct entry e;
+	struct event *ev;
+	int ret = -1;
+
+	buf_init(&b, CS_ENTRY_MAX);
+	ev = calloc(2, sizeof(*ev));
+	if (ev == NULL) {
+		ERR("out of memory");
+		goto out;
+	}
+	ev[0].replacement = &ev[1];
+	if (store_entry_get(c->st, c->log, target, &b, NULL, err, errlen) == -1) {
+		ERR("correction: entry %llu is not in this log",
+		    (unsigned long long)target);
+		goto out;
+	}
+	if (entry_decode(b.p, b.len, &e, err, errlen) == -1 ||
+	    event_decode_body(e.type, e.body, e.bodylen, &ev[0], err,
+	    errlen) == -1)
+		goto out;
+	cs_strlcpy(type, e.type, tcap);
+	if (ev[0].type == EV_CORRECTION) {
+		ERR("correction: entry %llu is itself a correction; correct the"
+		    " original entry again instead", (unsigned long long)target);
+		goto out;
+	}
+	cs_strlcpy(cno, ev[0].f[F_CASE].s, cap);
+	ret = 0;
+out:
+	free(ev);
+	buf_free(&b);
+	return ret;
+}
+
 static int
 apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
     const struct event *ev, char *err, size_t errlen)
@@ -289,8 +329,13 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 		    (unsigned long long)target);
 		return -1;
 	}
-	r = store_event_get(c->st, c->log, target, cno, sizeof(cno), type,
-	    sizeof(type), &by, err, errlen);
+	/* The corrected entry names its case (or, for a correction, the case
+	 * of the entry it corrected: the event index has it either way). */
+	if (target_case(c, target, cno, sizeof(cno), type, sizeof(type), err,
+	    errlen) == -1)
+		return -1;
+	r = store_event_get(c->st, c->log, cno, target, type, sizeof(type), &by,
+	    err, errlen);
 	if (r == -1)
 		return -1;
 	if (r == 0) {
@@ -322,7 +367,7 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 	}
 	if (store_event_put(c->st, c->log, index, cno, "correction", NULL, time,
 	    err, errlen) == -1 ||
-	    store_event_set_corrected(c->st, c->log, target, index, err,
+	    store_event_set_corrected(c->st, c->log, cno, target, index, err,
 	    errlen) == -1 ||
 	    store_case_clear(c->st, c->log, cno, err, errlen) == -1)
 		return -1;

@@ -14,14 +14,12 @@
 
 static const char schema[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE logs(id INTEGER PRIMARY KEY, origin TEXT NOT NULL UNIQUE,"
-	"  size INTEGER NOT NULL);"
+	"CREATE TABLE logs(id INTEGER PRIMARY KEY, origin TEXT NOT NULL UNIQUE);"
+	/* nodes: hashes of the tree nodes of levels 1.. completed by this
+	 * leaf, 32 bytes each (store.h). */
 	"CREATE TABLE entries(log INTEGER NOT NULL, idx INTEGER NOT NULL,"
-	"  leaf BLOB NOT NULL, data BLOB NOT NULL, PRIMARY KEY(log, idx))"
-	"  WITHOUT ROWID;"
-	"CREATE TABLE tree(log INTEGER NOT NULL, level INTEGER NOT NULL,"
-	"  idx INTEGER NOT NULL, hash BLOB NOT NULL,"
-	"  PRIMARY KEY(log, level, idx)) WITHOUT ROWID;"
+	"  leaf BLOB NOT NULL, nodes BLOB, data BLOB NOT NULL,"
+	"  PRIMARY KEY(log, idx)) WITHOUT ROWID;"
 	"CREATE TABLE checkpoints(log INTEGER NOT NULL, size INTEGER NOT NULL,"
 	"  note TEXT NOT NULL, PRIMARY KEY(log, size)) WITHOUT ROWID;"
 	/* Derived tables: everything below is a fold of the entries. */
@@ -46,11 +44,10 @@ static const char schema[] =
 	"CREATE TABLE acks(log INTEGER NOT NULL, idx INTEGER NOT NULL,"
 	"  case_no TEXT, date TEXT, rule TEXT, supervisor TEXT, note TEXT,"
 	"  PRIMARY KEY(log, idx)) WITHOUT ROWID;"
-	"CREATE TABLE events(log INTEGER NOT NULL, idx INTEGER NOT NULL,"
-	"  case_no TEXT NOT NULL, type TEXT NOT NULL, date TEXT,"
+	"CREATE TABLE events(log INTEGER NOT NULL, case_no TEXT NOT NULL,"
+	"  idx INTEGER NOT NULL, type TEXT NOT NULL, date TEXT,"
 	"  time INTEGER NOT NULL, corrected_by INTEGER,"
-	"  PRIMARY KEY(log, idx)) WITHOUT ROWID;"
-	"CREATE INDEX events_case ON events(log, case_no, idx);";
+	"  PRIMARY KEY(log, case_no, idx)) WITHOUT ROWID;";
 
 /* Derived tables and their primary keys, in digest order. */
 static const char *const derived[][2] = {
@@ -59,22 +56,23 @@ static const char *const derived[][2] = {
 	{ "ledger", "log, idx" },
 	{ "suspensions", "log, case_no, start" },
 	{ "acks", "log, idx" },
-	{ "events", "log, idx" },
+	{ "events", "log, case_no, idx" },
 };
 #define NDERIVED (sizeof(derived) / sizeof(derived[0]))
 
 static const char *const sql[SQ_COUNT] = {
-	[SQ_LOG_GET] = "SELECT id, size FROM logs WHERE origin = ?1",
-	[SQ_LOG_ADD] = "INSERT INTO logs(origin, size) VALUES (?1, 0)",
-	[SQ_LOG_SET_SIZE] = "UPDATE logs SET size = ?2 WHERE id = ?1",
-	[SQ_ENTRY_PUT] = "INSERT INTO entries(log, idx, leaf, data)"
-	    " VALUES (?1, ?2, ?3, ?4)",
+	[SQ_BEGIN] = "BEGIN IMMEDIATE",
+	[SQ_COMMIT] = "COMMIT",
+	[SQ_ROLLBACK] = "ROLLBACK",
+	[SQ_DATA_VERSION] = "PRAGMA data_version",
+	[SQ_LOG_GET] = "SELECT id FROM logs WHERE origin = ?1",
+	[SQ_LOG_ADD] = "INSERT INTO logs(origin) VALUES (?1)",
+	[SQ_LOG_SIZE] = "SELECT max(idx) FROM entries WHERE log = ?1",
+	[SQ_ENTRY_PUT] = "INSERT INTO entries(log, idx, leaf, nodes, data)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5)",
 	[SQ_ENTRY_GET] = "SELECT data, leaf FROM entries WHERE log = ?1 AND idx = ?2",
 	[SQ_LEAF_GET] = "SELECT leaf FROM entries WHERE log = ?1 AND idx = ?2",
-	[SQ_TREE_PUT] = "INSERT INTO tree(log, level, idx, hash)"
-	    " VALUES (?1, ?2, ?3, ?4)",
-	[SQ_TREE_GET] = "SELECT hash FROM tree WHERE log = ?1 AND level = ?2"
-	    " AND idx = ?3",
+	[SQ_NODES_GET] = "SELECT nodes FROM entries WHERE log = ?1 AND idx = ?2",
 	[SQ_CKPT_PUT] = "INSERT INTO checkpoints(log, size, note) VALUES (?1, ?2, ?3)",
 	[SQ_CKPT_LATEST] = "SELECT size, note FROM checkpoints WHERE log = ?1"
 	    " ORDER BY size DESC LIMIT 1",
@@ -95,11 +93,11 @@ static const char *const sql[SQ_COUNT] = {
 	[SQ_SUSP_PUT] = "INSERT INTO suspensions VALUES (?1, ?2, ?3, ?4)"
 	    " ON CONFLICT(log, case_no, start) DO UPDATE SET end = ?4",
 	[SQ_ACK_PUT] = "INSERT INTO acks VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[SQ_EVENT_PUT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)",
-	[SQ_EVENT_GET] = "SELECT case_no, type, corrected_by FROM events"
-	    " WHERE log = ?1 AND idx = ?2",
-	[SQ_EVENT_CORRECT] = "UPDATE events SET corrected_by = ?3"
-	    " WHERE log = ?1 AND idx = ?2",
+	[SQ_EVENT_PUT] = "INSERT INTO events VALUES (?1, ?3, ?2, ?4, ?5, ?6, NULL)",
+	[SQ_EVENT_GET] = "SELECT type, corrected_by FROM events"
+	    " WHERE log = ?1 AND case_no = ?2 AND idx = ?3",
+	[SQ_EVENT_CORRECT] = "UPDATE events SET corrected_by = ?4"
+	    " WHERE log = ?1 AND case_no = ?2 AND idx = ?3",
 	[SQ_CASE_EVENTS] = "SELECT idx, type, corrected_by FROM events"
 	    " WHERE log = ?1 AND case_no = ?2 ORDER BY idx",
 };
@@ -187,7 +185,8 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
 	    exec(s, sync == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", err, errlen) == -1 ||
-	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536",
+	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
+	    " PRAGMA wal_autocheckpoint=4096",
 	    err, errlen) == -1)
 		goto fail;
 	if (create) {
@@ -228,10 +227,18 @@ store_close(struct store *s)
 	s->db = NULL;
 }
 
+static int
+run_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, id, err, errlen);
+
+	return st == NULL ? -1 : step_done(s, st, err, errlen);
+}
+
 int
 store_begin(struct store *s, char *err, size_t errlen)
 {
-	if (exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)
+	if (run_stmt(s, SQ_BEGIN, err, errlen) == -1)
 		return -1;
 	s->in_tx = 1;
 	return 0;
@@ -240,7 +247,7 @@ store_begin(struct store *s, char *err, size_t errlen)
 int
 store_commit(struct store *s, char *err, size_t errlen)
 {
-	if (exec(s, "COMMIT", err, errlen) == -1) {
+	if (run_stmt(s, SQ_COMMIT, err, errlen) == -1) {
 		store_rollback(s);
 		return -1;
 	}
@@ -252,8 +259,27 @@ void
 store_rollback(struct store *s)
 {
 	if (s->db != NULL && !sqlite3_get_autocommit(DB(s)))
-		exec(s, "ROLLBACK", NULL, 0);
+		run_stmt(s, SQ_ROLLBACK, NULL, 0);
 	s->in_tx = 0;
+}
+
+int
+store_data_version(struct store *s, int64_t *v, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_DATA_VERSION, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -317,13 +343,24 @@ store_log_get(struct store *s, const char *origin, bool create,
 	snprintf(l->origin, sizeof(l->origin), "%s", origin);
 	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		l->id = sqlite3_column_int64(st, 0);
-		l->size = (uint64_t)sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
+		l->id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW) {
+		/* The size is the entries held: max(idx) + 1, an index seek. */
+		if ((st = stmt(s, SQ_LOG_SIZE, err, errlen)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, l->id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+			l->size = (uint64_t)sqlite3_column_int64(st, 0) + 1;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW) {
+			ERR("database: %s", sqlite3_errmsg(DB(s)));
+			return -1;
+		}
 		return 1;
+	}
 	if (rc != SQLITE_DONE) {
 		ERR("database: %s", sqlite3_errmsg(DB(s)));
 		return -1;
@@ -341,31 +378,35 @@ store_log_get(struct store *s, const char *origin, bool create,
 }
 
 int
-store_log_set_size(struct store *s, int64_t log, uint64_t size, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = stmt(s, SQ_LOG_SET_SIZE, err, errlen);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, log);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-	return step_done(s, st, err, errlen);
-}
-
-int
 store_entry_put(struct store *s, int64_t log, uint64_t index,
-    const uint8_t leaf[CS_HASH_LEN], const void *data, size_t n, char *err,
-    size_t errlen)
+    const uint8_t leaf[CS_HASH_LEN], const struct merkle_node *nodes,
+    int nnodes, const void *data, size_t n, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = stmt(s, SQ_ENTRY_PUT, err, errlen);
+	uint8_t blob[MERKLE_MAX_LEVELS * CS_HASH_LEN];
 
 	if (st == NULL)
 		return -1;
+	for (int i = 0; i < nnodes; i++) {
+		/* merkle_frontier_append reports levels 1, 2, … in order. */
+		if (nodes[i].level != (unsigned)i + 1 ||
+		    ((nodes[i].index + 1) << nodes[i].level) - 1 != index) {
+			ERR("entry %llu: tree node (%u, %llu) is not completed"
+			    " by it", (unsigned long long)index, nodes[i].level,
+			    (unsigned long long)nodes[i].index);
+			return -1;
+		}
+		memcpy(blob + (size_t)i * CS_HASH_LEN, nodes[i].hash, CS_HASH_LEN);
+	}
 	sqlite3_bind_int64(st, 1, log);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
 	sqlite3_bind_blob(st, 3, leaf, CS_HASH_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, data, (int)n, SQLITE_STATIC);
+	if (nnodes > 0)
+		sqlite3_bind_blob(st, 4, blob, nnodes * CS_HASH_LEN,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_blob(st, 5, data, (int)n, SQLITE_STATIC);
 	return step_done(s, st, err, errlen);
 }
 
@@ -445,43 +486,36 @@ store_entries_each(struct store *s, int64_t log, uint64_t from, uint64_t to,
 }
 
 int
-store_tree_put(struct store *s, int64_t log, const struct merkle_node *n,
-    char *err, size_t errlen)
-{
-	sqlite3_stmt *st = stmt(s, SQ_TREE_PUT, err, errlen);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, log);
-	sqlite3_bind_int(st, 2, (int)n->level);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)n->index);
-	sqlite3_bind_blob(st, 4, n->hash, CS_HASH_LEN, SQLITE_STATIC);
-	return step_done(s, st, err, errlen);
-}
-
-int
 store_tree_get(void *arg, unsigned level, uint64_t index,
     uint8_t out[CS_HASH_LEN], char *err, size_t errlen)
 {
 	struct store_tree *t = arg;
 	sqlite3_stmt *st;
-	int rc;
+	uint64_t leaf;
+	size_t off = level == 0 ? 0 : (size_t)(level - 1) * CS_HASH_LEN;
+	int rc, found = 0;
 
-	st = stmt(t->s, level == 0 ? SQ_LEAF_GET : SQ_TREE_GET, err, errlen);
+	if (level >= MERKLE_MAX_LEVELS || index >= (UINT64_C(1) << (63 - level))) {
+		ERR("tree node (%u, %llu) is out of range", level,
+		    (unsigned long long)index);
+		return -1;
+	}
+	/* Node (level, index) is stored with the leaf that completed it. */
+	leaf = ((index + 1) << level) - 1;
+	st = stmt(t->s, level == 0 ? SQ_LEAF_GET : SQ_NODES_GET, err, errlen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, t->log);
-	if (level == 0) {
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	} else {
-		sqlite3_bind_int(st, 2, (int)level);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)index);
-	}
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)leaf);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == CS_HASH_LEN)
-		memcpy(out, sqlite3_column_blob(st, 0), CS_HASH_LEN);
+	if (rc == SQLITE_ROW &&
+	    (size_t)sqlite3_column_bytes(st, 0) >= off + CS_HASH_LEN) {
+		memcpy(out, (const uint8_t *)sqlite3_column_blob(st, 0) + off,
+		    CS_HASH_LEN);
+		found = 1;
+	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
+	if (!found) {
 		ERR("tree node (%u, %llu) is missing", level,
 		    (unsigned long long)index);
 		return -1;
@@ -768,8 +802,8 @@ store_event_put(struct store *s, int64_t log, uint64_t index,
 }
 
 int
-store_event_get(struct store *s, int64_t log, uint64_t index, char *case_no,
-    size_t cap, char *type, size_t tcap, int64_t *corrected_by, char *err,
+store_event_get(struct store *s, int64_t log, const char *case_no,
+    uint64_t index, char *type, size_t tcap, int64_t *corrected_by, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = stmt(s, SQ_EVENT_GET, err, errlen);
@@ -778,13 +812,13 @@ store_event_get(struct store *s, int64_t log, uint64_t index, char *case_no,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)index);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		col_text(st, 0, case_no, cap);
-		col_text(st, 1, type, tcap);
-		*corrected_by = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 :
-		    sqlite3_column_int64(st, 2);
+		col_text(st, 0, type, tcap);
+		*corrected_by = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -796,16 +830,17 @@ store_event_get(struct store *s, int64_t log, uint64_t index, char *case_no,
 }
 
 int
-store_event_set_corrected(struct store *s, int64_t log, uint64_t index,
-    uint64_t by, char *err, size_t errlen)
+store_event_set_corrected(struct store *s, int64_t log, const char *case_no,
+    uint64_t index, uint64_t by, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = stmt(s, SQ_EVENT_CORRECT, err, errlen);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)by);
+	sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)index);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)by);
 	return step_done(s, st, err, errlen);
 }
 

@@ -21,9 +21,11 @@ struct court {
 	struct config		cfg;
 	struct store		st;
 	struct store_log	log;		/* this court's own log */
-	struct merkle_frontier	fr;		/* valid inside a transaction */
+	struct merkle_frontier	fr;		/* right edge of the tree */
 	uint8_t			last_leaf[CS_HASH_LEN];
 	bool			in_tx;
+	bool			cached;		/* log, fr, last_leaf valid … */
+	int64_t			data_version;	/* … while this is unchanged */
 	struct buf		body;		/* scratch for encoding */
 	struct buf		entry;
 };

@@ -4,9 +4,11 @@
  * writes.  The only module that includes <sqlite3.h>.
  *
  * Logs are keyed by (log id, index), which is ordered (FIELD-NOTES: random
- * keys are 3.6–8.6× slower).  Tree nodes of level >= 1 are stored as they
- * complete, leaf hashes beside their entries, so appending, roots and
- * proofs cost O(log n) row reads — never a scan of the log.
+ * keys are 3.6–8.6× slower).  Each entry's row also holds its leaf hash and
+ * the hashes of the tree nodes its append completed: node (level l, index
+ * i) completes with leaf (i+1)·2^l − 1, so it is found in that row.
+ * Appending, roots and proofs cost O(log n) row reads — never a scan — and
+ * an append writes one log row, not one per node.
  */
 #ifndef COURTSYNC_STORE_H
 #define COURTSYNC_STORE_H
@@ -23,9 +25,9 @@
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL };
 
 enum store_stmt_id {
-	SQ_LOG_GET, SQ_LOG_ADD, SQ_LOG_SET_SIZE,
-	SQ_ENTRY_PUT, SQ_ENTRY_GET, SQ_LEAF_GET,
-	SQ_TREE_PUT, SQ_TREE_GET,
+	SQ_BEGIN, SQ_COMMIT, SQ_ROLLBACK, SQ_DATA_VERSION,
+	SQ_LOG_GET, SQ_LOG_ADD, SQ_LOG_SIZE,
+	SQ_ENTRY_PUT, SQ_ENTRY_GET, SQ_LEAF_GET, SQ_NODES_GET,
 	SQ_CKPT_PUT, SQ_CKPT_LATEST,
 	SQ_CASE_GET, SQ_CASE_PUT,
 	SQ_NODE_UPSERT, SQ_LEDGER_PUT, SQ_SUSP_PUT, SQ_ACK_PUT,
@@ -39,7 +41,7 @@ struct store {
 	int	 in_tx;
 };
 
-/* One log's row: its origin path, size and the leaf hash of its last entry. */
+/* One log: its id, origin path and size (entries held). */
 struct store_log {
 	int64_t		id;
 	char		origin[CS_ORIGIN_MAX];
@@ -68,12 +70,16 @@ int	store_meta_get(struct store *s, const char *key, char *out, size_t cap,
  * created, 0 absent, -1 error. */
 int	store_log_get(struct store *s, const char *origin, bool create,
 	    struct store_log *l, char *err, size_t errlen);
-int	store_log_set_size(struct store *s, int64_t log, uint64_t size,
-	    char *err, size_t errlen);
+/* A number that changes whenever another connection commits to the
+ * database (PRAGMA data_version): cached log state stays valid while it
+ * does not change. */
+int	store_data_version(struct store *s, int64_t *v, char *err, size_t errlen);
 
+/* Stores entry `index` of a log: its bytes, leaf hash, and the hashes of
+ * the nnodes tree nodes (levels 1, 2, …) its append completed. */
 int	store_entry_put(struct store *s, int64_t log, uint64_t index,
-	    const uint8_t leaf[CS_HASH_LEN], const void *data, size_t n,
-	    char *err, size_t errlen);
+	    const uint8_t leaf[CS_HASH_LEN], const struct merkle_node *nodes,
+	    int nnodes, const void *data, size_t n, char *err, size_t errlen);
 /* Reads entry bytes into out (replacing its contents) and, if leaf is not
  * NULL, its leaf hash. */
 int	store_entry_get(struct store *s, int64_t log, uint64_t index,
@@ -85,9 +91,6 @@ typedef int (*store_entry_fn)(void *arg, uint64_t index, const void *data,
     size_t n, const uint8_t leaf[CS_HASH_LEN], char *err, size_t errlen);
 int	store_entries_each(struct store *s, int64_t log, uint64_t from,
 	    uint64_t to, store_entry_fn fn, void *arg, char *err, size_t errlen);
-
-int	store_tree_put(struct store *s, int64_t log, const struct merkle_node *n,
-	    char *err, size_t errlen);
 
 /* A merkle_get_fn over one log of a store. */
 struct store_tree {
@@ -131,16 +134,17 @@ int	store_susp_put(struct store *s, int64_t log, const char *case_no,
 int	store_ack_put(struct store *s, int64_t log, uint64_t index,
 	    const char *case_no, const char *date, const char *rule,
 	    const char *supervisor, const char *note, char *err, size_t errlen);
-/* The event index: one row per entry. */
+/* The event index: one row per entry, keyed by (log, case, index). */
 int	store_event_put(struct store *s, int64_t log, uint64_t index,
 	    const char *case_no, const char *type, const char *date,
 	    uint64_t time, char *err, size_t errlen);
 /* Reads an event-index row: 1 found, 0 absent. */
-int	store_event_get(struct store *s, int64_t log, uint64_t index,
-	    char *case_no, size_t cap, char *type, size_t tcap,
-	    int64_t *corrected_by, char *err, size_t errlen);
-int	store_event_set_corrected(struct store *s, int64_t log, uint64_t index,
-	    uint64_t by, char *err, size_t errlen);
+int	store_event_get(struct store *s, int64_t log, const char *case_no,
+	    uint64_t index, char *type, size_t tcap, int64_t *corrected_by,
+	    char *err, size_t errlen);
+int	store_event_set_corrected(struct store *s, int64_t log,
+	    const char *case_no, uint64_t index, uint64_t by, char *err,
+	    size_t errlen);
 /* Iterates a case's event-index rows in log order. */
 typedef int (*store_event_fn)(void *arg, uint64_t index, const char *type,
     int64_t corrected_by, char *err, size_t errlen);
