@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include "courtsync/crypto.h"
 
@@ -593,4 +594,47 @@ void
 crypto_wipe(void *p, size_t n)
 {
 	OPENSSL_cleanse(p, n);
+}
+
+int
+crypto_verify_by_cert(const char *cert_file, const void *data, size_t n,
+    const uint8_t *sig, size_t siglen, char *err, size_t errlen)
+{
+	FILE *f = fopen(cert_file, "r");
+	X509 *x = NULL;
+	EVP_PKEY *pk = NULL;
+	EVP_MD_CTX *md = NULL;
+	int ret = -1;
+
+	if (f == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "cannot open %s: %s", cert_file,
+			    strerror(errno));
+		return -1;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL || (pk = X509_get_pubkey(x)) == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: not a PEM certificate", cert_file);
+		goto out;
+	}
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pk) != 1) {
+		if (errlen > 0)
+			snprintf(err, errlen, "cannot set up signature verification");
+		goto out;
+	}
+	if (EVP_DigestVerify(md, sig, siglen, data, n) != 1) {
+		if (errlen > 0)
+			snprintf(err, errlen, "signature does not verify with the"
+			    " key of %s", cert_file);
+		goto out;
+	}
+	ret = 0;
+out:
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pk);
+	X509_free(x);
+	return ret;
 }

@@ -74,6 +74,13 @@ int	crypto_base64_decode(const char *s, size_t n, uint8_t *out, size_t cap);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	crypto_hex(const void *p, size_t n, char *out);
 
+/* Verifies a signature made with the private key of the certificate in
+ * cert_file (PEM; e.g. the deployment CA signing the registry: ECDSA or
+ * RSA over SHA-256, DER signature as `openssl dgst -sha256 -sign` makes).
+ * The certificate itself is taken as trusted: it is the anchor. */
+int	crypto_verify_by_cert(const char *cert_file, const void *data, size_t n,
+	    const uint8_t *sig, size_t siglen, char *err, size_t errlen);
+
 /* Wipes secrets so the compiler cannot drop the store. */
 void	crypto_wipe(void *p, size_t n);
 

@@ -164,4 +164,42 @@ typedef int (*store_row_fn)(void *arg, int ncol, const char *const *cols);
 int	store_query(struct store *s, const char *sql, const char *const *args,
 	    int nargs, store_row_fn fn, void *arg, char *err, size_t errlen);
 
+/* ---- sync state (not derived; see docs/PROTOCOL.md) ---- */
+
+/* Stores a witness's cosignature line for checkpoint `size` of a log
+ * (a newer one from the same witness replaces it). */
+int	store_cosig_put(struct store *s, int64_t log, uint64_t size,
+	    const char *witness, uint64_t time, const char *line, char *err,
+	    size_t errlen);
+typedef int (*store_cosig_fn)(void *arg, const char *witness, const char *line);
+/* The cosignature lines held for checkpoint `size`, shortest witness path
+ * (the highest court) first. */
+int	store_cosigs_each(struct store *s, int64_t log, uint64_t size,
+	    store_cosig_fn fn, void *arg, char *err, size_t errlen);
+/* The parent's size for a log (0 if never heard). */
+int	store_cursor_get(struct store *s, const char *origin, uint64_t *size,
+	    char *err, size_t errlen);
+int	store_cursor_set(struct store *s, const char *origin, uint64_t size,
+	    char *err, size_t errlen);
+/* The checkpoint note of exactly this size: 1 found, 0 not, -1 error. */
+int	store_checkpoint_get(struct store *s, int64_t log, uint64_t size,
+	    char *note, size_t cap, char *err, size_t errlen);
+/* The size of the checkpoint a batch after `after` should end at: the
+ * largest in (after, limit], else the smallest above `after`.  1 found. */
+int	store_checkpoint_next(struct store *s, int64_t log, uint64_t after,
+	    uint64_t limit, uint64_t *size, char *err, size_t errlen);
+typedef int (*store_log_fn)(void *arg, int64_t id, const char *origin);
+/* Every log held, by origin. */
+int	store_logs_each(struct store *s, store_log_fn fn, void *arg, char *err,
+	    size_t errlen);
+/* Keeps equivocation evidence (docs/PROTOCOL.md §6); a duplicate is a no-op. */
+int	store_evidence_put(struct store *s, const char *origin,
+	    const char *note_a, const char *note_b, const void *proof,
+	    size_t prooflen, const uint8_t *root_m, uint64_t now,
+	    const char *found_by, char *err, size_t errlen);
+/* Records a request from a child court (for sync health). */
+int	store_peer_note(struct store *s, const char *court, uint64_t now,
+	    bool ok, const char *error, uint64_t entries, char *err,
+	    size_t errlen);
+
 #endif

@@ -1,0 +1,1088 @@
+/*
+ * hub.c — verifying, storing, folding and witnessing pushed batches, and
+ * the read endpoints (see hub.h and docs/PROTOCOL.md §3–§6).
+ *
+ * The order of the checks is the protocol's: who is calling, what they
+ * may push, whose signature, where the batch starts, what it overlaps,
+ * each entry, the root, the fold.  All of it runs inside one transaction
+ * that is rolled back on the first refusal, so a refused batch changes
+ * nothing; the cosignature is made inside the transaction and sent only
+ * after the commit, because a witness may vouch only for what it has
+ * durably stored.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "courtsync/hub.h"
+
+#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+/* A batch, as decoded (entries point into the request body's document). */
+struct batch {
+	char			 origin[CS_ORIGIN_MAX];
+	uint64_t		 start;
+	struct codec_value	 entries;	/* array of bin */
+	const char		*note;		/* checkpoint text */
+	size_t			 notelen;
+};
+
+/* A log's state, loaded inside the transaction. */
+struct lstate {
+	struct store_log	l;
+	struct merkle_frontier	fr;
+	uint8_t			last[CS_HASH_LEN];
+};
+
+int
+hub_init(struct hub *h, struct court *c, const struct registry *reg,
+    size_t max_batch, char *err, size_t errlen)
+{
+	char keyfile[CONFIG_PATH_MAX + 32], name[NOTE_NAME_MAX];
+	uint8_t seed[CS_SEED_LEN];
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	h->c = c;
+	h->reg = reg;
+	h->max_batch = max_batch;
+	buf_init(&h->scratch, 0);
+	snprintf(keyfile, sizeof(keyfile), "%s/log.key", c->home);
+	snprintf(name, sizeof(name), "courtsync/%s", c->cfg.path);
+	if (crypto_key_read(keyfile, seed, err, errlen) == -1)
+		return -1;
+	r = note_signer_init(&h->witness, name, NOTE_TYPE_COSIG, seed, err,
+	    errlen);
+	crypto_wipe(seed, sizeof(seed));
+	return r;
+}
+
+void
+hub_free(struct hub *h)
+{
+	note_signer_wipe(&h->witness);
+	buf_free(&h->scratch);
+}
+
+void
+hub_reply_init(struct hub_reply *r)
+{
+	r->status = 500;
+	r->ctype = "application/msgpack";
+	r->code[0] = r->message[0] = '\0';
+	buf_init(&r->body, 0);
+}
+
+void
+hub_reply_free(struct hub_reply *r)
+{
+	buf_free(&r->body);
+}
+
+void
+hub_error(struct hub_reply *r, int status, const char *code, uint64_t size,
+    bool with_size, const char *fmt, ...)
+{
+	struct codec_writer w;
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cs_strlcpy(r->code, code, sizeof(r->code));
+	cs_strlcpy(r->message, msg, sizeof(r->message));
+	buf_reset(&r->body);
+	codec_writer_init(&w, &r->body);
+	codec_put_map(&w, with_size ? 3 : 2);
+	codec_put_cstr(&w, "error");
+	codec_put_cstr(&w, code);
+	codec_put_cstr(&w, "message");
+	codec_put_cstr(&w, msg);
+	if (with_size) {
+		codec_put_cstr(&w, "size");
+		codec_put_uint(&w, size);
+	}
+	r->status = status;
+	r->ctype = "application/msgpack";
+}
+
+static int
+load_state(struct store *st, const char *origin, bool create, struct lstate *s,
+    char *err, size_t errlen)
+{
+	struct store_tree t = { st, 0 };
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	r = store_log_get(st, origin, create, &s->l, err, errlen);
+	if (r != 1)
+		return r;
+	t.log = s->l.id;
+	if (merkle_frontier_load(&s->fr, s->l.size, store_tree_get, &t, err,
+	    errlen) == -1)
+		return -1;
+	if (s->l.size > 0 && store_tree_get(&t, 0, s->l.size - 1, s->last, err,
+	    errlen) == -1)
+		return -1;
+	return 1;
+}
+
+static int
+decode_batch(const struct codec_value *m, struct batch *b, char *err,
+    size_t errlen)
+{
+	struct codec_value v;
+
+	memset(b, 0, sizeof(*b));
+	if (m->type != CODEC_MAP || m->n != 4) {
+		ERR("the body is not a map of origin, start, entries, checkpoint");
+		return -1;
+	}
+	if (!codec_map_get(m, "origin", &v) || v.type != CODEC_STR ||
+	    v.n >= sizeof(b->origin)) {
+		ERR("\"origin\" is missing or not a short string");
+		return -1;
+	}
+	memcpy(b->origin, v.p, v.n);
+	b->origin[v.n] = '\0';
+	if (strlen(b->origin) != v.n || !court_path_valid(b->origin)) {
+		ERR("\"origin\" is not a court path");
+		return -1;
+	}
+	if (!codec_map_get(m, "start", &v) || v.type != CODEC_UINT) {
+		ERR("\"start\" is missing or not an unsigned integer");
+		return -1;
+	}
+	b->start = v.u;
+	if (!codec_map_get(m, "entries", &b->entries) ||
+	    b->entries.type != CODEC_ARRAY) {
+		ERR("\"entries\" is missing or not an array");
+		return -1;
+	}
+	for (size_t i = 0; i < b->entries.n; i++) {
+		codec_array_at(&b->entries, i, &v);
+		if (v.type != CODEC_BIN || v.n == 0 || v.n > CS_ENTRY_MAX) {
+			ERR("entries[%zu] is not a bin of 1-%d bytes", i,
+			    CS_ENTRY_MAX);
+			return -1;
+		}
+	}
+	if (!codec_map_get(m, "checkpoint", &v) || v.type != CODEC_STR ||
+	    v.n > NOTE_MAX) {
+		ERR("\"checkpoint\" is missing or not a note");
+		return -1;
+	}
+	b->note = v.p;
+	b->notelen = v.n;
+	return 0;
+}
+
+/* Rebuilds the text of a signature line. */
+static int
+sig_line(const struct note_sig *s, char *out, size_t cap)
+{
+	uint8_t raw[4 + 8 + CS_SIG_LEN];
+	char b64[160];
+
+	memcpy(raw, s->keyid, 4);
+	memcpy(raw + 4, s->sig, s->siglen);
+	if (crypto_base64_encode(raw, 4 + s->siglen, b64, sizeof(b64)) < 0)
+		return -1;
+	return snprintf(out, cap, "\xe2\x80\x94 %s %s\n", s->name, b64) <
+	    (int)cap ? 0 : -1;
+}
+
+int
+hub_store_cosigs(struct store *st, const struct registry *reg, int64_t log,
+    uint64_t size, const char *note, size_t n, const char *skip, char *err,
+    size_t errlen)
+{
+	struct note_sig sigs[NOTE_SIGS_MAX];
+	size_t bodylen, nsigs = NOTE_SIGS_MAX;
+	char why[256], line[512];
+
+	if (note_split(note, n, &bodylen, sigs, &nsigs, why, sizeof(why)) == -1)
+		return 0;	/* nothing usable */
+	for (size_t i = 0; i < nsigs; i++) {
+		const struct registry_court *w;
+		uint64_t t;
+
+		if (skip != NULL && strcmp(sigs[i].name, skip) == 0)
+			continue;
+		w = registry_witness(reg, sigs[i].name, sigs[i].keyid);
+		if (w == NULL)
+			continue;	/* not a witness of this deployment */
+		if (note_verify(note, bodylen, &sigs[i], 1, &w->witness, &t, why,
+		    sizeof(why)) == -1)
+			continue;	/* forged or damaged: not kept */
+		if (sig_line(&sigs[i], line, sizeof(line)) == -1)
+			continue;
+		if (store_cosig_put(st, log, size, w->path, t, line, err,
+		    errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct cosig_cat {
+	struct buf	*out;
+	int		 rc;
+};
+
+static int
+cat_cosig(void *arg, const char *witness, const char *line)
+{
+	struct cosig_cat *c = arg;
+
+	(void)witness;
+	if (buf_append(c->out, line, strlen(line)) == -1)
+		c->rc = -1;
+	return 0;
+}
+
+int
+hub_checkpoint_text_at(struct store *st, int64_t log, uint64_t size,
+    struct buf *out, char *err, size_t errlen)
+{
+	char note[NOTE_MAX];
+	struct cosig_cat cc = { out, 0 };
+	int r;
+
+	buf_reset(out);
+	r = store_checkpoint_get(st, log, size, note, sizeof(note), err, errlen);
+	if (r != 1)
+		return r;
+	if (buf_append(out, note, strlen(note)) == -1 ||
+	    store_cosigs_each(st, log, size, cat_cosig, &cc, err, errlen) == -1 ||
+	    cc.rc == -1) {
+		ERR("out of memory");
+		return -1;
+	}
+	return 1;
+}
+
+int
+hub_checkpoint_text(struct hub *h, int64_t log, uint64_t *size,
+    struct buf *out, char *err, size_t errlen)
+{
+	char note[NOTE_MAX];
+	int r;
+
+	r = store_checkpoint_latest(&h->c->st, log, size, note, sizeof(note),
+	    err, errlen);
+	if (r != 1)
+		return r;
+	return hub_checkpoint_text_at(&h->c->st, log, *size, out, err, errlen);
+}
+
+/* Writes the 200 answer: {size, checkpoint with cosignatures}. */
+static int
+push_answer(struct hub *h, int64_t log, uint64_t size, uint64_t ck,
+    struct hub_reply *r, char *err, size_t errlen)
+{
+	struct codec_writer w;
+
+	if (hub_checkpoint_text_at(&h->c->st, log, ck, &h->scratch, err,
+	    errlen) != 1)
+		return -1;
+	buf_reset(&r->body);
+	codec_writer_init(&w, &r->body);
+	codec_put_map(&w, 2);
+	codec_put_cstr(&w, "size");
+	codec_put_uint(&w, size);
+	codec_put_cstr(&w, "checkpoint");
+	codec_put_str(&w, (const char *)h->scratch.p, h->scratch.len);
+	r->status = 200;
+	r->ctype = "application/msgpack";
+	return w.failed ? -1 : 0;
+}
+
+/*
+ * A validly signed checkpoint of size c <= what we hold disagrees with our
+ * tree: keep both signed notes and a consistency proof that anyone can
+ * check (PROTOCOL §6).  Runs in its own transaction, after the batch's was
+ * rolled back.
+ */
+static int
+record_equivocation(struct hub *h, const char *origin, const char *note_a,
+    size_t alen, const uint8_t root_a[CS_HASH_LEN], uint64_t c, uint64_t now,
+    char *err, size_t errlen)
+{
+	struct store *st = &h->c->st;
+	struct lstate s;
+	struct store_tree t = { st, 0 };
+	uint8_t proof[MERKLE_MAX_PROOF][CS_HASH_LEN], root_m[CS_HASH_LEN];
+	char a[NOTE_MAX + 1], b[NOTE_MAX];
+	uint64_t n;
+	size_t k = 0;
+	int ret = -1;
+
+	(void)root_a;
+	if (alen > NOTE_MAX) {
+		ERR("note too long");
+		return -1;
+	}
+	memcpy(a, note_a, alen);
+	a[alen] = '\0';
+	if (store_begin(st, err, errlen) == -1)
+		return -1;
+	if (load_state(st, origin, false, &s, err, errlen) != 1)
+		goto out;
+	t.log = s.l.id;
+	/* B: ours of size c if we signed-and-stored one, else the next above. */
+	if (c == 0 || store_checkpoint_next(st, s.l.id, c - 1, c, &n, err,
+	    errlen) != 1) {
+		ERR("no checkpoint held to compare with");
+		goto out;
+	}
+	if (store_checkpoint_get(st, s.l.id, n, b, sizeof(b), err, errlen) != 1)
+		goto out;
+	if (n > c && c > 0) {
+		if (merkle_prove_consistency(c, n, store_tree_get, &t, proof, &k,
+		    err, errlen) == -1 ||
+		    merkle_root_at(c, store_tree_get, &t, root_m, err,
+		    errlen) == -1)
+			goto out;
+	}
+	if (store_evidence_put(st, origin, a, b, k > 0 ? proof : NULL,
+	    k * CS_HASH_LEN, n > c ? root_m : NULL, now, h->c->cfg.path, err,
+	    errlen) == -1)
+		goto out;
+	ret = store_commit(st, err, errlen);
+	return ret;
+out:
+	store_rollback(st);
+	return ret;
+}
+
+int
+hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
+    uint64_t now, struct hub_reply *r)
+{
+	struct store *st = &h->c->st;
+	struct codec_doc doc = { 0 };
+	struct codec_value root, v;
+	struct batch b;
+	const struct registry_court *rc;
+	struct note_sig sigs[NOTE_SIGS_MAX];
+	size_t bodylen, nsigs = NOTE_SIGS_MAX, count;
+	struct checkpoint ck;
+	struct lstate s;
+	struct buf held;
+	char why[768], name[NOTE_NAME_MAX], line[512], note[NOTE_MAX + 1];
+	uint8_t leaf[CS_HASH_LEN], myroot[CS_HASH_LEN];
+	uint64_t end, s_old, appended = 0;
+	int ret = 0, x;
+	bool in_tx = false;
+
+	buf_init(&held, CS_ENTRY_MAX);
+	if (codec_decode(&doc, body, n, &root, why, sizeof(why)) == -1 ||
+	    decode_batch(&root, &b, why, sizeof(why)) == -1) {
+		hub_error(r, 400, "bad_request", 0, false, "%s", why);
+		goto out;
+	}
+	count = b.entries.n;
+	if (count > h->max_batch) {
+		hub_error(r, 413, "batch_too_large", 0, false, "%zu entries;"
+		    " at most %zu per batch", count, h->max_batch);
+		goto out;
+	}
+	if (!court_path_covers(client, b.origin) ||
+	    !court_path_covers(h->c->cfg.path, b.origin) ||
+	    strcmp(b.origin, h->c->cfg.path) == 0) {
+		hub_error(r, 403, "origin_not_allowed", 0, false, "%s may not"
+		    " push the log of %s to %s", client, b.origin,
+		    h->c->cfg.path);
+		goto out;
+	}
+	rc = registry_find(h->reg, b.origin);
+	if (rc == NULL || !rc->has_key) {
+		hub_error(r, 403, "unknown_court", 0, false, "%s is not in the"
+		    " registry with a key", b.origin);
+		goto out;
+	}
+	snprintf(name, sizeof(name), "courtsync/%s", b.origin);
+	if (note_split(b.note, b.notelen, &bodylen, sigs, &nsigs, why,
+	    sizeof(why)) == -1 ||
+	    checkpoint_parse(b.note, bodylen, &ck, why, sizeof(why)) == -1) {
+		hub_error(r, 400, "bad_checkpoint", 0, false, "%s", why);
+		goto out;
+	}
+	if (strcmp(ck.origin, name) != 0) {
+		hub_error(r, 400, "bad_checkpoint", 0, false, "the checkpoint's"
+		    " origin is %s, not %s", ck.origin, name);
+		goto out;
+	}
+	end = b.start + count;
+	if (end < b.start || ck.size != end) {
+		hub_error(r, 400, "batch_mismatch", 0, false, "the batch covers"
+		    " entries %llu..%llu but the checkpoint is of size %llu",
+		    (unsigned long long)b.start, (unsigned long long)end,
+		    (unsigned long long)ck.size);
+		goto out;
+	}
+	/* The court's signature, by the key the registry holds for it. */
+	if (note_verify(b.note, bodylen, sigs, nsigs, &rc->log, NULL, why,
+	    sizeof(why)) == -1) {
+		hub_error(r, 403, "bad_signature", 0, false, "checkpoint %llu"
+		    " of %s: %s", (unsigned long long)ck.size, b.origin, why);
+		goto out;
+	}
+	if (store_begin(st, why, sizeof(why)) == -1)
+		goto fail;
+	in_tx = true;
+	if (load_state(st, b.origin, true, &s, why, sizeof(why)) != 1)
+		goto fail;
+	s_old = s.l.size;
+	if (b.start > s_old) {
+		hub_error(r, 409, "gap", s_old, true, "the batch starts at %llu"
+		    " but %s holds %llu entries of %s",
+		    (unsigned long long)b.start, h->c->cfg.path,
+		    (unsigned long long)s_old, b.origin);
+		goto out;
+	}
+	/* Entries we hold already must be the very same bytes. */
+	for (uint64_t i = b.start; i < end && i < s_old; i++) {
+		codec_array_at(&b.entries, (size_t)(i - b.start), &v);
+		if (store_entry_get(st, s.l.id, i, &held, NULL, why,
+		    sizeof(why)) == -1)
+			goto fail;
+		if (held.len != v.n || memcmp(held.p, v.p, v.n) != 0) {
+			if (end <= s_old)
+				goto equivocation;
+			hub_error(r, 409, "conflict", s_old, true, "entry %llu"
+			    " of %s differs from the one held here",
+			    (unsigned long long)i, b.origin);
+			goto out;
+		}
+	}
+	/* New entries: decode, chain, hash, fold, store. */
+	for (uint64_t i = s_old; i < end; i++) {
+		struct fold_ctx fc = { st, s.l.id, rc->code };
+		struct merkle_node done[MERKLE_MAX_LEVELS];
+		struct entry e;
+		int nd;
+
+		codec_array_at(&b.entries, (size_t)(i - b.start), &v);
+		if (entry_decode(v.p, v.n, &e, why, sizeof(why)) == -1) {
+			hub_error(r, 422, "bad_entry", 0, false, "entry %llu of"
+			    " %s: %s", (unsigned long long)i, b.origin, why);
+			goto out;
+		}
+		if (strcmp(e.origin, b.origin) != 0 || e.index != i) {
+			hub_error(r, 422, "bad_entry", 0, false, "entry %llu of"
+			    " %s names %s index %llu", (unsigned long long)i,
+			    b.origin, e.origin, (unsigned long long)e.index);
+			goto out;
+		}
+		if (memcmp(e.prev, s.last, CS_HASH_LEN) != 0) {
+			hub_error(r, i == s_old && i > 0 ? 409 : 422,
+			    i == s_old && i > 0 ? "conflict" : "bad_entry", s_old,
+			    i == s_old && i > 0, "entry %llu of %s: its prev is"
+			    " not the hash of entry %llu%s",
+			    (unsigned long long)i, b.origin,
+			    (unsigned long long)i - 1, i == s_old && i > 0 ?
+			    " held here (the log forked?)" : "");
+			goto out;
+		}
+		merkle_leaf_hash(v.p, v.n, leaf);
+		nd = merkle_frontier_append(&s.fr, leaf, done);
+		memcpy(s.last, leaf, CS_HASH_LEN);
+		if (fold_apply_entry(&fc, v.p, v.n, why, sizeof(why)) == -1) {
+			char m[900];
+			snprintf(m, sizeof(m), "%s", why);
+			hub_error(r, 422, "fold_refused", 0, false, "entry %llu of"
+			    " %s: %s", (unsigned long long)i, b.origin, m);
+			goto out;
+		}
+		if (store_entry_put(st, s.l.id, i, leaf, done, nd, v.p, v.n, why,
+		    sizeof(why)) == -1)
+			goto fail;
+		appended++;
+	}
+	/* The checkpoint's root against ours at its size. */
+	if (end == s_old + appended && appended > 0) {
+		merkle_frontier_root(&s.fr, myroot);
+	} else {
+		struct store_tree t = { st, s.l.id };
+		if (merkle_root_at(end, store_tree_get, &t, myroot, why,
+		    sizeof(why)) == -1)
+			goto fail;
+	}
+	if (memcmp(myroot, ck.root, CS_HASH_LEN) != 0) {
+		if (appended == 0)
+			goto equivocation;
+		hub_error(r, 422, "root_mismatch", 0, false, "the entries"
+		    " %llu..%llu of %s do not hash to the signed root of"
+		    " checkpoint %llu", (unsigned long long)b.start,
+		    (unsigned long long)end, b.origin,
+		    (unsigned long long)ck.size);
+		goto out;
+	}
+	/* Store the court's note (its own signature only), others' valid
+	 * cosignatures, and ours. */
+	x = store_checkpoint_get(st, s.l.id, ck.size, note, sizeof(note), why,
+	    sizeof(why));
+	if (x == -1)
+		goto fail;
+	if (x == 0) {
+		size_t k;
+		const struct note_sig *cs = NULL;
+
+		for (k = 0; k < nsigs; k++)
+			if (strcmp(sigs[k].name, name) == 0 &&
+			    memcmp(sigs[k].keyid, rc->log.keyid, 4) == 0)
+				cs = &sigs[k];
+		if (cs == NULL || bodylen + 1 >= sizeof(note) ||
+		    sig_line(cs, line, sizeof(line)) == -1)
+			goto fail;
+		memcpy(note, b.note, bodylen);
+		snprintf(note + bodylen, sizeof(note) - bodylen, "\n%s", line);
+		if (store_checkpoint_put(st, s.l.id, ck.size, note, why,
+		    sizeof(why)) == -1)
+			goto fail;
+	}
+	if (hub_store_cosigs(st, h->reg, s.l.id, ck.size, b.note, b.notelen,
+	    name, why, sizeof(why)) == -1)
+		goto fail;
+	if (cosig_sign(b.note, bodylen, now, &h->witness, line, sizeof(line),
+	    why, sizeof(why)) < 0 ||
+	    store_cosig_put(st, s.l.id, ck.size, h->c->cfg.path, now, line, why,
+	    sizeof(why)) == -1)
+		goto fail;
+	if (push_answer(h, s.l.id, s_old + appended, ck.size, r, why,
+	    sizeof(why)) == -1)
+		goto fail;
+	in_tx = false;
+	if (store_commit(st, why, sizeof(why)) == -1)
+		goto fail;
+	h->c->cached = false;
+	store_peer_note(st, client, now, true, NULL, appended, why, sizeof(why));
+	goto done;
+equivocation:
+	store_rollback(st);
+	in_tx = false;
+	if (record_equivocation(h, b.origin, b.note, b.notelen, ck.root,
+	    ck.size, now, why, sizeof(why)) == -1)
+		goto fail;
+	hub_error(r, 409, "equivocation", s_old, true, "%s signed checkpoint"
+	    " %llu with a root that disagrees with the log held here; both"
+	    " are kept as evidence", b.origin, (unsigned long long)ck.size);
+	goto out;
+fail:
+	ret = -1;
+	hub_error(r, 500, "internal", 0, false, "%s", why);
+out:
+	if (in_tx)
+		store_rollback(st);
+	if (r->status != 200) {
+		char m[600];
+		snprintf(m, sizeof(m), "%s: %s", r->code, r->message);
+		store_peer_note(st, client, now, false, m, 0, why, sizeof(why));
+	}
+done:
+	buf_free(&held);
+	codec_doc_free(&doc);
+	return ret;
+}
+
+/* ---- evidence relayed from below ---- */
+
+/* Checks one signed note of origin's registered key; fills its checkpoint. */
+static int
+evidence_note(const struct registry_court *rc, const struct codec_value *v,
+    struct checkpoint *ck, char *text, char *err, size_t errlen)
+{
+	struct note_sig sigs[NOTE_SIGS_MAX];
+	size_t bodylen, nsigs = NOTE_SIGS_MAX;
+	char name[NOTE_NAME_MAX];
+
+	if (v->type != CODEC_STR || v->n > NOTE_MAX) {
+		ERR("a note is missing");
+		return -1;
+	}
+	memcpy(text, v->p, v->n);
+	text[v->n] = '\0';
+	snprintf(name, sizeof(name), "courtsync/%s", rc->path);
+	if (note_split(text, v->n, &bodylen, sigs, &nsigs, err, errlen) == -1 ||
+	    checkpoint_parse(text, bodylen, ck, err, errlen) == -1 ||
+	    note_verify(text, bodylen, sigs, nsigs, &rc->log, NULL, err,
+	    errlen) == -1)
+		return -1;
+	if (strcmp(ck->origin, name) != 0) {
+		ERR("a note is for %.100s, not %.100s", ck->origin, name);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hub_evidence(struct hub *h, const char *client, const uint8_t *body, size_t n,
+    uint64_t now, struct hub_reply *r)
+{
+	struct codec_doc doc = { 0 };
+	struct codec_value root, v, va, vb, vp, vr;
+	struct checkpoint a, b;
+	const struct registry_court *rc;
+	uint8_t proof[MERKLE_MAX_PROOF][CS_HASH_LEN];
+	char origin[CS_ORIGIN_MAX], why[512];
+	char *ta = NULL, *tb = NULL;
+	size_t k = 0;
+	int ret = 0;
+
+	ta = malloc(NOTE_MAX + 1);
+	tb = malloc(NOTE_MAX + 1);
+	if (ta == NULL || tb == NULL) {
+		hub_error(r, 500, "internal", 0, false, "out of memory");
+		ret = -1;
+		goto out;
+	}
+	if (codec_decode(&doc, body, n, &root, why, sizeof(why)) == -1 ||
+	    root.type != CODEC_MAP || !codec_map_get(&root, "origin", &v) ||
+	    v.type != CODEC_STR || v.n >= sizeof(origin) ||
+	    !codec_map_get(&root, "a", &va) || !codec_map_get(&root, "b", &vb)) {
+		hub_error(r, 400, "bad_request", 0, false, "evidence must be a"
+		    " map with origin, a, b[, proof, root_m]");
+		goto out;
+	}
+	memcpy(origin, v.p, v.n);
+	origin[v.n] = '\0';
+	if (!court_path_valid(origin) || !court_path_covers(client, origin) ||
+	    !court_path_covers(h->c->cfg.path, origin)) {
+		hub_error(r, 403, "origin_not_allowed", 0, false, "%s may not"
+		    " report on %s here", client, origin);
+		goto out;
+	}
+	if ((rc = registry_find(h->reg, origin)) == NULL || !rc->has_key) {
+		hub_error(r, 403, "unknown_court", 0, false, "%s is not in the"
+		    " registry with a key", origin);
+		goto out;
+	}
+	if (evidence_note(rc, &va, &a, ta, why, sizeof(why)) == -1 ||
+	    evidence_note(rc, &vb, &b, tb, why, sizeof(why)) == -1) {
+		hub_error(r, 403, "bad_evidence", 0, false, "%s", why);
+		goto out;
+	}
+	if (a.size > b.size) {
+		hub_error(r, 400, "bad_evidence", 0, false, "a must not be"
+		    " larger than b");
+		goto out;
+	}
+	if (a.size == b.size) {
+		if (memcmp(a.root, b.root, CS_HASH_LEN) == 0) {
+			hub_error(r, 403, "bad_evidence", 0, false, "the two"
+			    " checkpoints agree");
+			goto out;
+		}
+	} else {
+		if (!codec_map_get(&root, "proof", &vp) ||
+		    vp.type != CODEC_ARRAY || vp.n > MERKLE_MAX_PROOF ||
+		    !codec_map_get(&root, "root_m", &vr) ||
+		    vr.type != CODEC_BIN || vr.n != CS_HASH_LEN) {
+			hub_error(r, 400, "bad_evidence", 0, false, "sizes"
+			    " differ: a proof and root_m are needed");
+			goto out;
+		}
+		for (k = 0; k < vp.n; k++) {
+			codec_array_at(&vp, k, &v);
+			if (v.type != CODEC_BIN || v.n != CS_HASH_LEN) {
+				hub_error(r, 400, "bad_evidence", 0, false,
+				    "proof[%zu] is not 32 bytes", k);
+				goto out;
+			}
+			memcpy(proof[k], v.p, CS_HASH_LEN);
+		}
+		if (merkle_verify_consistency(a.size, b.size,
+		    (const uint8_t *)vr.p, b.root,
+		    (const uint8_t (*)[CS_HASH_LEN])proof, k, why,
+		    sizeof(why)) == -1 ||
+		    memcmp(vr.p, a.root, CS_HASH_LEN) == 0) {
+			hub_error(r, 403, "bad_evidence", 0, false, "the proof"
+			    " does not show the checkpoints disagree%s%s",
+			    why[0] ? ": " : "", why);
+			goto out;
+		}
+	}
+	if (store_begin(&h->c->st, why, sizeof(why)) == -1 ||
+	    store_evidence_put(&h->c->st, origin, ta, tb, k > 0 ? proof : NULL,
+	    k * CS_HASH_LEN, a.size < b.size ? (const uint8_t *)vr.p : NULL,
+	    now, client, why, sizeof(why)) == -1 ||
+	    store_commit(&h->c->st, why, sizeof(why)) == -1) {
+		store_rollback(&h->c->st);
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		ret = -1;
+		goto out;
+	}
+	hub_error(r, 200, "ok", 0, false, "evidence about %s kept", origin);
+out:
+	free(ta);
+	free(tb);
+	codec_doc_free(&doc);
+	return ret;
+}
+
+/* ---- read endpoints ---- */
+
+struct logs_acc {
+	struct hub		*h;
+	struct codec_writer	*w;
+	int			 n;
+	int			 rc;
+	char			 err[256];
+};
+
+static int
+count_log(void *arg, int64_t id, const char *origin)
+{
+	(void)id;
+	(void)origin;
+	((struct logs_acc *)arg)->n++;
+	return 0;
+}
+
+static int
+put_log(void *arg, int64_t id, const char *origin)
+{
+	struct logs_acc *a = arg;
+	struct store_log l;
+	uint64_t ck = 0;
+	char note[NOTE_MAX];
+
+	if (store_log_get(&a->h->c->st, origin, false, &l, a->err,
+	    sizeof(a->err)) != 1 ||
+	    store_checkpoint_latest(&a->h->c->st, id, &ck, note, sizeof(note),
+	    a->err, sizeof(a->err)) == -1) {
+		a->rc = -1;
+		return 1;
+	}
+	codec_put_map(a->w, 3);
+	codec_put_cstr(a->w, "origin");
+	codec_put_cstr(a->w, origin);
+	codec_put_cstr(a->w, "size");
+	codec_put_uint(a->w, l.size);
+	codec_put_cstr(a->w, "checkpoint");
+	codec_put_uint(a->w, ck);
+	return 0;
+}
+
+int
+hub_logs(struct hub *h, struct hub_reply *r)
+{
+	struct codec_writer w;
+	struct logs_acc a = { h, &w, 0, 0, "" };
+
+	buf_reset(&r->body);
+	codec_writer_init(&w, &r->body);
+	if (store_logs_each(&h->c->st, count_log, &a, a.err, sizeof(a.err)) == -1)
+		goto fail;
+	codec_put_array(&w, (uint32_t)a.n);
+	if (store_logs_each(&h->c->st, put_log, &a, a.err, sizeof(a.err)) == -1 ||
+	    a.rc == -1)
+		goto fail;
+	r->status = 200;
+	r->ctype = "application/msgpack";
+	return 0;
+fail:
+	hub_error(r, 500, "internal", 0, false, "%s", a.err);
+	return -1;
+}
+
+/* Finds a log by origin for a read endpoint; answers 400/404 itself. */
+static int
+read_log(struct hub *h, const char *origin, struct store_log *l,
+    struct hub_reply *r)
+{
+	char why[256];
+	int x;
+
+	if (origin == NULL || !court_path_valid(origin)) {
+		hub_error(r, 400, "bad_request", 0, false, "origin=<court path>"
+		    " is required");
+		return -1;
+	}
+	x = store_log_get(&h->c->st, origin, false, l, why, sizeof(why));
+	if (x == -1) {
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		return -1;
+	}
+	if (x == 0) {
+		hub_error(r, 404, "unknown_origin", 0, false, "no log of %s"
+		    " is held here", origin);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 19)
+		return -1;
+	*v = strtoull(s, &end, 10);
+	return *end == '\0' ? 0 : -1;
+}
+
+int
+hub_checkpoint(struct hub *h, const char *origin, struct hub_reply *r)
+{
+	struct store_log l;
+	uint64_t size;
+	char why[256];
+	int x;
+
+	if (read_log(h, origin, &l, r) == -1)
+		return 0;
+	x = hub_checkpoint_text(h, l.id, &size, &r->body, why, sizeof(why));
+	if (x == -1) {
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		return -1;
+	}
+	if (x == 0) {
+		hub_error(r, 404, "unknown_origin", 0, false, "no checkpoint of"
+		    " %s is held here", origin);
+		return 0;
+	}
+	r->status = 200;
+	r->ctype = "text/plain; charset=utf-8";
+	return 0;
+}
+
+struct entries_acc {
+	struct codec_writer	*w;
+};
+
+static int
+put_entry(void *arg, uint64_t index, const void *data, size_t n,
+    const uint8_t leaf[CS_HASH_LEN], char *err, size_t errlen)
+{
+	struct entries_acc *a = arg;
+
+	(void)index;
+	(void)leaf;
+	(void)err;
+	(void)errlen;
+	codec_put_bin(a->w, data, n);
+	return 0;
+}
+
+int
+hub_entries(struct hub *h, const char *origin, const char *start,
+    const char *end, struct hub_reply *r)
+{
+	struct store_log l;
+	struct codec_writer w;
+	struct entries_acc a = { &w };
+	uint64_t from, to;
+	char why[256];
+
+	if (read_log(h, origin, &l, r) == -1)
+		return 0;
+	if (parse_num(start, &from) == -1 || parse_num(end, &to) == -1 ||
+	    from > to) {
+		hub_error(r, 400, "bad_request", 0, false, "start=A&end=B with"
+		    " A <= B are required");
+		return 0;
+	}
+	if (to > l.size) {
+		hub_error(r, 416, "out_of_range", l.size, true, "%s holds %llu"
+		    " entries", origin, (unsigned long long)l.size);
+		return 0;
+	}
+	if (to - from > h->max_batch)
+		to = from + h->max_batch;
+	buf_reset(&r->body);
+	codec_writer_init(&w, &r->body);
+	codec_put_array(&w, (uint32_t)(to - from));
+	if (store_entries_each(&h->c->st, l.id, from, to, put_entry, &a, why,
+	    sizeof(why)) == -1) {
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		return -1;
+	}
+	r->status = 200;
+	r->ctype = "application/msgpack";
+	return 0;
+}
+
+static int
+proof_reply(struct hub_reply *r, uint8_t proof[][CS_HASH_LEN], size_t k)
+{
+	struct codec_writer w;
+
+	buf_reset(&r->body);
+	codec_writer_init(&w, &r->body);
+	codec_put_map(&w, 1);
+	codec_put_cstr(&w, "proof");
+	codec_put_array(&w, (uint32_t)k);
+	for (size_t i = 0; i < k; i++)
+		codec_put_bin(&w, proof[i], CS_HASH_LEN);
+	r->status = 200;
+	r->ctype = "application/msgpack";
+	return 0;
+}
+
+int
+hub_inclusion(struct hub *h, const char *origin, const char *index,
+    const char *size, struct hub_reply *r)
+{
+	struct store_log l;
+	struct store_tree t;
+	uint8_t proof[MERKLE_MAX_PROOF][CS_HASH_LEN];
+	uint64_t i, n;
+	size_t k;
+	char why[256];
+
+	if (read_log(h, origin, &l, r) == -1)
+		return 0;
+	if (parse_num(index, &i) == -1 || parse_num(size, &n) == -1 || i >= n) {
+		hub_error(r, 400, "bad_request", 0, false, "index=I&size=N with"
+		    " I < N are required");
+		return 0;
+	}
+	if (n > l.size) {
+		hub_error(r, 416, "out_of_range", l.size, true, "%s holds %llu"
+		    " entries", origin, (unsigned long long)l.size);
+		return 0;
+	}
+	t.s = &h->c->st;
+	t.log = l.id;
+	if (merkle_prove_inclusion(i, n, store_tree_get, &t, proof, &k, why,
+	    sizeof(why)) == -1) {
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		return -1;
+	}
+	return proof_reply(r, proof, k);
+}
+
+int
+hub_consistency(struct hub *h, const char *origin, const char *old,
+    const char *new_, struct hub_reply *r)
+{
+	struct store_log l;
+	struct store_tree t;
+	uint8_t proof[MERKLE_MAX_PROOF][CS_HASH_LEN];
+	uint64_t m, n;
+	size_t k;
+	char why[256];
+
+	if (read_log(h, origin, &l, r) == -1)
+		return 0;
+	if (parse_num(old, &m) == -1 || parse_num(new_, &n) == -1 || m == 0 ||
+	    m > n) {
+		hub_error(r, 400, "bad_request", 0, false, "old=M&new=N with"
+		    " 0 < M <= N are required");
+		return 0;
+	}
+	if (n > l.size) {
+		hub_error(r, 416, "out_of_range", l.size, true, "%s holds %llu"
+		    " entries", origin, (unsigned long long)l.size);
+		return 0;
+	}
+	t.s = &h->c->st;
+	t.log = l.id;
+	if (merkle_prove_consistency(m, n, store_tree_get, &t, proof, &k, why,
+	    sizeof(why)) == -1) {
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		return -1;
+	}
+	return proof_reply(r, proof, k);
+}
+
+struct ev_acc {
+	struct codec_writer	*w;
+	int			 n;
+};
+
+static int
+put_evidence(void *arg, int ncol, const char *const *v)
+{
+	struct ev_acc *a = arg;
+
+	(void)ncol;
+	codec_put_map(a->w, 5);
+	codec_put_cstr(a->w, "origin");
+	codec_put_cstr(a->w, v[0]);
+	codec_put_cstr(a->w, "a");
+	codec_put_cstr(a->w, v[1]);
+	codec_put_cstr(a->w, "b");
+	codec_put_cstr(a->w, v[2]);
+	codec_put_cstr(a->w, "found_at");
+	codec_put_uint(a->w, strtoull(v[3], NULL, 10));
+	codec_put_cstr(a->w, "found_by");
+	codec_put_cstr(a->w, v[4]);
+	a->n++;
+	return 0;
+}
+
+static int
+count_rows(void *arg, int ncol, const char *const *v)
+{
+	(void)ncol;
+	(void)v;
+	((struct ev_acc *)arg)->n++;
+	return 0;
+}
+
+int
+hub_equivocations(struct hub *h, struct hub_reply *r)
+{
+	static const char q[] = "SELECT origin, note_a, note_b, found_at,"
+	    " found_by FROM equivocations ORDER BY id";
+	struct codec_writer w;
+	struct ev_acc a = { &w, 0 };
+	char why[256];
+
+	buf_reset(&r->body);
+	codec_writer_init(&w, &r->body);
+	if (store_query(&h->c->st, q, NULL, 0, count_rows, &a, why,
+	    sizeof(why)) == -1)
+		goto fail;
+	codec_put_array(&w, (uint32_t)a.n);
+	if (store_query(&h->c->st, q, NULL, 0, put_evidence, &a, why,
+	    sizeof(why)) == -1)
+		goto fail;
+	r->status = 200;
+	r->ctype = "application/msgpack";
+	return 0;
+fail:
+	hub_error(r, 500, "internal", 0, false, "%s", why);
+	return -1;
+}
+
+static int
+sum_row(void *arg, int ncol, const char *const *v)
+{
+	uint64_t *acc = arg;
+
+	(void)ncol;
+	acc[0] = v[0] != NULL ? strtoull(v[0], NULL, 10) : 0;
+	acc[1] = v[1] != NULL ? strtoull(v[1], NULL, 10) : 0;
+	acc[2] = v[2] != NULL ? strtoull(v[2], NULL, 10) : 0;
+	return 0;
+}
+
+int
+hub_health(struct hub *h, struct hub_reply *r)
+{
+	uint64_t acc[3] = { 0, 0, 0 };
+	char why[256];
+
+	if (store_query(&h->c->st, "SELECT (SELECT count(*) FROM logs),"
+	    " (SELECT count(*) FROM entries), (SELECT count(*) FROM"
+	    " equivocations)", NULL, 0, sum_row, acc, why, sizeof(why)) == -1) {
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		return -1;
+	}
+	buf_reset(&r->body);
+	buf_printf(&r->body, "{\"status\":\"ok\",\"court\":");
+	codec_json_str(&r->body, h->c->cfg.path, strlen(h->c->cfg.path));
+	buf_printf(&r->body, ",\"logs\":%llu,\"entries\":%llu,"
+	    "\"equivocations\":%llu}\n", (unsigned long long)acc[0],
+	    (unsigned long long)acc[1], (unsigned long long)acc[2]);
+	r->status = 200;
+	r->ctype = "application/json";
+	return 0;
+}
