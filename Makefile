@@ -24,8 +24,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
         -Wold-style-definition -Wnull-dereference
 CFLAGS  ?= $(OPT)
 ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-        -Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
-ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+        -Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread
 LIBS := $(PKG_LIBS)
 
 SYNC_SRC := $(sort $(wildcard sync/*.c))

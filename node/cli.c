@@ -14,6 +14,7 @@
 #include "courtsync/court.h"
 #include "courtsync/export.h"
 #include "courtsync/import.h"
+#include "courtsync/serve.h"
 #include "cli.h"
 
 #define VERSION "0.1.0"
@@ -68,6 +69,10 @@ usage(FILE *f)
 	    "  log export DIR                    write an export for auditors\n"
 	    "  log verify DIR [--key VKEY]       verify an export\n"
 	    "  rebuild [--check]                 re-derive all tables from the log\n"
+	    "\n"
+	    "Sync (docs/PROTOCOL.md):\n"
+	    "  serve [--check]                   run the node: hub server and push loop\n"
+	    "  push                              push to the parent once, and report\n"
 	    "\n"
 	    "Exit status: 0 done, 1 refused or verification failed, 2 usage,\n"
 	    "3 system error.  See courtsync(1).\n");
@@ -129,39 +134,46 @@ is_help(const char *a)
 static int
 cmd_init(int argc, char **argv)
 {
-	static const char *const keys[] = {
-		"path", "name", "code", "level", "parent", "durability"
-	};
 	struct config cfg;
 	char err[1024];
 
 	config_init(&cfg);
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;
+		char key[64];
 		int m = 0;
 
 		if (is_help(argv[i])) {
 			printf("usage: courtsync [-C HOME] init --path cn/gs/ln/wudu"
 			    " --name 武都区人民法院 --code 甘1202 --level 4\n"
 			    "       [--parent cn/gs/ln] [--durability full|normal]\n"
+			    "       [--listen ADDR:PORT] [--parent-url URL]"
+			    " [--KEY VALUE …]\n"
 			    "Creates HOME with the configuration, an empty"
 			    " database and a new\nEd25519 log-signing key"
 			    " (log.key, mode 0600) and its public key"
 			    " (log.vkey).\n");
 			return CLI_OK;
 		}
-		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]) && m == 0;
-		    k++) {
-			m = opt(argc, argv, &i, keys[k], &v);
-			if (m == 1 && config_set(&cfg, keys[k], v, err,
-			    sizeof(err)) == -1)
-				return fail(CLI_USAGE, "init: %s", err);
+		/* --KEY VALUE for any configuration key, '-' standing for '_'. */
+		if (strncmp(argv[i], "--", 2) == 0) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%.*s",
+			    (int)strcspn(argv[i] + 2, "="), argv[i] + 2);
+			m = opt(argc, argv, &i, name, &v);
+			snprintf(key, sizeof(key), "%s", name);
+			for (char *q = key; *q != '\0'; q++)
+				if (*q == '-')
+					*q = '_';
 		}
 		if (m == -1)
 			return fail(CLI_USAGE, "init: %s needs a value", argv[i]);
 		if (m == 0)
 			return fail(CLI_USAGE, "init: unknown argument %s"
 			    " (see courtsync init --help)", argv[i]);
+		if (config_set(&cfg, key, v, err, sizeof(err)) == -1)
+			return fail(CLI_USAGE, "init: %s", err);
 	}
 	if (cfg.parent[0] == '\0' && strchr(cfg.path, '/') != NULL) {
 		size_t n = (size_t)(strrchr(cfg.path, '/') - cfg.path);
@@ -916,6 +928,80 @@ cmd_rebuild(int argc, char **argv)
 	return rc;
 }
 
+/* ---- sync ---- */
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	struct court c;
+	struct registry reg;
+	char err[1024];
+	bool check = false;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--check") == 0)
+			check = true;
+		else if (is_help(argv[i])) {
+			printf("usage: courtsync [-C HOME] serve [--check]\n"
+			    "Runs the node: the HTTPS server for the courts"
+			    " below (if listen is set)\nand the push loop to"
+			    " the parent (if parent_url is set).  --check"
+			    " only\nvalidates the configuration, keys,"
+			    " certificates and registry.\n");
+			return CLI_OK;
+		} else
+			return fail(CLI_USAGE, "serve: unknown argument %s",
+			    argv[i]);
+	}
+	if (check) {
+		if ((rc = open_court(&c)) != CLI_OK)
+			return rc;
+		if (serve_check(home, &c, &reg, err, sizeof(err)) == -1) {
+			court_close(&c);
+			return fail(CLI_REFUSED, "serve --check: %s", err);
+		}
+		printf("configuration OK: %s (%s), listen %s, parent %s,"
+		    " registry of %zu courts\n", c.cfg.path, c.cfg.name,
+		    c.cfg.listen[0] ? c.cfg.listen : "(none)",
+		    c.cfg.parent_url[0] ? c.cfg.parent_url : "(none)", reg.n);
+		registry_free(&reg);
+		court_close(&c);
+		return CLI_OK;
+	}
+	if (serve_run(home, err, sizeof(err)) == -1)
+		return fail(CLI_SYSTEM, "serve: %s", err);
+	return CLI_OK;
+}
+
+static int
+cmd_push(int argc, char **argv)
+{
+	struct relay_stats st;
+	char err[1024];
+
+	if (argc > 1) {
+		if (is_help(argv[1])) {
+			printf("usage: courtsync [-C HOME] push\nPushes every"
+			    " log this node holds to its parent until the"
+			    " parent\nholds all of it, and reports.\n");
+			return CLI_OK;
+		}
+		return fail(CLI_USAGE, "push: unexpected argument %s", argv[1]);
+	}
+	if (serve_push_once(home, &st, err, sizeof(err)) == -1)
+		return fail(CLI_SYSTEM, "push: %s", err);
+	printf("pushed %llu entries in %llu batches (%llu logs held)\n",
+	    (unsigned long long)st.entries, (unsigned long long)st.batches,
+	    (unsigned long long)st.logs);
+	if (st.evidence > 0)
+		printf("relayed %llu items of equivocation evidence\n",
+		    (unsigned long long)st.evidence);
+	if (st.refused)
+		return fail(CLI_REFUSED, "push refused: %s", st.last_error);
+	return CLI_OK;
+}
+
 int
 cli_main(int argc, char **argv)
 {
@@ -962,6 +1048,10 @@ cli_main(int argc, char **argv)
 		return cmd_log(argc, argv);
 	if (strcmp(cmd, "rebuild") == 0)
 		return cmd_rebuild(argc, argv);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc, argv);
+	if (strcmp(cmd, "push") == 0)
+		return cmd_push(argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return CLI_OK;

@@ -2,6 +2,7 @@
  * config.c — reads, checks and writes a node's configuration file.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +18,61 @@ config_init(struct config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->durable = true;
+	cs_strlcpy(c->tls_cert, "tls.crt", sizeof(c->tls_cert));
+	cs_strlcpy(c->tls_key, "tls.key", sizeof(c->tls_key));
+	cs_strlcpy(c->ca, "ca.crt", sizeof(c->ca));
+	cs_strlcpy(c->crl, "crl.pem", sizeof(c->crl));
+	cs_strlcpy(c->registry, "registry.tsv", sizeof(c->registry));
+	cs_strlcpy(c->registry_sig, "registry.tsv.sig", sizeof(c->registry_sig));
+	c->max_body = 16UL << 20;
+	c->max_batch = 10000;
+	c->timeout_s = 30;
+	c->max_connections = 256;
+	c->push_interval_ms = 1000;
+	c->backoff_base_ms = 200;
+	c->backoff_cap_ms = 30000;
+	c->connect_timeout_ms = 5000;
+	c->request_timeout_ms = 60000;
 }
+
+void
+config_file(const char *home, const char *name, char *out, size_t cap)
+{
+	if (name[0] == '/')
+		cs_strlcpy(out, name, cap);
+	else
+		snprintf(out, cap, "%s/%s", home, name);
+}
+
+/* Numeric keys: name, field offset, allowed range. */
+static const struct {
+	const char	*key;
+	size_t		 off;
+	unsigned long	 min, max;
+} numbers[] = {
+	{ "max_body", offsetof(struct config, max_body), 4096, 1UL << 30 },
+	{ "max_batch", offsetof(struct config, max_batch), 1, 1000000 },
+	{ "timeout_s", offsetof(struct config, timeout_s), 1, 3600 },
+	{ "max_connections", offsetof(struct config, max_connections), 1, 65536 },
+	{ "push_interval_ms", offsetof(struct config, push_interval_ms), 10, 3600000 },
+	{ "backoff_base_ms", offsetof(struct config, backoff_base_ms), 1, 3600000 },
+	{ "backoff_cap_ms", offsetof(struct config, backoff_cap_ms), 1, 86400000 },
+	{ "connect_timeout_ms", offsetof(struct config, connect_timeout_ms), 100, 600000 },
+	{ "request_timeout_ms", offsetof(struct config, request_timeout_ms), 100, 3600000 },
+};
+
+static const struct {
+	const char	*key;
+	size_t		 off;
+	size_t		 size;
+} files[] = {
+	{ "tls_cert", offsetof(struct config, tls_cert), CONFIG_PATH_MAX },
+	{ "tls_key", offsetof(struct config, tls_key), CONFIG_PATH_MAX },
+	{ "ca", offsetof(struct config, ca), CONFIG_PATH_MAX },
+	{ "crl", offsetof(struct config, crl), CONFIG_PATH_MAX },
+	{ "registry", offsetof(struct config, registry), CONFIG_PATH_MAX },
+	{ "registry_sig", offsetof(struct config, registry_sig), CONFIG_PATH_MAX },
+};
 
 int
 config_set(struct config *c, const char *key, const char *value, char *err,
@@ -69,7 +124,49 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 			ERR("durability: \"%s\" is not full or normal", value);
 			return -1;
 		}
+	} else if (strcmp(key, "listen") == 0) {
+		const char *colon = strrchr(value, ':');
+		if (value[0] != '\0' && (colon == NULL || colon == value ||
+		    strtoul(colon + 1, &end, 10) > 65535 || *end != '\0' ||
+		    colon[1] == '\0' || strlen(value) >= sizeof(c->listen))) {
+			ERR("listen: \"%s\" is not ADDRESS:PORT (127.0.0.1:8443,"
+			    " [::1]:8443)", value);
+			return -1;
+		}
+		cs_strlcpy(c->listen, value, sizeof(c->listen));
+	} else if (strcmp(key, "parent_url") == 0) {
+		if (value[0] != '\0' && (strncmp(value, "https://", 8) != 0 ||
+		    strlen(value) >= sizeof(c->parent_url))) {
+			ERR("parent_url: \"%s\" is not an https:// URL", value);
+			return -1;
+		}
+		cs_strlcpy(c->parent_url, value, sizeof(c->parent_url));
 	} else {
+		for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+			if (strcmp(key, numbers[i].key) != 0)
+				continue;
+			l = (long)strtoul(value, &end, 10);
+			if (*value < '0' || *value > '9' || *end != '\0' ||
+			    (unsigned long)l < numbers[i].min ||
+			    (unsigned long)l > numbers[i].max) {
+				ERR("%s: \"%s\" is not a number from %lu to %lu",
+				    key, value, numbers[i].min, numbers[i].max);
+				return -1;
+			}
+			*(unsigned long *)((char *)c + numbers[i].off) =
+			    (unsigned long)l;
+			return 0;
+		}
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			if (strcmp(key, files[i].key) != 0)
+				continue;
+			if (strlen(value) >= files[i].size) {
+				ERR("%s: file name too long", key);
+				return -1;
+			}
+			cs_strlcpy((char *)c + files[i].off, value, files[i].size);
+			return 0;
+		}
 		ERR("unknown key \"%s\"", key);
 		return -1;
 	}
@@ -184,6 +281,15 @@ config_write(const struct config *c, const char *file, char *err, size_t errlen)
 	if (c->parent[0] != '\0')
 		fprintf(f, "parent = %s\n", c->parent);
 	fprintf(f, "durability = %s\n", c->durable ? "full" : "normal");
+	fprintf(f, "\n# Sync (see docs/PROTOCOL.md); file names are relative to"
+	    " this directory.\nlisten = %s\nparent_url = %s\n", c->listen,
+	    c->parent_url);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		fprintf(f, "%s = %s\n", files[i].key,
+		    (const char *)c + files[i].off);
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+		fprintf(f, "%s = %lu\n", numbers[i].key,
+		    *(const unsigned long *)((const char *)c + numbers[i].off));
 	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = (fclose(f) == 0) && ok;
 	if (!ok || rename(tmp, file) == -1) {

@@ -341,24 +341,35 @@ court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
 /* Signs the tree of the open transaction unless the latest checkpoint
  * already has its size; stores the note.  The caller commits. */
 static int
+checkpoint_in_tx_at(struct court *c, uint64_t at, uint64_t *size, char *note,
+    size_t cap, char *err, size_t errlen);
+
+static int
 checkpoint_in_tx(struct court *c, uint64_t *size, char *note, size_t cap,
     char *err, size_t errlen)
+{
+	return checkpoint_in_tx_at(c, c->log.size, size, note, cap, err, errlen);
+}
+
+/* Signs the tree of the first `at` entries unless a checkpoint of that size
+ * is already held. */
+static int
+checkpoint_in_tx_at(struct court *c, uint64_t at, uint64_t *size, char *note,
+    size_t cap, char *err, size_t errlen)
 {
 	char keyfile[CONFIG_PATH_MAX + 32], name[NOTE_NAME_MAX];
 	char body[NOTE_NAME_MAX + 128];
 	struct note_signer s;
 	struct checkpoint ck;
 	uint8_t seed[CS_SEED_LEN];
-	uint64_t latest;
 	int r, ret = -1;
 
 	memset(&s, 0, sizeof(s));
-	r = store_checkpoint_latest(&c->st, c->log.id, &latest, note, cap, err,
-	    errlen);
+	r = store_checkpoint_get(&c->st, c->log.id, at, note, cap, err, errlen);
 	if (r == -1)
 		return -1;
-	if (r == 1 && latest == c->log.size) {
-		*size = latest;
+	if (r == 1) {
+		*size = at;
 		return 0;
 	}
 	home_file(keyfile, sizeof(keyfile), c->home, "log.key");
@@ -371,8 +382,15 @@ checkpoint_in_tx(struct court *c, uint64_t *size, char *note, size_t cap,
 		goto out;
 	memset(&ck, 0, sizeof(ck));
 	cs_strlcpy(ck.origin, name, sizeof(ck.origin));
-	ck.size = c->log.size;
-	merkle_frontier_root(&c->fr, ck.root);
+	ck.size = at;
+	if (at == c->log.size) {
+		merkle_frontier_root(&c->fr, ck.root);
+	} else {
+		struct store_tree t = { &c->st, c->log.id };
+		if (merkle_root_at(at, store_tree_get, &t, ck.root, err,
+		    errlen) == -1)
+			goto out;
+	}
 	if (checkpoint_format(&ck, body, sizeof(body)) < 0 ||
 	    note_sign(body, strlen(body), &s, note, cap, err, errlen) < 0)
 		goto out;
@@ -395,6 +413,42 @@ court_commit_signed(struct court *c, uint64_t *size, char *note, size_t cap,
 		return -1;
 	}
 	return court_commit(c, err, errlen);
+}
+
+int
+court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
+    char *err, size_t errlen)
+{
+	char *note = malloc(NOTE_MAX);
+	uint64_t latest = 0, at, size;
+	int r;
+
+	if (note == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	if (court_begin(c, err, errlen) == -1) {
+		free(note);
+		return -1;
+	}
+	r = store_checkpoint_latest(&c->st, c->log.id, &latest, note, NOTE_MAX,
+	    err, errlen);
+	if (r == -1)
+		goto fail;
+	if (r == 0 || latest < from)
+		latest = from;
+	for (at = latest; at < c->log.size;) {
+		at = c->log.size - at > max_batch ? at + max_batch : c->log.size;
+		if (checkpoint_in_tx_at(c, at, &size, note, NOTE_MAX, err,
+		    errlen) == -1)
+			goto fail;
+	}
+	free(note);
+	return court_commit(c, err, errlen);
+fail:
+	free(note);
+	court_rollback(c);
+	return -1;
 }
 
 int

@@ -1254,3 +1254,45 @@ store_peer_note(struct store *s, const char *court, uint64_t now, bool ok,
 	    " entries = entries + ?5", err, errlen, "tiiti", court,
 	    (int64_t)now, (int64_t)ok, error, (int64_t)entries);
 }
+
+int
+store_evidence_pending(struct store *s, store_evidence_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(DB(s), "SELECT id, origin, note_a, note_b, proof,"
+	    " root_m FROM equivocations WHERE relayed = 0 ORDER BY id", -1, &st,
+	    NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_evidence e;
+
+		e.id = sqlite3_column_int64(st, 0);
+		e.origin = (const char *)sqlite3_column_text(st, 1);
+		e.note_a = (const char *)sqlite3_column_text(st, 2);
+		e.note_b = (const char *)sqlite3_column_text(st, 3);
+		e.proof = sqlite3_column_blob(st, 4);
+		e.prooflen = (size_t)sqlite3_column_bytes(st, 4);
+		e.root_m = sqlite3_column_bytes(st, 5) == CS_HASH_LEN ?
+		    sqlite3_column_blob(st, 5) : NULL;
+		if (fn(arg, &e) != 0)
+			break;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_evidence_relayed(struct store *s, int64_t id, char *err, size_t errlen)
+{
+	return run(s, "UPDATE equivocations SET relayed = 1 WHERE id = ?1", err,
+	    errlen, "i", id);
+}

@@ -24,7 +24,29 @@ struct config {
 	int	level;			/* 1 SPC … 4 basic court */
 	char	parent[CS_ORIGIN_MAX];	/* parent court path, "" for the root */
 	bool	durable;		/* synchronous=FULL (default) or NORMAL */
+
+	/* Sync (docs/PROTOCOL.md).  File names are relative to the home. */
+	char	listen[128];		/* "127.0.0.1:8443", "" = no server */
+	char	parent_url[256];	/* "https://127.0.0.1:8442", "" = none */
+	char	tls_cert[CONFIG_PATH_MAX];
+	char	tls_key[CONFIG_PATH_MAX];
+	char	ca[CONFIG_PATH_MAX];
+	char	crl[CONFIG_PATH_MAX];	/* "" = no CRL */
+	char	registry[CONFIG_PATH_MAX];
+	char	registry_sig[CONFIG_PATH_MAX];
+	unsigned long max_body;		/* request body bytes */
+	unsigned long max_batch;	/* entries per batch */
+	unsigned long timeout_s;	/* server idle time-out */
+	unsigned long max_connections;
+	unsigned long push_interval_ms;
+	unsigned long backoff_base_ms;
+	unsigned long backoff_cap_ms;
+	unsigned long connect_timeout_ms;
+	unsigned long request_timeout_ms;
 };
+
+/* Resolves a configured file name against the home directory. */
+void	config_file(const char *home, const char *name, char *out, size_t cap);
 
 /* Sets defaults (durable) and clears the identity. */
 void	config_init(struct config *c);

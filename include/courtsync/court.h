@@ -67,6 +67,12 @@ int	court_commit_signed(struct court *c, uint64_t *size, char *note,
 int	court_checkpoint(struct court *c, uint64_t *size, char *note,
 	    size_t cap, char *err, size_t errlen);
 
+/* Signs checkpoints so that every entry after `from` (the parent's size)
+ * is covered by checkpoints at most max_batch entries apart, ending at the
+ * current size: a push can then send batches that each end at one. */
+int	court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
+	    char *err, size_t errlen);
+
 /* Current tree size and root. */
 int	court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
 	    char *err, size_t errlen);

@@ -197,6 +197,20 @@ int	store_evidence_put(struct store *s, const char *origin,
 	    const char *note_a, const char *note_b, const void *proof,
 	    size_t prooflen, const uint8_t *root_m, uint64_t now,
 	    const char *found_by, char *err, size_t errlen);
+/* Evidence not yet sent to the parent. */
+struct store_evidence {
+	int64_t		 id;
+	const char	*origin, *note_a, *note_b;
+	const void	*proof;		/* 32-byte hashes, concatenated */
+	size_t		 prooflen;
+	const uint8_t	*root_m;	/* NULL when the sizes are equal */
+};
+typedef int (*store_evidence_fn)(void *arg, const struct store_evidence *e);
+int	store_evidence_pending(struct store *s, store_evidence_fn fn, void *arg,
+	    char *err, size_t errlen);
+int	store_evidence_relayed(struct store *s, int64_t id, char *err,
+	    size_t errlen);
+
 /* Records a request from a child court (for sync health). */
 int	store_peer_note(struct store *s, const char *court, uint64_t now,
 	    bool ok, const char *error, uint64_t entries, char *err,

@@ -1,0 +1,25 @@
+/*
+ * serve.h — the daemon (`courtsync serve`) and a single push
+ * (`courtsync push`).  These layers log (log.h); the CLI prints.
+ */
+#ifndef COURTSYNC_SERVE_H
+#define COURTSYNC_SERVE_H
+
+#include "courtsync/court.h"
+#include "courtsync/registry.h"
+#include "courtsync/relay.h"
+
+/* Checks everything serve needs before it starts: listen or parent set,
+ * log.key and tls key mode 0600, certificate, CA, CRL, registry present,
+ * the registry's CA signature, this court listed with its code and level.
+ * On success reg is loaded (registry_free it). */
+int	serve_check(const char *home, struct court *c, struct registry *reg,
+	    char *err, size_t errlen);
+/* Runs the node until SIGTERM/SIGINT; 0 on an orderly stop. */
+int	serve_run(const char *home, char *err, size_t errlen);
+/* Pushes until the parent holds everything this node holds (or refuses
+ * something: total->refused, last_error).  -1 on a transport error. */
+int	serve_push_once(const char *home, struct relay_stats *total, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,500 @@
+/*
+ * serve.c — `courtsync serve`: the node's daemon.  The HTTPS server (hub
+ * endpoints, docs/PROTOCOL.md) runs on the main thread's event loop with
+ * its own database connection; the push loop to the parent runs on a
+ * second thread with its own connection (SQLite serialises the writers).
+ * SIGTERM: stop accepting, finish requests in flight, stop the push loop
+ * between requests, close the databases.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "courtsync/httpd.h"
+#include "courtsync/hub.h"
+#include "courtsync/log.h"
+#include "courtsync/relay.h"
+#include "courtsync/serve.h"
+
+#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+static atomic_int stopping;
+
+struct server {
+	struct court		 srv;	/* the server thread's connection */
+	struct registry		 reg;
+	struct hub		 hub;
+	struct httpd		 httpd;
+	char			 home[CONFIG_PATH_MAX];
+};
+
+/* ---- checks before anything starts ---- */
+
+static int
+need_file(const char *home, const char *what, const char *name, bool secret,
+    char *err, size_t errlen)
+{
+	char path[CONFIG_PATH_MAX + 32];
+	struct stat sb;
+
+	config_file(home, name, path, sizeof(path));
+	if (name[0] == '\0' || stat(path, &sb) == -1) {
+		ERR("%s: %s: %s", what, path, name[0] == '\0' ? "not configured" :
+		    strerror(errno));
+		return -1;
+	}
+	if (secret && (sb.st_mode & 077) != 0) {
+		ERR("%s: key file %s is mode %04o; must be 0600 (chmod 600 %s)",
+		    what, path, (unsigned)(sb.st_mode & 0777), path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+serve_check(const char *home, struct court *c, struct registry *reg,
+    char *err, size_t errlen)
+{
+	char reg_file[CONFIG_PATH_MAX + 32], sig[CONFIG_PATH_MAX + 32];
+	char ca[CONFIG_PATH_MAX + 32];
+	uint8_t seed[CS_SEED_LEN];
+	const struct registry_court *me;
+	const struct config *cfg = &c->cfg;
+
+	(void)home;
+	if (cfg->listen[0] == '\0' && cfg->parent_url[0] == '\0') {
+		ERR("neither listen nor parent_url is set in courtsync.conf:"
+		    " nothing to serve");
+		return -1;
+	}
+	char keyfile[CONFIG_PATH_MAX + 32];
+
+	snprintf(keyfile, sizeof(keyfile), "%s/log.key", c->home);
+	if (crypto_key_read(keyfile, seed, err, errlen) == -1)
+		return -1;
+	crypto_wipe(seed, sizeof(seed));
+	if (need_file(c->home, "tls_cert", cfg->tls_cert, false, err,
+	    errlen) == -1 ||
+	    need_file(c->home, "tls_key", cfg->tls_key, true, err, errlen) == -1 ||
+	    need_file(c->home, "ca", cfg->ca, false, err, errlen) == -1 ||
+	    need_file(c->home, "registry", cfg->registry, false, err,
+	    errlen) == -1 ||
+	    need_file(c->home, "registry_sig", cfg->registry_sig, false, err,
+	    errlen) == -1)
+		return -1;
+	if (cfg->listen[0] != '\0' && cfg->crl[0] != '\0' &&
+	    need_file(c->home, "crl", cfg->crl, false, err, errlen) == -1)
+		return -1;
+	config_file(c->home, cfg->registry, reg_file, sizeof(reg_file));
+	config_file(c->home, cfg->registry_sig, sig, sizeof(sig));
+	config_file(c->home, cfg->ca, ca, sizeof(ca));
+	if (registry_load(reg, reg_file, sig, ca, err, errlen) == -1)
+		return -1;
+	me = registry_find(reg, cfg->path);
+	if (me == NULL || strcmp(me->code, cfg->code) != 0 ||
+	    me->level != cfg->level) {
+		ERR("the registry does not list %s with code %s and level %d",
+		    cfg->path, cfg->code, cfg->level);
+		registry_free(reg);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- handlers ---- */
+
+static void
+send_reply(struct httpd_request *rq, struct hub_reply *r)
+{
+	httpd_reply(rq, r->status, r->ctype, r->body.p, r->body.len);
+	hub_reply_free(r);
+}
+
+/* Every sync endpoint: a valid certificate naming a court, or a refusal. */
+static bool
+authorised(struct httpd_request *rq, struct hub_reply *r)
+{
+	const struct httpd_peer *p = httpd_peer(rq);
+
+	if (!p->has_cert) {
+		hub_error(r, 401, "client_certificate_required", 0, false,
+		    "a client certificate of the deployment CA is required");
+		return false;
+	}
+	if (!p->cert_ok) {
+		hub_error(r, 403, "certificate_rejected", 0, false, "%s",
+		    p->error);
+		return false;
+	}
+	if (p->court[0] == '\0') {
+		hub_error(r, 403, "certificate_rejected", 0, false,
+		    "no courtsync court path in the certificate");
+		return false;
+	}
+	return true;
+}
+
+static bool
+method_is(struct httpd_request *rq, const char *m, struct hub_reply *r)
+{
+	if (strcmp(httpd_method(rq), m) == 0)
+		return true;
+	hub_error(r, 405, "method_not_allowed", 0, false, "use %s", m);
+	return false;
+}
+
+static uint64_t
+now_s(void)
+{
+	uint64_t t;
+
+	if (court_now(&t, NULL, 0) == -1)
+		t = (uint64_t)time(NULL);
+	return t;
+}
+
+static void
+on_push(struct httpd_request *rq, void *arg)
+{
+	struct server *s = arg;
+	struct hub_reply r;
+	const uint8_t *body;
+	size_t n;
+
+	hub_reply_init(&r);
+	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
+		body = httpd_body(rq, &n);
+		if (hub_push(&s->hub, httpd_peer(rq)->court, body, n, now_s(),
+		    &r) == -1)
+			log_warn("push from %s: %s", httpd_peer(rq)->court,
+			    r.message);
+		else if (r.status != 200)
+			log_info("push from %s refused: %d %s: %s",
+			    httpd_peer(rq)->court, r.status, r.code, r.message);
+	}
+	send_reply(rq, &r);
+}
+
+static void
+on_evidence(struct httpd_request *rq, void *arg)
+{
+	struct server *s = arg;
+	struct hub_reply r;
+	const uint8_t *body;
+	size_t n;
+
+	hub_reply_init(&r);
+	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
+		body = httpd_body(rq, &n);
+		hub_evidence(&s->hub, httpd_peer(rq)->court, body, n, now_s(), &r);
+		log_warn("equivocation evidence from %s: %s",
+		    httpd_peer(rq)->court, r.message);
+	}
+	send_reply(rq, &r);
+}
+
+#define Q(name) (httpd_query(rq, #name, q_##name, sizeof(q_##name)) ? q_##name : NULL)
+
+static void
+on_read(struct httpd_request *rq, void *arg)
+{
+	struct server *s = arg;
+	struct hub_reply r;
+	const char *path = httpd_path(rq);
+	char q_origin[CS_ORIGIN_MAX + 8], q_start[32], q_end[32], q_index[32];
+	char q_size[32], q_old[32], q_new[32];
+
+	hub_reply_init(&r);
+	if (!authorised(rq, &r) || !method_is(rq, "GET", &r))
+		goto out;
+	if (strcmp(path, "/v1/logs") == 0)
+		hub_logs(&s->hub, &r);
+	else if (strcmp(path, "/v1/checkpoint") == 0)
+		hub_checkpoint(&s->hub, Q(origin), &r);
+	else if (strcmp(path, "/v1/entries") == 0)
+		hub_entries(&s->hub, Q(origin), Q(start), Q(end), &r);
+	else if (strcmp(path, "/v1/proof/inclusion") == 0)
+		hub_inclusion(&s->hub, Q(origin), Q(index), Q(size), &r);
+	else if (strcmp(path, "/v1/proof/consistency") == 0)
+		hub_consistency(&s->hub, Q(origin), Q(old), Q(new), &r);
+	else
+		hub_equivocations(&s->hub, &r);
+out:
+	send_reply(rq, &r);
+}
+
+static void
+on_health(struct httpd_request *rq, void *arg)
+{
+	struct server *s = arg;
+	struct hub_reply r;
+
+	hub_reply_init(&r);
+	hub_health(&s->hub, &r);
+	send_reply(rq, &r);
+}
+
+/* ---- the push loop ---- */
+
+struct pusher {
+	char			 home[CONFIG_PATH_MAX];
+	const struct registry	*reg;
+	pthread_t		 thread;
+	bool			 started;
+};
+
+static void
+nap(uint64_t ms)
+{
+	while (ms > 0 && !atomic_load(&stopping)) {
+		uint64_t step = ms > 50 ? 50 : ms;
+		struct timespec ts = { 0, (long)step * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+static void *
+push_loop(void *arg)
+{
+	struct pusher *p = arg;
+	struct court c;
+	struct relay r;
+	struct relay_stats st;
+	char err[1024], last[1024] = "";
+	unsigned attempt = 0;
+	uint64_t delay;
+
+	if (court_open(&c, p->home, err, sizeof(err)) == -1) {
+		log_warn("push loop: %s", err);
+		return NULL;
+	}
+	if (relay_init(&r, &c, p->reg, err, sizeof(err)) == -1) {
+		log_warn("push loop: %s", err);
+		court_close(&c);
+		return NULL;
+	}
+	log_info("pushing to %s every %lu ms", c.cfg.parent_url,
+	    c.cfg.push_interval_ms);
+	while (!atomic_load(&stopping)) {
+		int rc = relay_once(&r, &st, err, sizeof(err));
+
+		if (rc == -1 || st.refused) {
+			const char *why = rc == -1 ? err : st.last_error;
+
+			delay = push_backoff_ms(attempt++, c.cfg.backoff_base_ms,
+			    c.cfg.backoff_cap_ms);
+			if (strcmp(why, last) != 0)
+				log_warn("push: %s (retrying with backoff)", why);
+			cs_strlcpy(last, why, sizeof(last));
+			store_meta_set(&c.st, "push_error", why, NULL, 0);
+		} else {
+			if (last[0] != '\0')
+				log_info("push: recovered");
+			last[0] = '\0';
+			attempt = 0;
+			if (st.entries > 0)
+				log_info("pushed %llu entries in %llu batches",
+				    (unsigned long long)st.entries,
+				    (unsigned long long)st.batches);
+			delay = st.entries > 0 ? 0 : c.cfg.push_interval_ms;
+		}
+		nap(delay);
+	}
+	relay_free(&r);
+	court_close(&c);
+	return NULL;
+}
+
+static int
+parse_listen(const char *s, char *addr, size_t cap, uint16_t *port)
+{
+	const char *colon = strrchr(s, ':');
+	size_t n;
+
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - s);
+	if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
+		s++;
+		n -= 2;
+	}
+	if (n == 0 || n >= cap)
+		return -1;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	*port = (uint16_t)atoi(colon + 1);
+	return 0;
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	atomic_store(&stopping, 1);
+}
+
+int
+serve_run(const char *home, char *err, size_t errlen)
+{
+	struct server *s;
+	struct pusher p;
+	struct httpd_listener_config lc;
+	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32];
+	char ca[CONFIG_PATH_MAX + 32], crl[CONFIG_PATH_MAX + 32], addr[128];
+	int listener, ret = -1;
+	static const char *const reads[] = {
+		"/v1/logs", "/v1/checkpoint", "/v1/entries",
+		"/v1/proof/inclusion", "/v1/proof/consistency",
+		"/v1/equivocations"
+	};
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	atomic_store(&stopping, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (court_open(&s->srv, home, err, errlen) == -1)
+		goto out_free;
+	log_init(s->srv.cfg.path);
+	if (serve_check(home, &s->srv, &s->reg, err, errlen) == -1)
+		goto out_court;
+	if (hub_init(&s->hub, &s->srv, &s->reg, s->srv.cfg.max_batch, err,
+	    errlen) == -1)
+		goto out_reg;
+	if (s->srv.cfg.parent_url[0] != '\0') {
+		cs_strlcpy(p.home, s->srv.home, sizeof(p.home));
+		p.reg = &s->reg;
+	}
+	if (s->srv.cfg.listen[0] == '\0') {
+		/* A court with no children: only the push loop, here. */
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_term;
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		push_loop(&p);
+		log_info("stopped");
+		ret = 0;
+		goto out_hub;
+	}
+	config_file(s->srv.home, s->srv.cfg.tls_cert, cert, sizeof(cert));
+	config_file(s->srv.home, s->srv.cfg.tls_key, key, sizeof(key));
+	config_file(s->srv.home, s->srv.cfg.ca, ca, sizeof(ca));
+	config_file(s->srv.home, s->srv.cfg.crl, crl, sizeof(crl));
+	memset(&lc, 0, sizeof(lc));
+	if (parse_listen(s->srv.cfg.listen, addr, sizeof(addr), &lc.port) == -1) {
+		ERR("listen: \"%s\" is not ADDRESS:PORT", s->srv.cfg.listen);
+		goto out_hub;
+	}
+	lc.addr = addr;
+	lc.cert_file = cert;
+	lc.key_file = key;
+	lc.ca_file = ca;
+	lc.crl_file = s->srv.cfg.crl[0] != '\0' ? crl : NULL;
+	lc.client_cert = true;
+	lc.limits.max_body = s->srv.cfg.max_body;
+	lc.limits.max_headers = 16384;
+	lc.limits.timeout_s = (int)s->srv.cfg.timeout_s;
+	lc.limits.max_connections = (int)s->srv.cfg.max_connections;
+	if (httpd_init(&s->httpd, err, errlen) == -1)
+		goto out_hub;
+	if ((listener = httpd_listen(&s->httpd, &lc, err, errlen)) == -1)
+		goto out_httpd;
+	if (httpd_route(&s->httpd, listener, "/v1/push", on_push, s) == -1 ||
+	    httpd_route(&s->httpd, listener, "/v1/evidence", on_evidence,
+	    s) == -1 ||
+	    httpd_route(&s->httpd, listener, "/healthz", on_health, s) == -1) {
+		ERR("cannot add routes");
+		goto out_httpd;
+	}
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+		if (httpd_route(&s->httpd, listener, reads[i], on_read, s) == -1) {
+			ERR("cannot add routes");
+			goto out_httpd;
+		}
+	log_info("serving %s (%s) on %s:%u%s%s", s->srv.cfg.path,
+	    s->srv.cfg.name, addr, (unsigned)httpd_port(&s->httpd, listener),
+	    p.reg != NULL ? ", pushing to " : "", p.reg != NULL ?
+	    s->srv.cfg.parent_url : "");
+	if (p.reg != NULL) {
+		if (pthread_create(&p.thread, NULL, push_loop, &p) != 0) {
+			ERR("cannot start the push thread");
+			goto out_httpd;
+		}
+		p.started = true;
+	}
+	ret = httpd_run(&s->httpd, err, errlen);
+	atomic_store(&stopping, 1);
+	if (p.started)
+		pthread_join(p.thread, NULL);
+	log_info("stopped");
+out_httpd:
+	if (ret == -1 && p.started) {
+		atomic_store(&stopping, 1);
+		pthread_join(p.thread, NULL);
+	}
+	httpd_free(&s->httpd);
+out_hub:
+	hub_free(&s->hub);
+out_reg:
+	registry_free(&s->reg);
+out_court:
+	court_close(&s->srv);
+out_free:
+	free(s);
+	return ret;
+}
+
+int
+serve_push_once(const char *home, struct relay_stats *total, char *err,
+    size_t errlen)
+{
+	struct court c;
+	struct registry reg;
+	struct relay r;
+	struct relay_stats st;
+	int ret = -1, rounds = 0;
+
+	memset(total, 0, sizeof(*total));
+	if (court_open(&c, home, err, errlen) == -1)
+		return -1;
+	if (serve_check(home, &c, &reg, err, errlen) == -1)
+		goto out_court;
+	if (relay_init(&r, &c, &reg, err, errlen) == -1)
+		goto out_reg;
+	/* Until the parent holds everything (a pass that pushed nothing). */
+	do {
+		if (relay_once(&r, &st, err, errlen) == -1)
+			goto out_relay;
+		total->batches += st.batches;
+		total->entries += st.entries;
+		total->logs = st.logs;
+		total->evidence += st.evidence;
+		if (st.refused) {
+			total->refused = st.refused;
+			cs_strlcpy(total->last_error, st.last_error,
+			    sizeof(total->last_error));
+			break;
+		}
+	} while (st.entries > 0 && ++rounds < 1000);
+	ret = 0;
+out_relay:
+	relay_free(&r);
+out_reg:
+	registry_free(&reg);
+out_court:
+	court_close(&c);
+	return ret;
+}

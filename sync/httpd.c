@@ -1,0 +1,1098 @@
+/* httpd.c — the HTTPS server: evhttp over bufferevent_openssl, per-listener TLS. */
+
+/*
+ * Shape.  One event_base; one struct evhttp per listener (limits, routes and
+ * the TLS context are per listener).  evhttp_set_bevcb gives every accepted
+ * connection a bufferevent_openssl over a fresh SSL; a struct conn hangs off
+ * that SSL as ex_data and is freed by OpenSSL when the SSL is (the SSL lives
+ * exactly as long as the connection), which makes it the one place to count
+ * connections and to record what certificate verification found.
+ *
+ * Verification never fails the handshake: the verify callback records the
+ * first error of the chain and returns 1, so a refused client still gets an
+ * HTTP answer saying why (httpd_peer).  A resumed session does not run the
+ * callback; SSL_get_verify_result then gives the verdict stored in the
+ * session.
+ *
+ * libevent 2.1 hands the accepted socket to the bufferevent only after the
+ * bevcb returns, so TCP_NODELAY (FIELD-NOTES: 40 ms per request otherwise)
+ * is set from the TLS info callback at the start of the handshake, before
+ * the server writes a byte; the listening socket has it too (Linux copies
+ * it to accepted sockets).  A connection beyond max_connections is closed
+ * from a zero-delay timer, once evhttp has finished setting it up.
+ *
+ * Handlers run synchronously: the struct httpd_request lives on the stack of
+ * the dispatcher, and a handler that returns without answering gets a 500.
+ * A second httpd_reply is ignored.
+ *
+ * Stopping: listeners stop accepting, and the loop runs on while any
+ * connection has a request in progress (request bytes received, answer not
+ * yet written out), up to the largest timeout_s.  Replies sent while
+ * stopping carry "Connection: close".
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "courtsync/codec.h"
+#include "courtsync/httpd.h"
+
+#define HTTPD_MAX_LISTENERS	8
+#define COURT_URI_PREFIX	"courtsync:"
+
+struct route {
+	char		*path;		/* exact request path */
+	httpd_handler	 fn;
+	void		*arg;
+};
+
+struct httpd_impl;
+
+struct listener {
+	struct httpd_impl *impl;
+	struct evhttp	*http;
+	struct evhttp_bound_socket *bound;	/* NULL once stopped */
+	SSL_CTX		*ctx;
+	struct httpd_limits limits;
+	uint16_t	 port;		/* bound port */
+	int		 nconn;		/* live connections, refused included */
+	int		 nroutes;
+	struct route	 routes[HTTPD_MAX_ROUTES];
+};
+
+struct conn {
+	struct listener	*l;
+	SSL		*ssl;		/* owns this struct (ex_data) */
+	struct bufferevent *bev;
+	struct event	*refuse_ev;	/* pending close beyond max_connections */
+	struct conn	*prev, *next;	/* impl->conns */
+	int		 verify_err;	/* first X509_V_ERR_*, 0 none */
+	bool		 nodelay;	/* TCP_NODELAY set */
+	bool		 busy;		/* a request is in progress */
+	bool		 peer_done;	/* peer computed */
+	struct httpd_peer peer;
+};
+
+struct timer {
+	struct event	*ev;
+	void		(*fn)(void *);
+	void		*arg;
+	struct timer	*next;
+};
+
+struct httpd_impl {
+	struct event_base *base;
+	struct listener	*listeners[HTTPD_MAX_LISTENERS];
+	int		 nlisteners;
+	struct conn	*conns;		/* every live TLS connection */
+	int		 busy;		/* connections with a request in progress */
+	struct timer	*timers;
+	struct event	*sigterm, *sigint, *deadline;
+	bool		 stopping;
+	bool		 freeing;	/* httpd_free under way: no loop calls */
+};
+
+struct httpd_request {
+	struct evhttp_request *req;
+	struct listener	*l;
+	struct conn	*c;
+	bool		 answered;
+};
+
+static CRYPTO_ONCE	conn_once = CRYPTO_ONCE_STATIC_INIT;
+static int		conn_idx = -1;
+
+static void	conn_exfree(void *, void *, CRYPTO_EX_DATA *, int, long, void *);
+
+static void
+conn_idx_init(void)
+{
+	conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_exfree);
+}
+
+static void
+errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* The first OpenSSL error queued (the root cause), and clears the queue. */
+static const char *
+tls_error(void)
+{
+	static __thread char buf[160];
+	unsigned long e = ERR_peek_error();
+	const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	if (r != NULL)
+		cs_strlcpy(buf, r, sizeof(buf));
+	else if (e != 0)
+		snprintf(buf, sizeof(buf), "OpenSSL error %lx", e);
+	else
+		cs_strlcpy(buf, "unknown error", sizeof(buf));
+	ERR_clear_error();
+	return buf;
+}
+
+/* ---- connections ---- */
+
+static void
+drain_check(struct httpd_impl *impl)
+{
+	if (impl->stopping && impl->busy == 0 && !impl->freeing)
+		event_base_loopexit(impl->base, NULL);
+}
+
+static void
+conn_set_busy(struct conn *c, bool busy)
+{
+	struct httpd_impl *impl = c->l->impl;
+
+	if (c->busy == busy)
+		return;
+	c->busy = busy;
+	impl->busy += busy ? 1 : -1;
+	if (!busy)
+		drain_check(impl);
+}
+
+/* OpenSSL calls this for every SSL freed in the process; ours carry a conn. */
+static void
+conn_exfree(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	struct conn *c = ptr;
+	struct httpd_impl *impl;
+
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (c == NULL)
+		return;
+	impl = c->l->impl;
+	if (c->refuse_ev != NULL)
+		event_free(c->refuse_ev);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		impl->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->l->nconn--;
+	conn_set_busy(c, false);
+	free(c);
+}
+
+/* Request bytes arrived (decrypted): the connection has work in progress. */
+static void
+conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	(void)buf;
+	if (info->n_added > 0)
+		conn_set_busy(arg, true);
+}
+
+/* The answer was written out; busy again only if the next one is queued. */
+static void
+conn_request_done(struct evhttp_request *req, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)req;
+	conn_set_busy(c, evbuffer_get_length(bufferevent_get_input(c->bev)) > 0);
+}
+
+static void
+conn_refuse(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct bufferevent *bev = c->bev;
+
+	(void)fd; (void)what;
+	event_free(c->refuse_ev);
+	c->refuse_ev = NULL;
+	/* evhttp's error callback frees the connection (and so c). */
+	bufferevent_trigger_event(bev, BEV_EVENT_ERROR, 0);
+}
+
+/*
+ * evhttp's bevcb: never return NULL, which would make evhttp serve plain
+ * HTTP on this connection.  Out of memory, it gets a plain bufferevent and
+ * the dispatcher answers 503 to anything arriving on it.
+ */
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct listener *l = arg;
+	struct httpd_impl *impl = l->impl;
+	struct bufferevent *bev;
+	struct conn *c;
+	SSL *ssl;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto fallback;
+	if ((ssl = SSL_new(l->ctx)) == NULL) {
+		free(c);
+		goto fallback;
+	}
+	c->l = l;
+	c->ssl = ssl;
+	if (SSL_set_ex_data(ssl, conn_idx, c) != 1) {
+		free(c);
+		SSL_free(ssl);
+		goto fallback;
+	}
+	c->next = impl->conns;
+	if (impl->conns != NULL)
+		impl->conns->prev = c;
+	impl->conns = c;
+	l->nconn++;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		/* Whether libevent freed the SSL differs across 2.1
+		 * releases: leak it rather than risk a double free. */
+		goto fallback;
+	}
+	c->bev = bev;
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	if (evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c) == NULL)
+		goto refuse;
+	if (l->nconn > l->limits.max_connections)
+		goto refuse;
+	return bev;
+
+refuse:
+	c->refuse_ev = evtimer_new(base, conn_refuse, c);
+	if (c->refuse_ev != NULL) {
+		struct timeval now = { 0, 0 };
+		evtimer_add(c->refuse_ev, &now);
+	}
+	return bev;
+
+fallback:
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* ---- TLS ---- */
+
+static int
+tls_verify(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(x,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct conn *c = ssl != NULL ? SSL_get_ex_data(ssl, conn_idx) : NULL;
+	int e;
+
+	if (c == NULL)
+		return ok;	/* nowhere to record a failure: let it fail */
+	if (!ok && c->verify_err == 0) {
+		e = X509_STORE_CTX_get_error(x);
+		c->verify_err = e != X509_V_OK ? e : X509_V_ERR_UNSPECIFIED;
+	}
+	return 1;
+}
+
+static void
+tls_info(const SSL *ssl, int where, int ret)
+{
+	struct conn *c;
+	int fd, one = 1;
+
+	(void)ret;
+	if ((where & SSL_CB_HANDSHAKE_START) == 0)
+		return;
+	c = SSL_get_ex_data(ssl, conn_idx);
+	if (c == NULL || c->nodelay)
+		return;
+	c->nodelay = true;
+	fd = SSL_get_fd(ssl);
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+}
+
+/* Loads the private key from an open file whose mode was checked (no
+ * window between the check and the read). */
+static int
+tls_load_key(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	EVP_PKEY *pkey = NULL;
+	FILE *fp = NULL;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		errf(err, errlen, "cannot load key %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (fstat(fd, &st) == -1) {
+		errf(err, errlen, "cannot load key %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		errf(err, errlen, "key file %s is mode %04o; must be 0600",
+		    path, (unsigned)(st.st_mode & 07777));
+		close(fd);
+		goto out;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		errf(err, errlen, "cannot load key %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		goto out;
+	}
+	if ((pkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL)) == NULL) {
+		errf(err, errlen, "cannot load key %s: %s", path, tls_error());
+		goto out;
+	}
+	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
+		errf(err, errlen, "cannot use key %s: %s", path, tls_error());
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(pkey);
+	if (fp != NULL)
+		fclose(fp);
+	return rc;
+}
+
+static SSL_CTX *
+tls_context(const struct httpd_listener_config *c, char *err, size_t errlen)
+{
+	static const unsigned char sid_ctx[] = "courtsync";
+	X509_LOOKUP *lookup;
+	SSL_CTX *ctx;
+
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		errf(err, errlen, "cannot create TLS context: %s", tls_error());
+		return NULL;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		errf(err, errlen, "cannot require TLS 1.2: %s", tls_error());
+		goto fail;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1) {
+		errf(err, errlen, "cannot load certificate %s: %s",
+		    c->cert_file, tls_error());
+		goto fail;
+	}
+	if (tls_load_key(ctx, c->key_file, err, errlen) == -1)
+		goto fail;
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		errf(err, errlen, "key %s does not match certificate %s",
+		    c->key_file, c->cert_file);
+		ERR_clear_error();
+		goto fail;
+	}
+	/* Session resumption with client certificates needs an id context
+	 * (FIELD-NOTES). */
+	if (SSL_CTX_set_session_id_context(ctx, sid_ctx,
+	    sizeof(sid_ctx) - 1) != 1) {
+		errf(err, errlen, "cannot set session id context: %s",
+		    tls_error());
+		goto fail;
+	}
+	SSL_CTX_set_info_callback(ctx, tls_info);
+	if (!c->client_cert) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+		return ctx;
+	}
+	if (SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1) {
+		errf(err, errlen, "cannot load CA file %s: %s", c->ca_file,
+		    tls_error());
+		goto fail;
+	}
+	{
+		STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->ca_file);
+		if (names != NULL)
+			SSL_CTX_set_client_CA_list(ctx, names);
+		ERR_clear_error();
+	}
+	if (c->crl_file != NULL) {
+		X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+		lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+		if (lookup == NULL || X509_load_crl_file(lookup, c->crl_file,
+		    X509_FILETYPE_PEM) <= 0) {
+			errf(err, errlen, "cannot load CRL %s: %s",
+			    c->crl_file, tls_error());
+			goto fail;
+		}
+		/* The leaf's revocation is checked; the CA is the root. */
+		X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, tls_verify);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+/* The court path of a certificate: its one URI SAN "courtsync:<path>". */
+static void
+peer_court(X509 *cert, char *out, size_t cap)
+{
+	GENERAL_NAMES *gens;
+	const size_t plen = sizeof(COURT_URI_PREFIX) - 1;
+	char court[CS_ORIGIN_MAX];
+	int found = 0;
+
+	out[0] = '\0';
+	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	if (gens == NULL)
+		return;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *d;
+		int n;
+
+		if (g->type != GEN_URI)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+		n = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+		if (n < 0 || (size_t)n <= plen ||
+		    memcmp(d, COURT_URI_PREFIX, plen) != 0)
+			continue;
+		found++;
+		if ((size_t)n - plen >= sizeof(court) ||
+		    memchr(d, '\0', (size_t)n) != NULL) {
+			court[0] = '\0';
+			continue;
+		}
+		memcpy(court, d + plen, (size_t)n - plen);
+		court[(size_t)n - plen] = '\0';
+	}
+	GENERAL_NAMES_free(gens);
+	/* Two court names in one certificate: neither is trusted. */
+	if (found == 1 && court_path_valid(court))
+		cs_strlcpy(out, court, cap);
+}
+
+static void
+peer_compute(struct conn *c)
+{
+	struct httpd_peer *p = &c->peer;
+	X509 *cert = SSL_get0_peer_certificate(c->ssl);
+	long vr;
+	int e;
+
+	memset(p, 0, sizeof(*p));
+	c->peer_done = true;
+	if (cert == NULL) {
+		cs_strlcpy(p->error, "no client certificate", sizeof(p->error));
+		return;
+	}
+	p->has_cert = true;
+	vr = SSL_get_verify_result(c->ssl);
+	e = c->verify_err != 0 ? c->verify_err : (int)vr;
+	if (e != X509_V_OK) {
+		cs_strlcpy(p->error, X509_verify_cert_error_string(e),
+		    sizeof(p->error));
+		return;
+	}
+	p->cert_ok = true;
+	/* Only a verified certificate names a court: anyone can mint one
+	 * that says "courtsync:cn/gs". */
+	peer_court(cert, p->court, sizeof(p->court));
+}
+
+/* ---- requests ---- */
+
+static void
+json_escape(char *out, size_t cap, const char *s, size_t max)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; s[i] != '\0' && i < max; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		char tmp[8];
+		size_t n;
+
+		if (ch == '"' || ch == '\\') {
+			tmp[0] = '\\';
+			tmp[1] = (char)ch;
+			n = 2;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			n = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", ch);
+		} else {
+			tmp[0] = (char)ch;
+			n = 1;
+		}
+		if (o + n + 1 > cap)
+			break;
+		memcpy(out + o, tmp, n);
+		o += n;
+	}
+	out[o] = '\0';
+}
+
+static void
+reply_error(struct httpd_request *r, int status, const char *code,
+    const char *message)
+{
+	char msg[512], body[640];
+	int n;
+
+	json_escape(msg, sizeof(msg), message, 200);
+	n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":\"%s\"}",
+	    code, msg);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = 0;
+	httpd_reply(r, status, "application/json", body, (size_t)n);
+}
+
+static void
+dispatch(struct evhttp_request *req, void *arg)
+{
+	struct httpd_request r = { .req = req, .l = arg };
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ?
+	    evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+	const char *path;
+	char msg[300];
+
+	r.c = ssl != NULL ? SSL_get_ex_data(ssl, conn_idx) : NULL;
+	if (r.c == NULL) {
+		reply_error(&r, 503, "unavailable", "server out of memory");
+		return;
+	}
+	evhttp_request_set_on_complete_cb(req, conn_request_done, r.c);
+	path = httpd_path(&r);
+	for (int i = 0; i < r.l->nroutes; i++) {
+		if (strcmp(r.l->routes[i].path, path) == 0) {
+			r.l->routes[i].fn(&r, r.l->routes[i].arg);
+			if (!r.answered)
+				reply_error(&r, 500, "internal",
+				    "handler did not answer");
+			return;
+		}
+	}
+	snprintf(msg, sizeof(msg), "no resource at %.200s", path);
+	reply_error(&r, 404, "not_found", msg);
+}
+
+/* ---- public ---- */
+
+int
+httpd_init(struct httpd *h, char *err, size_t errlen)
+{
+	struct httpd_impl *impl;
+
+	memset(h, 0, sizeof(*h));
+	if (!CRYPTO_THREAD_run_once(&conn_once, conn_idx_init) ||
+	    conn_idx < 0) {
+		errf(err, errlen, "cannot register TLS connection data");
+		return -1;
+	}
+	if ((impl = calloc(1, sizeof(*impl))) == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((impl->base = event_base_new()) == NULL) {
+		errf(err, errlen, "cannot create event loop");
+		free(impl);
+		return -1;
+	}
+	h->base = impl->base;
+	h->impl = impl;
+	return 0;
+}
+
+static int
+limits_check(const struct httpd_limits *lim, const char *name, char *err,
+    size_t errlen)
+{
+	if (lim->max_body == 0 || lim->max_body > (size_t)EV_SSIZE_MAX) {
+		errf(err, errlen, "listener %s: max_body must be 1..%lld",
+		    name, (long long)EV_SSIZE_MAX);
+		return -1;
+	}
+	if (lim->max_headers == 0 || lim->max_headers > (size_t)EV_SSIZE_MAX) {
+		errf(err, errlen, "listener %s: max_headers must be 1..%lld",
+		    name, (long long)EV_SSIZE_MAX);
+		return -1;
+	}
+	if (lim->timeout_s <= 0) {
+		errf(err, errlen, "listener %s: timeout_s must be > 0", name);
+		return -1;
+	}
+	if (lim->max_connections <= 0) {
+		errf(err, errlen, "listener %s: max_connections must be > 0",
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates, binds and listens; returns the socket, or -1 with err set. */
+static int
+listen_socket(const char *addr, uint16_t port, const char *name,
+    uint16_t *bound, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		len = sizeof(*sin6);
+	} else {
+		errf(err, errlen, "listener address %s is not an IP address",
+		    addr);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		errf(err, errlen, "cannot create socket for %s: %s", name,
+		    strerror(errno));
+		return -1;
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		errf(err, errlen, "cannot bind %s: %s", name, strerror(errno));
+		goto fail;
+	}
+	if (listen(fd, 128) == -1) {
+		errf(err, errlen, "cannot listen on %s: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		errf(err, errlen, "cannot read the address of %s: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	*bound = ntohs(ss.ss_family == AF_INET ? sin->sin_port :
+	    sin6->sin6_port);
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+httpd_listen(struct httpd *h, const struct httpd_listener_config *c,
+    char *err, size_t errlen)
+{
+	struct httpd_impl *impl = h->impl;
+	struct listener *l = NULL;
+	char name[96];
+	int fd;
+
+	if (impl == NULL || c == NULL || c->addr == NULL) {
+		errf(err, errlen, "listener: no server or no address");
+		return -1;
+	}
+	snprintf(name, sizeof(name), strchr(c->addr, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", c->addr, (unsigned)c->port);
+	if (impl->nlisteners >= HTTPD_MAX_LISTENERS) {
+		errf(err, errlen, "listener %s: more than %d listeners", name,
+		    HTTPD_MAX_LISTENERS);
+		return -1;
+	}
+	if (c->cert_file == NULL || c->key_file == NULL) {
+		errf(err, errlen, "listener %s: certificate and key required",
+		    name);
+		return -1;
+	}
+	if ((c->client_cert || c->crl_file != NULL) && c->ca_file == NULL) {
+		errf(err, errlen, "listener %s: client certificates need a CA "
+		    "file", name);
+		return -1;
+	}
+	if (limits_check(&c->limits, name, err, errlen) == -1)
+		return -1;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		errf(err, errlen, "listener %s: out of memory", name);
+		return -1;
+	}
+	l->impl = impl;
+	l->limits = c->limits;
+	if ((l->ctx = tls_context(c, err, errlen)) == NULL)
+		goto fail;
+	if ((l->http = evhttp_new(impl->base)) == NULL) {
+		errf(err, errlen, "listener %s: cannot create HTTP server",
+		    name);
+		goto fail;
+	}
+	evhttp_set_bevcb(l->http, conn_new, l);
+	evhttp_set_gencb(l->http, dispatch, l);
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)c->limits.max_body);
+	evhttp_set_max_headers_size(l->http,
+	    (ev_ssize_t)c->limits.max_headers);
+	evhttp_set_timeout(l->http, c->limits.timeout_s);
+	evhttp_set_allowed_methods(l->http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD);
+	/* Read (and drop) an oversized body before answering 413: closing
+	 * with unread data resets the connection and loses the answer. */
+	evhttp_set_flags(l->http, EVHTTP_SERVER_LINGERING_CLOSE);
+	if ((fd = listen_socket(c->addr, c->port, name, &l->port, err,
+	    errlen)) == -1)
+		goto fail;
+	if ((l->bound = evhttp_accept_socket_with_handle(l->http, fd)) ==
+	    NULL) {
+		errf(err, errlen, "cannot listen on %s", name);
+		close(fd);
+		goto fail;
+	}
+	impl->listeners[impl->nlisteners] = l;
+	return impl->nlisteners++;
+fail:
+	if (l->http != NULL)
+		evhttp_free(l->http);
+	SSL_CTX_free(l->ctx);
+	free(l);
+	return -1;
+}
+
+static struct listener *
+listener_get(struct httpd *h, int n)
+{
+	struct httpd_impl *impl = h->impl;
+
+	if (impl == NULL || n < 0 || n >= impl->nlisteners)
+		return NULL;
+	return impl->listeners[n];
+}
+
+uint16_t
+httpd_port(struct httpd *h, int listener)
+{
+	struct listener *l = listener_get(h, listener);
+
+	return l != NULL ? l->port : 0;
+}
+
+int
+httpd_route(struct httpd *h, int listener, const char *path,
+    httpd_handler fn, void *arg)
+{
+	struct listener *l = listener_get(h, listener);
+	struct route *r;
+
+	if (l == NULL || path == NULL || path[0] != '/' || fn == NULL ||
+	    l->nroutes >= HTTPD_MAX_ROUTES)
+		return -1;
+	for (int i = 0; i < l->nroutes; i++)
+		if (strcmp(l->routes[i].path, path) == 0)
+			return -1;
+	r = &l->routes[l->nroutes];
+	if ((r->path = strdup(path)) == NULL)
+		return -1;
+	r->fn = fn;
+	r->arg = arg;
+	l->nroutes++;
+	return 0;
+}
+
+static void
+timer_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct timer *t = arg;
+
+	(void)fd; (void)what;
+	t->fn(t->arg);
+}
+
+int
+httpd_every(struct httpd *h, unsigned ms, void (*fn)(void *), void *arg)
+{
+	struct httpd_impl *impl = h->impl;
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timer *t;
+
+	if (impl == NULL || ms == 0 || fn == NULL)
+		return -1;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return -1;
+	t->fn = fn;
+	t->arg = arg;
+	t->ev = event_new(impl->base, -1, EV_PERSIST, timer_fire, t);
+	if (t->ev == NULL || event_add(t->ev, &tv) == -1) {
+		if (t->ev != NULL)
+			event_free(t->ev);
+		free(t);
+		return -1;
+	}
+	t->next = impl->timers;
+	impl->timers = t;
+	return 0;
+}
+
+static void
+stop_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpd_impl *impl = arg;
+
+	(void)fd; (void)what;
+	event_base_loopexit(impl->base, NULL);
+}
+
+void
+httpd_stop(struct httpd *h)
+{
+	struct httpd_impl *impl = h->impl;
+	struct timeval tv = { 0, 0 };
+
+	if (impl == NULL || impl->stopping)
+		return;
+	impl->stopping = true;
+	for (int i = 0; i < impl->nlisteners; i++) {
+		struct listener *l = impl->listeners[i];
+		if (l->bound != NULL) {
+			evhttp_del_accept_socket(l->http, l->bound);
+			l->bound = NULL;
+		}
+		if (l->limits.timeout_s > tv.tv_sec)
+			tv.tv_sec = l->limits.timeout_s;
+	}
+	impl->deadline = evtimer_new(impl->base, stop_deadline, impl);
+	if (impl->deadline == NULL || evtimer_add(impl->deadline, &tv) == -1)
+		event_base_loopexit(impl->base, NULL);
+	drain_check(impl);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct httpd *h = arg;
+	struct httpd_impl *impl = h->impl;
+
+	(void)sig; (void)what;
+	if (impl->stopping)		/* asked twice: stop now */
+		event_base_loopexit(impl->base, NULL);
+	else
+		httpd_stop(h);
+}
+
+int
+httpd_run(struct httpd *h, char *err, size_t errlen)
+{
+	struct httpd_impl *impl = h->impl;
+	struct sigaction sa;
+	int rc;
+
+	if (impl == NULL) {
+		errf(err, errlen, "httpd_run: server not initialised");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	impl->sigterm = evsignal_new(impl->base, SIGTERM, on_signal, h);
+	impl->sigint = evsignal_new(impl->base, SIGINT, on_signal, h);
+	if (impl->sigterm == NULL || impl->sigint == NULL ||
+	    evsignal_add(impl->sigterm, NULL) == -1 ||
+	    evsignal_add(impl->sigint, NULL) == -1) {
+		errf(err, errlen, "cannot install SIGTERM/SIGINT handlers");
+		rc = -1;
+		goto out;
+	}
+	rc = event_base_dispatch(impl->base);
+	if (rc == -1)
+		errf(err, errlen, "event loop failed");
+	else
+		rc = 0;
+out:
+	if (impl->sigterm != NULL)
+		event_free(impl->sigterm);
+	if (impl->sigint != NULL)
+		event_free(impl->sigint);
+	impl->sigterm = impl->sigint = NULL;
+	return rc;
+}
+
+void
+httpd_free(struct httpd *h)
+{
+	struct httpd_impl *impl = h->impl;
+
+	if (impl == NULL)
+		return;
+	impl->freeing = true;
+	while (impl->timers != NULL) {
+		struct timer *t = impl->timers;
+		impl->timers = t->next;
+		event_free(t->ev);
+		free(t);
+	}
+	if (impl->deadline != NULL)
+		event_free(impl->deadline);
+	for (struct conn *c = impl->conns; c != NULL; c = c->next) {
+		if (c->refuse_ev != NULL) {
+			event_free(c->refuse_ev);
+			c->refuse_ev = NULL;
+		}
+	}
+	/* Connections (and so their SSL and conn) go with the evhttp and the
+	 * base; listeners must outlive them. */
+	for (int i = 0; i < impl->nlisteners; i++)
+		evhttp_free(impl->listeners[i]->http);
+	event_base_free(impl->base);
+	for (int i = 0; i < impl->nlisteners; i++) {
+		struct listener *l = impl->listeners[i];
+		for (int j = 0; j < l->nroutes; j++)
+			free(l->routes[j].path);
+		SSL_CTX_free(l->ctx);
+		free(l);
+	}
+	free(impl);
+	memset(h, 0, sizeof(*h));
+}
+
+const char *
+httpd_method(struct httpd_request *r)
+{
+	switch (evhttp_request_get_command(r->req)) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	default:
+		return "OTHER";
+	}
+}
+
+const char *
+httpd_path(struct httpd_request *r)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(r->req);
+	const char *p = u != NULL ? evhttp_uri_get_path(u) : NULL;
+
+	return p != NULL ? p : "";
+}
+
+/* A value too long for `out` counts as absent (a truncated court path or
+ * id would name something else). */
+int
+httpd_query(struct httpd_request *r, const char *key, char *out, size_t cap)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(r->req);
+	const char *q = u != NULL ? evhttp_uri_get_query(u) : NULL;
+	struct evkeyvalq kv;
+	const char *v;
+	int found = 0;
+
+	if (cap > 0)
+		out[0] = '\0';
+	if (q == NULL || cap == 0)
+		return 0;
+	memset(&kv, 0, sizeof(kv));	/* parse_query_str initialises it */
+	if (evhttp_parse_query_str(q, &kv) == 0 &&
+	    (v = evhttp_find_header(&kv, key)) != NULL) {
+		if (strlen(v) < cap) {
+			memcpy(out, v, strlen(v) + 1);
+			found = 1;
+		}
+	}
+	evhttp_clear_headers(&kv);
+	return found;
+}
+
+const uint8_t *
+httpd_body(struct httpd_request *r, size_t *len)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	const uint8_t *p;
+
+	*len = evbuffer_get_length(in);
+	if (*len == 0)
+		return (const uint8_t *)"";
+	if ((p = evbuffer_pullup(in, -1)) == NULL)
+		*len = 0;
+	return p != NULL ? p : (const uint8_t *)"";
+}
+
+const struct httpd_peer *
+httpd_peer(struct httpd_request *r)
+{
+	if (!r->c->peer_done)
+		peer_compute(r->c);
+	return &r->c->peer;
+}
+
+void
+httpd_reply(struct httpd_request *r, int status, const char *ctype,
+    const void *body, size_t len)
+{
+	struct evkeyvalq *hdr;
+	struct evbuffer *out;
+
+	if (r == NULL || r->answered)
+		return;			/* answered already: ignore */
+	r->answered = true;
+	if (status < 100 || status > 599)
+		status = 500;
+	hdr = evhttp_request_get_output_headers(r->req);
+	out = evhttp_request_get_output_buffer(r->req);
+	if (ctype != NULL)
+		evhttp_add_header(hdr, "Content-Type", ctype);
+	if (r->l->impl->stopping)
+		evhttp_add_header(hdr, "Connection", "close");
+	if (evhttp_request_get_command(r->req) == EVHTTP_REQ_HEAD) {
+		/* evhttp would send a HEAD body; announce its length only. */
+		char n[24];
+		snprintf(n, sizeof(n), "%zu", len);
+		evhttp_add_header(hdr, "Content-Length", n);
+	} else if (len > 0 && evbuffer_add(out, body, len) == -1) {
+		evbuffer_drain(out, evbuffer_get_length(out));
+		status = 500;
+	}
+	evhttp_send_reply(r->req, status, NULL, NULL);
+}
