@@ -269,18 +269,32 @@ struct logs_acc {
 	char			*err;
 	size_t			 errlen;
 	int			 rc;
+	/* The logs, listed first: writing while a read statement is open
+	 * would need a lock upgrade that SQLite refuses without waiting. */
+	struct { int64_t id; char origin[CS_ORIGIN_MAX]; } *logs;
+	size_t			 n, cap;
+	int64_t			 ev_id;		/* evidence just sent */
+	long			 ev_status;
 };
 
 static int
-each_log(void *arg, int64_t id, const char *origin)
+list_log(void *arg, int64_t id, const char *origin)
 {
 	struct logs_acc *a = arg;
 
-	a->st->logs++;
-	if (push_log(a->r, id, origin, a->st, a->err, a->errlen) == -1) {
-		a->rc = -1;
-		return 1;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 16;
+		void *p = realloc(a->logs, cap * sizeof(*a->logs));
+		if (p == NULL) {
+			a->rc = -1;
+			return 1;
+		}
+		a->logs = p;
+		a->cap = cap;
 	}
+	a->logs[a->n].id = id;
+	cs_strlcpy(a->logs[a->n].origin, origin, sizeof(a->logs[a->n].origin));
+	a->n++;
 	return 0;
 }
 
@@ -316,29 +330,54 @@ send_evidence(void *arg, const struct store_evidence *e)
 		a->rc = -1;
 		return 1;
 	}
-	if (status == 200) {
-		a->st->evidence++;
-		/* Marked after the loop's statement is done with the row. */
-		return store_evidence_relayed(&r->c->st, e->id, a->err,
-		    a->errlen) == -1 ? (a->rc = -1, 1) : 0;
+	a->ev_id = e->id;
+	a->ev_status = status;
+	if (status != 200) {
+		a->st->refused++;
+		snprintf(a->st->last_error, sizeof(a->st->last_error),
+		    "evidence about %s: the parent answered %ld", e->origin,
+		    status);
 	}
-	a->st->refused++;
-	snprintf(a->st->last_error, sizeof(a->st->last_error),
-	    "evidence about %s: the parent answered %ld", e->origin, status);
-	return 0;
+	return 1;	/* one at a time: it is marked once the read is over */
 }
 
 int
 relay_once(struct relay *r, struct relay_stats *st, char *err, size_t errlen)
 {
-	struct logs_acc a = { r, st, err, errlen, 0 };
+	struct logs_acc a;
+	int ret = -1;
 
+	memset(&a, 0, sizeof(a));
+	a.r = r;
+	a.st = st;
+	a.err = err;
+	a.errlen = errlen;
 	memset(st, 0, sizeof(*st));
-	if (store_logs_each(&r->c->st, each_log, &a, err, errlen) == -1 ||
-	    a.rc == -1)
-		return -1;
-	if (store_evidence_pending(&r->c->st, send_evidence, &a, err,
-	    errlen) == -1 || a.rc == -1)
-		return -1;
-	return 0;
+	if (store_logs_each(&r->c->st, list_log, &a, err, errlen) == -1)
+		goto out;
+	if (a.rc == -1) {
+		ERR("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < a.n; i++) {
+		st->logs++;
+		if (push_log(r, a.logs[i].id, a.logs[i].origin, st, err,
+		    errlen) == -1)
+			goto out;
+	}
+	for (;;) {
+		a.ev_id = -1;
+		if (store_evidence_pending(&r->c->st, send_evidence, &a, err,
+		    errlen) == -1 || a.rc == -1)
+			goto out;
+		if (a.ev_id == -1 || a.ev_status != 200)
+			break;
+		st->evidence++;
+		if (store_evidence_relayed(&r->c->st, a.ev_id, err, errlen) == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	free(a.logs);
+	return ret;
 }

@@ -306,8 +306,8 @@ def test_revoke_refuses_foreign_and_ca_certificates(fresh_ca, tmp_path):
 
 # ------------------------------------------------------------------ registry
 
-SMALL = ("# a two-court registry\n"
-         "cn/gs/ln\t3\t甘12\tcn/gs\t陇南市中级人民法院\n"
+SMALL = ("# a two-court registry: a subtree, its top has no parent\n"
+         "cn/gs/ln\t3\t甘12\t-\t陇南市中级人民法院\n"
          "cn/gs/ln/wudu\t4\t甘1202\tcn/gs/ln\t武都区人民法院\n")
 
 
@@ -423,3 +423,20 @@ def test_deploy_needs_courtsync(tmp_path):
     fails("deploy", tmp_path / "out", LONGNAN, tmp_path / "homes",
           env={"COURTSYNC_BIN": str(tmp_path / "missing")},
           msg="not an executable")
+
+
+@pytest.mark.parametrize("line, msg", [
+    ("cn\t1\t最高法\t-", "expected 5"),
+    ("CN\t1\t最高法\t-\t最高人民法院", "invalid court path"),
+    ("cn\t9\t最高法\t-\t最高人民法院", "level"),
+    ("cn\t1\t最 高\t-\t最高人民法院", "code"),
+    ("cn/gs\t2\t甘\tcn/gs/x\t甘肃省高级人民法院", "not above it"),
+    ("cn/gs\t2\t甘\tcn\t甘肃省高级人民法院", "not listed"),
+    ("cn\t1\t最高法\t-\t最高人民法院\ncn\t1\t最高\t-\t最高", "twice"),
+])
+def test_issue_refuses_a_malformed_registry(ca, tmp_path, line, msg):
+    reg = tmp_path / "bad.tsv"
+    reg.write_text(line + "\n", "utf-8")
+    fails("issue", ca, "cn", "--registry", reg, "--out", tmp_path / "d",
+          msg=msg)
+    assert not (tmp_path / "d").exists()
