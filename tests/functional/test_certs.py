@@ -29,7 +29,7 @@ LONGNAN = REPO / "certs" / "registry" / "longnan.tsv"
 WUDU = "cn/gs/ln/wudu"
 
 
-def run(*args, env=None, timeout=60) -> cstest.Result:
+def run(*args, env=None, timeout=60, umask=None) -> cstest.Result:
     e = dict(os.environ)
     e.pop("COURTSYNC_HOME", None)
     e.setdefault("LC_ALL", "C.UTF-8")
@@ -37,8 +37,9 @@ def run(*args, env=None, timeout=60) -> cstest.Result:
     if env:
         e.update(env)
     cmd = [str(SCRIPT), *map(str, args)]
+    pre = (lambda: os.umask(umask)) if umask is not None else None
     p = subprocess.run(cmd, capture_output=True, text=True, env=e,
-                       timeout=timeout)
+                       timeout=timeout, preexec_fn=pre)
     return cstest.Result(cmd, p.returncode, p.stdout, p.stderr)
 
 
@@ -204,6 +205,23 @@ def test_issue_binds_the_court_path(ca, tmp_path):
     v = openssl("verify", "-CAfile", ca / "ca.crt", "-verify_ip", "10.1.2.3",
                 d / "tls.crt")
     assert v.returncode == 0, v.stderr
+
+
+def test_keys_are_private_whatever_the_umask(tmp_path):
+    """A permissive umask does not leak a key, and nothing is left in TMPDIR."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {"TMPDIR": str(tmpdir)}
+    out = tmp_path / "out"
+    ok("ca", out, umask=0o000, env=env)
+    ok("issue", out, WUDU, "--out", tmp_path / "d", umask=0o000, env=env)
+    assert mode(out / "ca.key") == 0o600
+    assert mode(tmp_path / "d" / "tls.key") == 0o600
+    assert mode(tmp_path / "d" / "tls.crt") == 0o644
+    assert mode(out / "ca.crt") == 0o644
+    assert list(tmpdir.iterdir()) == []
+    assert not list(tmp_path.glob("**/.*.new.*"))
+    assert not list(tmp_path.glob("**/*.pending"))
 
 
 def test_issue_default_directory(ca):

@@ -448,7 +448,7 @@ test_requests(void)
 	    sizeof(body), meta, sizeof(meta)), 404);
 	CHECK_STR(body, "{\"error\":\"not_found\",\"message\":\"no resource "
 	    "at /nope\"}");
-	CHECK_STR(meta, "application/json 52");
+	CHECK_STR(meta, "application/json 54");
 	/* Body over max_body: 413. */
 	snprintf(args, sizeof(args), "%s --data-binary @%s/big",
 	    client("client"), dir);
