@@ -41,6 +41,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,11 +156,13 @@ errf(char *err, size_t errlen, const char *fmt, ...)
 static const char *
 tls_error(void)
 {
-	static __thread char buf[160];
+	static _Thread_local char buf[160];
 	unsigned long e = ERR_peek_error();
 	const char *r = e != 0 ? ERR_reason_error_string(e) : NULL;
 
-	if (r != NULL)
+	if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SYS)	/* reason: errno */
+		cs_strlcpy(buf, strerror(ERR_GET_REASON(e)), sizeof(buf));
+	else if (r != NULL)
 		cs_strlcpy(buf, r, sizeof(buf));
 	else if (e != 0)
 		snprintf(buf, sizeof(buf), "OpenSSL error %lx", e);
@@ -384,7 +387,8 @@ tls_load_key(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
-		errf(err, errlen, "cannot use key %s: %s", path, tls_error());
+		errf(err, errlen, "cannot use key %s with the certificate: %s",
+		    path, tls_error());
 		goto out;
 	}
 	rc = 0;

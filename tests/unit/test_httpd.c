@@ -344,13 +344,22 @@ test_bad_files(void)
 	CHECK_EQ_INT(httpd_init(&s.h, err, sizeof(err)), 0);
 	c.cert_file = missing;
 	CHECK_EQ_INT(httpd_listen(&s.h, &c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "cannot load certificate %s: ", missing);
-	CHECK_ERR(err, want);
+	snprintf(want, sizeof(want), "cannot load certificate %s: No such "
+	    "file or directory", missing);
+	CHECK_STR(err, want);
 	config(&s, &c, true);
 	c.crl_file = missing;
 	CHECK_EQ_INT(httpd_listen(&s.h, &c, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "cannot load CRL %s: ", missing);
-	CHECK_ERR(err, want);
+	snprintf(want, sizeof(want), "cannot load CRL %s: No such file or "
+	    "directory", missing);
+	CHECK_STR(err, want);
+	config(&s, &c, true);
+	path_of(missing, sizeof(missing), "client.key");
+	c.key_file = missing;
+	CHECK_EQ_INT(httpd_listen(&s.h, &c, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "cannot use key %s with the certificate: "
+	    "key values mismatch", missing);
+	CHECK_STR(err, want);
 	config(&s, &c, true);
 	c.limits.max_body = 0;
 	CHECK_EQ_INT(httpd_listen(&s.h, &c, err, sizeof(err)), -1);
