@@ -172,8 +172,12 @@ cmd_init(int argc, char **argv)
 		if (m == 0)
 			return fail(CLI_USAGE, "init: unknown argument %s"
 			    " (see courtsync init --help)", argv[i]);
-		if (config_set(&cfg, key, v, err, sizeof(err)) == -1)
+		if (config_set(&cfg, key, v, err, sizeof(err)) == -1) {
+			if (strncmp(err, "unknown key", 11) == 0)
+				return fail(CLI_USAGE, "init: unknown argument"
+				    " --%s (see courtsync init --help)", key);
 			return fail(CLI_USAGE, "init: %s", err);
+		}
 	}
 	if (cfg.parent[0] == '\0' && strchr(cfg.path, '/') != NULL) {
 		size_t n = (size_t)(strrchr(cfg.path, '/') - cfg.path);
