@@ -257,7 +257,7 @@ int
 court_append(struct court *c, struct event *ev, uint64_t time,
     uint64_t *index, char *err, size_t errlen)
 {
-	struct fold_ctx fc = { &c->st, c->log.id, c->cfg.code };
+	struct fold_ctx fc = { &c->st, c->log.id, c->cfg.code, NULL };
 	struct merkle_node done[MERKLE_MAX_LEVELS];
 	struct entry e;
 	uint8_t leaf[CS_HASH_LEN];
@@ -579,20 +579,28 @@ int
 court_rebuild(struct court *c, bool check_only, uint8_t before[CS_HASH_LEN],
     uint8_t after[CS_HASH_LEN], char *err, size_t errlen)
 {
-	struct rebuild rb = { { &c->st, 0, c->cfg.code } };
+	struct rebuild rb = { { &c->st, 0, c->cfg.code, NULL } };
 	int same;
 
-	if (court_begin(c, err, errlen) == -1)
+	if ((rb.fc.scratch = malloc(2 * sizeof(struct event))) == NULL) {
+		ERR("out of memory");
 		return -1;
+	}
+	if (court_begin(c, err, errlen) == -1) {
+		free(rb.fc.scratch);
+		return -1;
+	}
 	rb.fc.log = c->log.id;
 	if (store_derived_digest(&c->st, before, err, errlen) == -1 ||
 	    store_derived_clear(&c->st, err, errlen) == -1 ||
 	    store_entries_each(&c->st, c->log.id, 0, c->log.size, rebuild_entry,
 	    &rb, err, errlen) == -1 ||
 	    store_derived_digest(&c->st, after, err, errlen) == -1) {
+		free(rb.fc.scratch);
 		court_rollback(c);
 		return -1;
 	}
+	free(rb.fc.scratch);
 	same = memcmp(before, after, CS_HASH_LEN) == 0;
 	if (check_only || same) {
 		court_rollback(c);

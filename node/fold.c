@@ -445,7 +445,8 @@ fold_apply_entry(struct fold_ctx *c, const void *data, size_t n, char *err,
 
 	if (entry_decode(data, n, &e, err, errlen) == -1)
 		return -1;
-	if ((ev = calloc(2, sizeof(*ev))) == NULL) {
+	ev = c->scratch;
+	if (ev == NULL && (ev = malloc(2 * sizeof(*ev))) == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
@@ -455,6 +456,7 @@ fold_apply_entry(struct fold_ctx *c, const void *data, size_t n, char *err,
 		goto out;
 	ret = fold_apply(c, e.index, e.time, &ev[0], err, errlen);
 out:
-	free(ev);
+	if (ev != c->scratch)
+		free(ev);
 	return ret;
 }

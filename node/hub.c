@@ -48,6 +48,10 @@ hub_init(struct hub *h, struct court *c, const struct registry *reg,
 	h->reg = reg;
 	h->max_batch = max_batch;
 	buf_init(&h->scratch, 0);
+	if ((h->events = malloc(2 * sizeof(*h->events))) == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
 	snprintf(keyfile, sizeof(keyfile), "%s/log.key", c->home);
 	snprintf(name, sizeof(name), "courtsync/%s", c->cfg.path);
 	if (crypto_key_read(keyfile, seed, err, errlen) == -1)
@@ -63,6 +67,8 @@ hub_free(struct hub *h)
 {
 	note_signer_wipe(&h->witness);
 	buf_free(&h->scratch);
+	free(h->events);
+	h->events = NULL;
 }
 
 void
@@ -460,7 +466,7 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	}
 	/* New entries: decode, chain, hash, fold, store. */
 	for (uint64_t i = s_old; i < end; i++) {
-		struct fold_ctx fc = { st, s.l.id, rc->code };
+		struct fold_ctx fc = { st, s.l.id, rc->code, h->events };
 		struct merkle_node done[MERKLE_MAX_LEVELS];
 		struct entry e;
 		int nd;

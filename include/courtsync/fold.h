@@ -55,6 +55,8 @@ struct fold_ctx {
 	struct store	*st;
 	int64_t		 log;		/* the log's id in the store */
 	const char	*code;		/* the court's official code, 甘1202 */
+	struct event	*scratch;	/* room for 2 events, or NULL: then
+					 * fold_apply_entry allocates its own */
 };
 
 /*

@@ -20,6 +20,7 @@ struct hub {
 	struct note_signer	 witness;	/* this court's key, as cosigner */
 	size_t			 max_batch;	/* entries per batch */
 	struct buf		 scratch;
+	struct event		*events;	/* fold scratch, 2 events */
 };
 
 /* An answer: HTTP status, content type, body. */
