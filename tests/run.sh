@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev libmsgpack-dev
 libcurl4-openssl-dev libevent-dev python3 python3-pytest python3-msgpack
-python3-cryptography sqlite3 openssl"
+python3-cryptography sqlite3 openssl curl ca-certificates"
 
 missing=""
 for p in $PACKAGES; do
