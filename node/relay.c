@@ -237,7 +237,8 @@ push_log(struct relay *r, int64_t id, const char *origin,
 			}
 			if (next > cursor)
 				cursor = next;
-			st->batches++;
+			if (!asked)
+				st->batches++;	/* not the cosignature requests */
 		} else if (a.status == 409 && strcmp(a.code, "gap") == 0 &&
 		    a.has_size && a.size != cursor) {
 			cursor = a.size;
