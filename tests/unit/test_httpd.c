@@ -1,6 +1,4 @@
 /* test_httpd.c — the HTTPS server against curl, with certificates made at test time. */
-#include <sys/stat.h>
-
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
