@@ -81,6 +81,7 @@ test: check
 
 bench: $(BUILD)/courtsync $(BENCH_BIN)
 	@set -e; for b in $(abspath $(BENCH_BIN)); do $$b; done
+	/usr/bin/python3 bench/bench_ingest.py --bin $(abspath $(BUILD)/courtsync)
 
 demo: $(BUILD)/courtsync
 	./demo.sh $(abspath $(BUILD)/courtsync)

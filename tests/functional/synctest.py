@@ -480,6 +480,23 @@ class Topology:
                        detail=lambda o=o: f"sizes: {self.state(o)}\n"
                        + self.logs())
 
+    def settle(self, hub: str, origin: str, timeout: float = 30):
+        """Waits until `hub` has nothing left to relay for origin: its
+        cursor is its size and its latest checkpoint carries its own
+        cosignature and those of every hub above it in the topology."""
+        c = self.dep[hub]
+        above = {a for a in ancestors(hub) if a in self.hubs}
+
+        def quiet():
+            h = c.held(origin)
+            if h.latest() is None:
+                return True
+            cur = c.q("SELECT size FROM cursors WHERE origin = ?", (origin,))
+            return ({hub} | above) <= set(h.cosigs.get(h.latest(), {})) \
+                and (not above or cur == [(h.size,)])
+        wait_until(quiet, timeout, what=f"{hub} to settle {origin}",
+                   detail=self.logs)
+
     def cosigned_by_all(self, origin: str) -> bool:
         """origin's latest checkpoint, at origin, has a cosignature from
         every court above it."""

@@ -11,7 +11,6 @@ read endpoints serve proofs that verify; /healthz needs no certificate.
 """
 from __future__ import annotations
 
-import base64
 import urllib.parse
 
 import pytest
@@ -202,7 +201,7 @@ def test_inclusion_proofs_verify(net):
         datas = net[hub].held(origin).datas()
         n = len(datas)
         leaves = [cstest.leaf_hash(d) for d in datas]
-        sizes = sorted({1, 2, 3, 7, 8, n // 2 or 1, n - 1 or 1, n})
+        sizes = sorted(s for s in {1, 2, 3, 7, 8, n // 2, n - 1, n} if 0 < s <= n)
         for size in sizes:
             root = cstest.merkle_root(leaves[:size])
             for index in sorted({0, size // 2, size - 1}):
@@ -328,5 +327,5 @@ def test_later_events_follow_and_extend_consistently(net):
 def test_every_node_is_the_fold_of_its_logs(net):
     """rebuild --check at every court, hubs included: the tables are
     exactly the fold of every log the node holds."""
-    for p in HUBS + COUNTIES:
+    for p in COUNTIES + HUBS:
         net[p].rebuild_check()
