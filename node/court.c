@@ -420,7 +420,7 @@ court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
     char *err, size_t errlen)
 {
 	char *note = malloc(NOTE_MAX);
-	uint64_t latest = 0, at, size;
+	uint64_t at, size = 0;
 	int r;
 
 	if (note == NULL) {
@@ -431,17 +431,25 @@ court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
 		free(note);
 		return -1;
 	}
-	r = store_checkpoint_latest(&c->st, c->log.id, &latest, note, NOTE_MAX,
-	    err, errlen);
-	if (r == -1)
-		goto fail;
-	if (r == 0 || latest < from)
-		latest = from;
-	for (at = latest; at < c->log.size;) {
-		at = c->log.size - at > max_batch ? at + max_batch : c->log.size;
-		if (checkpoint_in_tx_at(c, at, &size, note, NOTE_MAX, err,
+	/* Walk from the parent's size: reuse a checkpoint within reach, else
+	 * sign one max_batch further (or at the end).  An import that signed
+	 * only its last size still gets pushed in batches the hub accepts. */
+	for (at = from; at < c->log.size;) {
+		uint64_t reach = c->log.size - at > max_batch ? at + max_batch :
+		    c->log.size;
+
+		r = store_checkpoint_next(&c->st, c->log.id, at, reach, &size,
+		    err, errlen);
+		if (r == -1)
+			goto fail;
+		if (r == 1 && size <= reach) {
+			at = size;
+			continue;
+		}
+		if (checkpoint_in_tx_at(c, reach, &size, note, NOTE_MAX, err,
 		    errlen) == -1)
 			goto fail;
+		at = reach;
 	}
 	free(note);
 	return court_commit(c, err, errlen);

@@ -67,7 +67,8 @@ def case_events(r, code, seq, ctype, filed, end):
     add(notice, {"type": "node", "node": "notice"})
     add(notice, {"type": "node", "node": "report_order"})
     if r.random() < 0.03:
-        add(notice + dt.timedelta(days=r.randint(3, 30)),
+        last = max(e[0] for e in ev) if ev else filed
+        add(max(last, notice) + dt.timedelta(days=r.randint(3, 30)),
             {"type": "close", "mode": "withdrawn", "recovered": "0.00"})
         return ev
     tri = max(search, notice) + dt.timedelta(days=r.randint(0, 5))
