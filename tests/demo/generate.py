@@ -38,7 +38,23 @@ def yuan(fen):
 
 
 def case_events(r, code, seq, ctype, filed, end):
-    """Returns [(date, step, record)] for one case."""
+    """Returns [(date, seq, step, record)] for one case, closure last."""
+    ev = _case_events(r, code, seq, ctype, filed, end)
+    closes = [e for e in ev if e[3]["type"] == "close"]
+    if closes:
+        close = closes[0]
+        rest = [e for e in ev if e is not close]
+        last = max(e[0] for e in rest)
+        if last > close[0]:
+            # Nothing may follow a closure: close on the day of the last event.
+            day = last
+            rec = dict(close[3], date=day.isoformat())
+            close = (day, close[1], max(e[2] for e in rest) + 1, rec)
+        ev = rest + [close]
+    return ev
+
+
+def _case_events(r, code, seq, ctype, filed, end):
     cno = "(%d)%s%s%d号" % (filed.year, code, ctype, seq)
     claimed = int(r.lognormvariate(10.6, 1.1) * 100)
     ev = []
