@@ -891,7 +891,8 @@ cmd_rebuild(int argc, char **argv)
 	struct court c;
 	uint8_t before[CS_HASH_LEN], after[CS_HASH_LEN];
 	char err[1024], hb[2 * CS_HASH_LEN + 1], ha[2 * CS_HASH_LEN + 1];
-	bool check = false;
+	struct registry reg;
+	bool check = false, have_reg = false;
 	int rc, r;
 
 	for (int i = 1; i < argc; i++) {
@@ -909,7 +910,27 @@ cmd_rebuild(int argc, char **argv)
 	}
 	if ((rc = open_court(&c)) != CLI_OK)
 		return rc;
-	r = court_rebuild(&c, check, before, after, err, sizeof(err));
+	/* A hub holds its subtree's logs: their court codes are in the
+	 * (CA-signed) registry. */
+	{
+		char f[CONFIG_PATH_MAX + 32], sig[CONFIG_PATH_MAX + 32];
+		char ca[CONFIG_PATH_MAX + 32];
+
+		config_file(c.home, c.cfg.registry, f, sizeof(f));
+		config_file(c.home, c.cfg.registry_sig, sig, sizeof(sig));
+		config_file(c.home, c.cfg.ca, ca, sizeof(ca));
+		if (access(f, R_OK) == 0) {
+			if (registry_load(&reg, f, sig, ca, err, sizeof(err)) == -1) {
+				court_close(&c);
+				return fail(CLI_SYSTEM, "rebuild: %s", err);
+			}
+			have_reg = true;
+		}
+	}
+	r = court_rebuild(&c, have_reg ? &reg : NULL, check, before, after, err,
+	    sizeof(err));
+	if (have_reg)
+		registry_free(&reg);
 	if (r == -1) {
 		rc = fail(CLI_SYSTEM, "rebuild: %s (nothing changed)", err);
 	} else {

@@ -257,7 +257,7 @@ int
 court_append(struct court *c, struct event *ev, uint64_t time,
     uint64_t *index, char *err, size_t errlen)
 {
-	struct fold_ctx fc = { &c->st, c->log.id, c->cfg.code, NULL };
+	struct fold_ctx fc = { &c->st, c->log.id, c->cfg.code, NULL, c->cache };
 	struct merkle_node done[MERKLE_MAX_LEVELS];
 	struct entry e;
 	uint8_t leaf[CS_HASH_LEN];
@@ -294,6 +294,12 @@ court_append(struct court *c, struct event *ev, uint64_t time,
 int
 court_commit(struct court *c, char *err, size_t errlen)
 {
+	struct fold_ctx fc = { &c->st, c->log.id, c->cfg.code, NULL, c->cache };
+
+	if (fold_flush(&fc, err, errlen) == -1) {
+		court_rollback(c);
+		return -1;
+	}
 	c->in_tx = false;
 	if (store_commit(&c->st, err, errlen) == -1) {
 		c->cached = false;
@@ -306,6 +312,7 @@ void
 court_rollback(struct court *c)
 {
 	store_rollback(&c->st);
+	fold_cache_reset(c->cache);
 	c->in_tx = false;
 	c->cached = false;	/* the frontier may hold rolled-back appends */
 }
@@ -583,38 +590,95 @@ rebuild_entry(void *arg, uint64_t index, const void *data, size_t n,
 	return 0;
 }
 
-int
-court_rebuild(struct court *c, bool check_only, uint8_t before[CS_HASH_LEN],
-    uint8_t after[CS_HASH_LEN], char *err, size_t errlen)
-{
-	struct rebuild rb = { { &c->st, 0, c->cfg.code, NULL } };
-	int same;
+struct rebuild_logs {
+	struct { int64_t id; char origin[CS_ORIGIN_MAX]; } *v;
+	size_t n, cap;
+};
 
-	if ((rb.fc.scratch = malloc(2 * sizeof(struct event))) == NULL) {
+static int
+rebuild_list(void *arg, int64_t id, const char *origin)
+{
+	struct rebuild_logs *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		void *p = realloc(l->v, cap * sizeof(*l->v));
+		if (p == NULL)
+			return 1;
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n].id = id;
+	cs_strlcpy(l->v[l->n].origin, origin, sizeof(l->v[l->n].origin));
+	l->n++;
+	return 0;
+}
+
+int
+court_rebuild(struct court *c, const struct registry *reg, bool check_only,
+    uint8_t before[CS_HASH_LEN], uint8_t after[CS_HASH_LEN], char *err,
+    size_t errlen)
+{
+	struct rebuild rb;
+	struct rebuild_logs logs = { NULL, 0, 0 };
+	int same, ret = -1;
+
+	memset(&rb, 0, sizeof(rb));
+	rb.fc.st = &c->st;
+	rb.fc.scratch = malloc(2 * sizeof(struct event));
+	rb.fc.cache = fold_cache_new();
+	if (rb.fc.scratch == NULL || rb.fc.cache == NULL) {
 		ERR("out of memory");
-		return -1;
+		goto out;
 	}
-	if (court_begin(c, err, errlen) == -1) {
-		free(rb.fc.scratch);
-		return -1;
-	}
-	rb.fc.log = c->log.id;
+	if (court_begin(c, err, errlen) == -1)
+		goto out;
 	if (store_derived_digest(&c->st, before, err, errlen) == -1 ||
-	    store_derived_clear(&c->st, err, errlen) == -1 ||
-	    store_entries_each(&c->st, c->log.id, 0, c->log.size, rebuild_entry,
-	    &rb, err, errlen) == -1 ||
-	    store_derived_digest(&c->st, after, err, errlen) == -1) {
-		free(rb.fc.scratch);
-		court_rollback(c);
-		return -1;
+	    store_logs_each(&c->st, rebuild_list, &logs, err, errlen) == -1 ||
+	    store_derived_clear(&c->st, err, errlen) == -1)
+		goto fail;
+	/* Every log held: a hub re-folds its subtree's logs too. */
+	for (size_t i = 0; i < logs.n; i++) {
+		struct store_log l;
+		const struct registry_court *rc;
+
+		if (strcmp(logs.v[i].origin, c->cfg.path) == 0) {
+			rb.fc.code = c->cfg.code;
+		} else {
+			rc = reg != NULL ? registry_find(reg, logs.v[i].origin) :
+			    NULL;
+			if (rc == NULL) {
+				ERR("the log of %s is held here but no registry"
+				    " gives its court code", logs.v[i].origin);
+				goto fail;
+			}
+			rb.fc.code = rc->code;
+		}
+		rb.fc.log = logs.v[i].id;
+		if (store_log_get(&c->st, logs.v[i].origin, false, &l, err,
+		    errlen) != 1 ||
+		    store_entries_each(&c->st, l.id, 0, l.size, rebuild_entry,
+		    &rb, err, errlen) == -1 ||
+		    fold_flush(&rb.fc, err, errlen) == -1)
+			goto fail;
 	}
-	free(rb.fc.scratch);
+	if (store_derived_digest(&c->st, after, err, errlen) == -1)
+		goto fail;
 	same = memcmp(before, after, CS_HASH_LEN) == 0;
 	if (check_only || same) {
 		court_rollback(c);
-		return same ? 0 : 1;
+		ret = same ? 0 : 1;
+		goto out;
 	}
 	if (court_commit(c, err, errlen) == -1)
-		return -1;
-	return 1;
+		goto out;
+	ret = 1;
+	goto out;
+fail:
+	court_rollback(c);
+out:
+	fold_cache_free(rb.fc.cache);
+	free(rb.fc.scratch);
+	free(logs.v);
+	return ret;
 }

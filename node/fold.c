@@ -212,6 +212,113 @@ done:
 	return 0;
 }
 
+/* ---- the batch cache of case rows ---- */
+
+#define CACHE_SLOTS	8192		/* power of two */
+#define CACHE_MAX	4096		/* entries before it flushes itself */
+
+struct cache_slot {
+	bool			 used;
+	bool			 exists;	/* the case is filed */
+	bool			 dirty;		/* row differs from the store */
+	char			 key[CS_CASE_MAX];
+	struct case_state	*cs;
+};
+
+struct fold_cache {
+	struct cache_slot	 slot[CACHE_SLOTS];
+	size_t			 n;
+};
+
+struct fold_cache *
+fold_cache_new(void)
+{
+	return calloc(1, sizeof(struct fold_cache));
+}
+
+static void
+cache_clear(struct fold_cache *fc)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++) {
+		free(fc->slot[i].cs);
+		fc->slot[i].cs = NULL;
+		fc->slot[i].used = false;
+	}
+	fc->n = 0;
+}
+
+void
+fold_cache_free(struct fold_cache *fc)
+{
+	if (fc == NULL)
+		return;
+	cache_clear(fc);
+	free(fc);
+}
+
+void
+fold_cache_reset(struct fold_cache *fc)
+{
+	if (fc != NULL)
+		cache_clear(fc);
+}
+
+static size_t
+cache_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (size_t)h & (CACHE_SLOTS - 1);
+}
+
+static struct cache_slot *
+cache_find(struct fold_cache *fc, const char *key)
+{
+	for (size_t i = cache_hash(key);; i = (i + 1) & (CACHE_SLOTS - 1)) {
+		struct cache_slot *s = &fc->slot[i];
+		if (!s->used || strcmp(s->key, key) == 0)
+			return s;
+	}
+}
+
+int
+fold_flush(struct fold_ctx *c, char *err, size_t errlen)
+{
+	struct fold_cache *fc = c->cache;
+	int ret = 0;
+
+	if (fc == NULL)
+		return 0;
+	for (size_t i = 0; i < CACHE_SLOTS && ret == 0; i++) {
+		struct cache_slot *s = &fc->slot[i];
+		if (s->used && s->dirty && store_case_put(c->st, c->log, s->cs,
+		    err, errlen) == -1)
+			ret = -1;
+	}
+	cache_clear(fc);
+	return ret;
+}
+
+/* Writes one case's cached row and forgets it (before a re-fold). */
+static int
+cache_evict(struct fold_ctx *c, const char *key, char *err, size_t errlen)
+{
+	struct cache_slot *s;
+	int ret = 0;
+
+	if (c->cache == NULL)
+		return 0;
+	s = cache_find(c->cache, key);
+	if (!s->used)
+		return 0;
+	/* Open addressing: simplest correct removal is a full flush. */
+	(void)s;
+	ret = fold_flush(c, err, errlen);
+	return ret;
+}
+
 /* Re-folds one case from its event index after a correction. */
 struct refold {
 	struct fold_ctx		*c;
@@ -332,7 +439,7 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 	/* The corrected entry names its case (or, for a correction, the case
 	 * of the entry it corrected: the event index has it either way). */
 	if (target_case(c, target, cno, sizeof(cno), type, sizeof(type), err,
-	    errlen) == -1)
+	    errlen) == -1 || cache_evict(c, cno, err, errlen) == -1)
 		return -1;
 	r = store_event_get(c->st, c->log, cno, target, type, sizeof(type), &by,
 	    err, errlen);
@@ -416,6 +523,41 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 
 	if (ev->type == EV_CORRECTION)
 		return apply_correction(c, index, time, ev, err, errlen);
+	if (c->cache != NULL) {
+		struct cache_slot *s = cache_find(c->cache, S(ev, F_CASE));
+
+		if (!s->used) {
+			if (c->cache->n >= CACHE_MAX) {
+				if (fold_flush(c, err, errlen) == -1)
+					return -1;
+				s = cache_find(c->cache, S(ev, F_CASE));
+			}
+			if ((s->cs = malloc(sizeof(*s->cs))) == NULL) {
+				ERR("out of memory");
+				return -1;
+			}
+			r = store_case_get(c->st, c->log, S(ev, F_CASE), s->cs, err,
+			    errlen);
+			if (r == -1) {
+				free(s->cs);
+				s->cs = NULL;
+				return -1;
+			}
+			s->used = true;
+			s->exists = r == 1;
+			s->dirty = false;
+			COPY(s->key, S(ev, F_CASE));
+			c->cache->n++;
+		}
+		/* On failure the caller rolls back and resets the cache. */
+		if (apply_case_event(c, s->cs, s->exists, index, time, ev, err,
+		    errlen) == -1)
+			return -1;
+		s->exists = true;
+		s->dirty = true;
+		return store_event_put(c->st, c->log, index, S(ev, F_CASE),
+		    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen);
+	}
 	if ((cs = malloc(sizeof(*cs))) == NULL) {
 		ERR("out of memory");
 		return -1;
@@ -440,11 +582,20 @@ fold_apply_entry(struct fold_ctx *c, const void *data, size_t n, char *err,
     size_t errlen)
 {
 	struct entry e;
-	struct event *ev;
-	int ret = -1;
 
 	if (entry_decode(data, n, &e, err, errlen) == -1)
 		return -1;
+	return fold_apply_decoded(c, &e, err, errlen);
+}
+
+int
+fold_apply_decoded(struct fold_ctx *c, const struct entry *ep, char *err,
+    size_t errlen)
+{
+	const struct entry e = *ep;
+	struct event *ev;
+	int ret = -1;
+
 	ev = c->scratch;
 	if (ev == NULL && (ev = malloc(2 * sizeof(*ev))) == NULL) {
 		ERR("out of memory");

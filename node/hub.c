@@ -48,7 +48,9 @@ hub_init(struct hub *h, struct court *c, const struct registry *reg,
 	h->reg = reg;
 	h->max_batch = max_batch;
 	buf_init(&h->scratch, 0);
-	if ((h->events = malloc(2 * sizeof(*h->events))) == NULL) {
+	h->cache = fold_cache_new();
+	if ((h->events = malloc(2 * sizeof(*h->events))) == NULL ||
+	    h->cache == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
@@ -69,6 +71,8 @@ hub_free(struct hub *h)
 	buf_free(&h->scratch);
 	free(h->events);
 	h->events = NULL;
+	fold_cache_free(h->cache);
+	h->cache = NULL;
 }
 
 void
@@ -380,8 +384,11 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	char why[768], name[NOTE_NAME_MAX], line[512], note[NOTE_MAX + 1];
 	uint8_t leaf[CS_HASH_LEN], myroot[CS_HASH_LEN];
 	uint64_t end, s_old, appended = 0;
+	struct fold_ctx fc;
 	int ret = 0, x;
 	bool in_tx = false;
+
+	memset(&fc, 0, sizeof(fc));
 
 	buf_init(&held, CS_ENTRY_MAX);
 	if (codec_decode(&doc, body, n, &root, why, sizeof(why)) == -1 ||
@@ -465,8 +472,12 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 		}
 	}
 	/* New entries: decode, chain, hash, fold, store. */
+	fc.st = st;
+	fc.log = s.l.id;
+	fc.code = rc->code;
+	fc.scratch = h->events;
+	fc.cache = h->cache;
 	for (uint64_t i = s_old; i < end; i++) {
-		struct fold_ctx fc = { st, s.l.id, rc->code, h->events };
 		struct merkle_node done[MERKLE_MAX_LEVELS];
 		struct entry e;
 		int nd;
@@ -496,7 +507,7 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 		merkle_leaf_hash(v.p, v.n, leaf);
 		nd = merkle_frontier_append(&s.fr, leaf, done);
 		memcpy(s.last, leaf, CS_HASH_LEN);
-		if (fold_apply_entry(&fc, v.p, v.n, why, sizeof(why)) == -1) {
+		if (fold_apply_decoded(&fc, &e, why, sizeof(why)) == -1) {
 			char m[900];
 			snprintf(m, sizeof(m), "%s", why);
 			hub_error(r, 422, "fold_refused", 0, false, "entry %llu of"
@@ -508,6 +519,8 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 			goto fail;
 		appended++;
 	}
+	if (fold_flush(&fc, why, sizeof(why)) == -1)
+		goto fail;
 	/* The checkpoint's root against ours at its size. */
 	if (end == s_old + appended && appended > 0) {
 		merkle_frontier_root(&s.fr, myroot);
@@ -569,6 +582,7 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	goto done;
 equivocation:
 	store_rollback(st);
+	fold_cache_reset(h->cache);
 	in_tx = false;
 	if (record_equivocation(h, b.origin, b.note, b.notelen, ck.root,
 	    ck.size, now, why, sizeof(why)) == -1)
@@ -583,6 +597,7 @@ fail:
 out:
 	if (in_tx)
 		store_rollback(st);
+	fold_cache_reset(h->cache);
 	if (r->status != 200) {
 		char m[600];
 		snprintf(m, sizeof(m), "%s: %s", r->code, r->message);

@@ -81,6 +81,11 @@ import_file(struct court *c, const char *path, enum records_format fmt,
 		ERR("out of memory");
 		goto out;
 	}
+	/* Case rows stay in memory across the import (court_commit flushes). */
+	if ((c->cache = fold_cache_new()) == NULL) {
+		ERR("out of memory");
+		goto out;
+	}
 	if (court_begin(c, err, errlen) == -1)
 		goto out;
 	while ((r = records_next(&rd, rec, err, errlen)) == 1) {
@@ -110,6 +115,8 @@ import_file(struct court *c, const char *path, enum records_format fmt,
 out:
 	if (c->in_tx)
 		court_rollback(c);
+	fold_cache_free(c->cache);
+	c->cache = NULL;
 	records_close(&rd);
 	free(rec);
 	free(ev);

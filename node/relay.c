@@ -105,6 +105,18 @@ decode_answer(struct relay *r, struct answer *a)
 }
 
 static int
+put_bin(void *arg, uint64_t index, const void *data, size_t n,
+    const uint8_t leaf[CS_HASH_LEN], char *err, size_t errlen)
+{
+	(void)index;
+	(void)leaf;
+	(void)err;
+	(void)errlen;
+	codec_put_bin(arg, data, n);
+	return 0;
+}
+
+static int
 send_batch(struct relay *r, const char *origin, int64_t id, uint64_t start,
     uint64_t end, struct answer *a, char *err, size_t errlen)
 {
@@ -127,12 +139,9 @@ send_batch(struct relay *r, const char *origin, int64_t id, uint64_t start,
 	codec_put_uint(&w, start);
 	codec_put_cstr(&w, "entries");
 	codec_put_array(&w, (uint32_t)(end - start));
-	for (uint64_t i = start; i < end; i++) {
-		if (store_entry_get(&r->c->st, id, i, &r->entry, NULL, err,
-		    errlen) == -1)
-			return -1;
-		codec_put_bin(&w, r->entry.p, r->entry.len);
-	}
+	if (store_entries_each(&r->c->st, id, start, end, put_bin, &w, err,
+	    errlen) == -1)
+		return -1;
 	codec_put_cstr(&w, "checkpoint");
 	codec_put_str(&w, (const char *)r->note.p, r->note.len);
 	if (w.failed) {

@@ -174,8 +174,13 @@ static void
 col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
+	size_t n = t != NULL ? (size_t)sqlite3_column_bytes(st, i) : 0;
 
-	snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
+	if (n >= cap)
+		n = cap - 1;
+	if (n > 0)
+		memcpy(out, t, n);
+	out[n] = '\0';
 }
 
 int
@@ -200,7 +205,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
 	    exec(s, sync == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", err, errlen) == -1 ||
-	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-65536;"
+	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;"
 	    " PRAGMA wal_autocheckpoint=4096",
 	    err, errlen) == -1)
 		goto fail;

@@ -49,7 +49,21 @@ push_init(struct push_client *p, const struct push_config *c, char *err,
 	cs_strlcpy(p->base, c->base_url, sizeof(p->base));
 	while (strlen(p->base) > 8 && p->base[strlen(p->base) - 1] == '/')
 		p->base[strlen(p->base) - 1] = '\0';
+	/* Keep our own copies: the caller's strings need not outlive us. */
 	p->cfg = *c;
+	if (strlen(c->cert_file) >= sizeof(p->cert) ||
+	    strlen(c->key_file) >= sizeof(p->key) ||
+	    strlen(c->ca_file) >= sizeof(p->ca)) {
+		ERR("certificate file name too long");
+		return -1;
+	}
+	cs_strlcpy(p->cert, c->cert_file, sizeof(p->cert));
+	cs_strlcpy(p->key, c->key_file, sizeof(p->key));
+	cs_strlcpy(p->ca, c->ca_file, sizeof(p->ca));
+	p->cfg.cert_file = p->cert;
+	p->cfg.key_file = p->key;
+	p->cfg.ca_file = p->ca;
+	p->cfg.base_url = p->base;
 	if ((p->curl = curl_easy_init()) == NULL) {
 		ERR("cannot create a libcurl handle");
 		return -1;

@@ -14,6 +14,7 @@
 #include "courtsync/event.h"
 #include "courtsync/merkle.h"
 #include "courtsync/note.h"
+#include "courtsync/registry.h"
 #include "courtsync/store.h"
 
 struct court {
@@ -24,6 +25,8 @@ struct court {
 	struct merkle_frontier	fr;		/* right edge of the tree */
 	uint8_t			last_leaf[CS_HASH_LEN];
 	bool			in_tx;
+	struct fold_cache	*cache;		/* bulk appends: case rows kept
+						 * until commit (import), or NULL */
 	bool			cached;		/* log, fr, last_leaf valid … */
 	int64_t			data_version;	/* … while this is unchanged */
 	struct buf		body;		/* scratch for encoding */
@@ -81,11 +84,13 @@ int	court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
 int	court_export(struct court *c, const char *dir, uint64_t *entries,
 	    char *err, size_t errlen);
 
-/* Re-derives every derived table from the log in one transaction and
+/* Re-derives every derived table from the logs held (this court's; a
+ * hub's subtree too, with court codes from reg) in one transaction and
  * digests the derived state before and after.  Returns 0 if equal, 1 if
  * they differed (the rebuilt state is kept unless check_only), -1 on
  * error (nothing changed). */
-int	court_rebuild(struct court *c, bool check_only,
+int	court_rebuild(struct court *c, const struct registry *reg,
+	    bool check_only,
 	    uint8_t before[CS_HASH_LEN], uint8_t after[CS_HASH_LEN],
 	    char *err, size_t errlen);
 

@@ -18,6 +18,7 @@
 #include "courtsync/event.h"
 
 struct store;
+struct fold_cache;
 
 /* The row of one case in the `cases` table. */
 struct case_state {
@@ -57,7 +58,20 @@ struct fold_ctx {
 	const char	*code;		/* the court's official code, 甘1202 */
 	struct event	*scratch;	/* room for 2 events, or NULL: then
 					 * fold_apply_entry allocates its own */
+	struct fold_cache *cache;	/* case rows kept in memory across a
+					 * batch, or NULL; see fold_flush */
 };
+
+/* A cache of case rows for a batch of entries in one transaction: each
+ * case is read once and written once (fold_flush) instead of per event.
+ * Bounded: when full it flushes itself. */
+struct fold_cache *fold_cache_new(void);
+void	fold_cache_free(struct fold_cache *fc);
+/* Writes every changed case row; call before the transaction commits.
+ * The cache is empty afterwards. */
+int	fold_flush(struct fold_ctx *c, char *err, size_t errlen);
+/* Forgets everything cached without writing (after a rollback). */
+void	fold_cache_reset(struct fold_cache *fc);
 
 /*
  * Applies entry `index` (recorded at Unix time `time`) carrying event ev:
@@ -73,6 +87,9 @@ int	fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 /* Applies a stored entry (bytes as in the log): decodes it and calls
  * fold_apply.  Used by rebuild and by hubs. */
 int	fold_apply_entry(struct fold_ctx *c, const void *entry, size_t n,
+	    char *err, size_t errlen);
+/* The same for an entry whose envelope the caller has decoded. */
+int	fold_apply_decoded(struct fold_ctx *c, const struct entry *e,
 	    char *err, size_t errlen);
 
 #endif

@@ -21,6 +21,7 @@ struct hub {
 	size_t			 max_batch;	/* entries per batch */
 	struct buf		 scratch;
 	struct event		*events;	/* fold scratch, 2 events */
+	struct fold_cache	*cache;		/* case rows during one batch */
 };
 
 /* An answer: HTTP status, content type, body. */

@@ -24,7 +24,8 @@ struct push_config {
 struct push_client {
 	void		*curl;		/* CURL *, reused: keeps the connection */
 	char		 base[512];
-	struct push_config cfg;
+	struct push_config cfg;		/* file names point into the copies: */
+	char		 cert[4096], key[4096], ca[4096];
 };
 
 /* Sets up the client (no connection yet).  A zeroed client is fine to free. */

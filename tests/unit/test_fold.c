@@ -300,10 +300,10 @@ rebuild_same(void)
 {
 	uint8_t before[CS_HASH_LEN], after[CS_HASH_LEN];
 
-	CHECK_EQ_INT(court_rebuild(c, true, before, after, err, sizeof(err)),
+	CHECK_EQ_INT(court_rebuild(c, NULL, true, before, after, err, sizeof(err)),
 	    0);
 	CHECK_MEM(before, after, CS_HASH_LEN);
-	CHECK_EQ_INT(court_rebuild(c, false, before, after, err, sizeof(err)),
+	CHECK_EQ_INT(court_rebuild(c, NULL, false, before, after, err, sizeof(err)),
 	    0);
 	CHECK_MEM(before, after, CS_HASH_LEN);
 }
@@ -638,21 +638,21 @@ test_rebuild_repairs(void)
 	CHECK_EQ_INT(court_commit(c, err, sizeof(err)), 0);
 	CHECK_EQ_INT(log_size(NULL), 4);
 
-	CHECK_EQ_INT(court_rebuild(c, true, before, after, err, sizeof(err)),
+	CHECK_EQ_INT(court_rebuild(c, NULL, true, before, after, err, sizeof(err)),
 	    1);
 	CHECK(memcmp(before, after, CS_HASH_LEN) != 0);
 	GET(CA);
 	CHECK_EQ_INT(cs.arrived, 6001);			/* left as it was */
-	CHECK_EQ_INT(court_rebuild(c, true, b2, a2, err, sizeof(err)), 1);
+	CHECK_EQ_INT(court_rebuild(c, NULL, true, b2, a2, err, sizeof(err)), 1);
 	CHECK_MEM(b2, before, CS_HASH_LEN);
 	CHECK_MEM(a2, after, CS_HASH_LEN);
 
-	CHECK_EQ_INT(court_rebuild(c, false, b2, a2, err, sizeof(err)), 1);
+	CHECK_EQ_INT(court_rebuild(c, NULL, false, b2, a2, err, sizeof(err)), 1);
 	CHECK_MEM(b2, before, CS_HASH_LEN);
 	CHECK_MEM(a2, after, CS_HASH_LEN);
 	GET(CA);
 	CHECK_EQ_INT(cs.arrived, 6000);			/* repaired */
-	CHECK_EQ_INT(court_rebuild(c, true, b2, a2, err, sizeof(err)), 0);
+	CHECK_EQ_INT(court_rebuild(c, NULL, true, b2, a2, err, sizeof(err)), 0);
 	CHECK_MEM(b2, after, CS_HASH_LEN);
 	CHECK_MEM(a2, after, CS_HASH_LEN);
 	/* The court goes on recording after a rebuild. */
