@@ -34,6 +34,11 @@ static const char schema[] =
 	"  note_a TEXT NOT NULL, note_b TEXT NOT NULL, proof BLOB, root_m BLOB,"
 	"  found_at INTEGER NOT NULL, found_by TEXT NOT NULL,"
 	"  relayed INTEGER NOT NULL DEFAULT 0, UNIQUE(origin, note_a, note_b));"
+	/* Deadline rules (views.h): DOMAIN.md's defaults, changed per
+	 * deployment through configuration.  Not derived from the log. */
+	"CREATE TABLE rules(id TEXT PRIMARY KEY, zh TEXT NOT NULL,"
+	"  days INTEGER NOT NULL, due_soon INTEGER NOT NULL,"
+	"  enabled INTEGER NOT NULL, ord INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE peers(court TEXT PRIMARY KEY, last_seen INTEGER,"
 	"  last_ok INTEGER, last_error TEXT, requests INTEGER NOT NULL,"
 	"  entries INTEGER NOT NULL) WITHOUT ROWID;"
