@@ -1306,3 +1306,25 @@ store_evidence_relayed(struct store *s, int64_t id, char *err, size_t errlen)
 	return run(s, "UPDATE equivocations SET relayed = 1 WHERE id = ?1", err,
 	    errlen, "i", id);
 }
+
+int
+store_exec(struct store *s, const char *q, const char *const *args, int nargs,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	for (int i = 0; i < nargs; i++)
+		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	return 0;
+}

@@ -164,6 +164,11 @@ typedef int (*store_row_fn)(void *arg, int ncol, const char *const *cols);
 int	store_query(struct store *s, const char *sql, const char *const *args,
 	    int nargs, store_row_fn fn, void *arg, char *err, size_t errlen);
 
+/* Runs one SQL statement that writes (text arguments bound to ?1..),
+ * for small administrative tables such as `rules`. */
+int	store_exec(struct store *s, const char *sql, const char *const *args,
+	    int nargs, char *err, size_t errlen);
+
 /* ---- sync state (not derived; see docs/PROTOCOL.md) ---- */
 
 /* Stores a witness's cosignature line for checkpoint `size` of a log
