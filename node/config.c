@@ -11,7 +11,7 @@
 
 #include "courtsync/config.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 void
 config_init(struct config *c)

@@ -19,7 +19,7 @@
 #include "courtsync/court.h"
 #include "courtsync/export.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 int
 court_now(uint64_t *t, char *err, size_t errlen)

@@ -9,7 +9,7 @@
 
 #include "courtsync/event.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 static const struct enum_token tracks[] = {
 	{ "simple", "快执" }, { "simple", "简案" },

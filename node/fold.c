@@ -11,7 +11,7 @@
 #include "courtsync/fold.h"
 #include "courtsync/store.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define S(ev, k) ((ev)->f[(k)].s)
 #define U(ev, k) ((ev)->f[(k)].u)
 #define HAS(ev, k) ((ev)->f[(k)].present)

@@ -17,7 +17,7 @@
 
 #include "courtsync/hub.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 /* A batch, as decoded (entries point into the request body's document). */
 struct batch {

@@ -14,7 +14,7 @@
 #include "courtsync/import.h"
 
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 /* Builds an event from one record. */
 static int

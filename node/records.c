@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "courtsync/records.h"
+#include "courtsync/codec.h"
 
 /*
  * Conventions: every function that can fail fills err and returns -1.
@@ -52,22 +53,8 @@ struct json_line {
 	size_t			 errlen;
 };
 
-static void	set_err(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	json_fail(struct json_line *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-
-static void
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Returns the length of the well-formed UTF-8 sequence (RFC 3629: no
@@ -251,7 +238,7 @@ csv_row_read(struct records_reader *r, struct csv_row *row, char *err,
 				continue;
 			if (c == EOF)
 				return 0;
-			set_err(err, errlen, "line %llu, column 1: carriage "
+			cs_err(err, errlen, "line %llu, column 1: carriage "
 			    "return not followed by a line feed",
 			    (unsigned long long)r->line + 1);
 			csv_skip_line(r, row, c);
@@ -270,7 +257,7 @@ csv_row_read(struct records_reader *r, struct csv_row *row, char *err,
 			for (;;) {
 				c = csv_getc(r, row);
 				if (c == EOF) {
-					set_err(err, errlen, "line %llu: "
+					cs_err(err, errlen, "line %llu: "
 					    "unterminated quoted field",
 					    (unsigned long long)qline);
 					return -1;
@@ -284,7 +271,7 @@ csv_row_read(struct records_reader *r, struct csv_row *row, char *err,
 					goto nomem;
 			}
 			if (c != ',' && c != '\n' && c != '\r' && c != EOF) {
-				set_err(err, errlen, "line %llu, column %llu: "
+				cs_err(err, errlen, "line %llu, column %llu: "
 				    "expected ',' or end of line after a "
 				    "closing quote",
 				    (unsigned long long)r->line + 1,
@@ -296,7 +283,7 @@ csv_row_read(struct records_reader *r, struct csv_row *row, char *err,
 			while (c != ',' && c != '\n' && c != '\r' &&
 			    c != EOF) {
 				if (c == '"') {
-					set_err(err, errlen, "line %llu, "
+					cs_err(err, errlen, "line %llu, "
 					    "column %llu: quote in an unquoted "
 					    "field (quote the whole field and "
 					    "double the quote)",
@@ -321,7 +308,7 @@ csv_row_read(struct records_reader *r, struct csv_row *row, char *err,
 		ccol = row->col;
 		c = csv_getc(r, row);
 		if (c != '\n' && c != EOF) {
-			set_err(err, errlen, "line %llu, column %llu: carriage "
+			cs_err(err, errlen, "line %llu, column %llu: carriage "
 			    "return not followed by a line feed",
 			    (unsigned long long)r->line + 1,
 			    (unsigned long long)ccol);
@@ -335,14 +322,14 @@ csv_row_read(struct records_reader *r, struct csv_row *row, char *err,
 	if (row->raw - term > RECORDS_MAX_LINE)
 		row->toolong = 1;
 	if (row->toolong) {
-		set_err(err, errlen, "line %llu: record longer than %d bytes",
+		cs_err(err, errlen, "line %llu: record longer than %d bytes",
 		    (unsigned long long)row->start, RECORDS_MAX_LINE);
 		return -1;
 	}
 	return 1;
 
 nomem:
-	set_err(err, errlen, "line %llu: out of memory",
+	cs_err(err, errlen, "line %llu: out of memory",
 	    (unsigned long long)row->start);
 	return -1;
 }
@@ -356,7 +343,7 @@ csv_row(struct records_reader *r, struct csv_row *row, char *err,
 
 	rc = csv_row_read(r, row, err, errlen);
 	if (row->ioerr != 0) {
-		set_err(err, errlen, "line %llu: read error: %s",
+		cs_err(err, errlen, "line %llu: read error: %s",
 		    (unsigned long long)r->line + 1, strerror(row->ioerr));
 		return -1;
 	}
@@ -388,25 +375,25 @@ csv_header(struct records_reader *r, char *err, size_t errlen)
 
 	rc = csv_row(r, &row, err, errlen);
 	if (rc == 0)
-		set_err(err, errlen, "line %llu: no header line",
+		cs_err(err, errlen, "line %llu: no header line",
 		    (unsigned long long)r->line + 1);
 	if (rc != 1)
 		return -1;
 	if (row.ncells > RECORDS_MAX_FIELDS) {
-		set_err(err, errlen, "line %llu: header has %zu fields, "
+		cs_err(err, errlen, "line %llu: header has %zu fields, "
 		    "more than %d", (unsigned long long)row.start, row.ncells,
 		    RECORDS_MAX_FIELDS);
 		return -1;
 	}
 	for (i = 0; i < row.ncells; i++) {
 		if (row.len[i] == 0) {
-			set_err(err, errlen, "line %llu: header cell %zu is "
+			cs_err(err, errlen, "line %llu: header cell %zu is "
 			    "empty", (unsigned long long)row.start, i + 1);
 			return -1;
 		}
 		if (text_check((unsigned char *)r->vals + row.off[i],
 		    row.len[i]) != 0) {
-			set_err(err, errlen, "line %llu: header cell %zu: "
+			cs_err(err, errlen, "line %llu: header cell %zu: "
 			    "invalid UTF-8 or NUL byte",
 			    (unsigned long long)row.start, i + 1);
 			return -1;
@@ -414,7 +401,7 @@ csv_header(struct records_reader *r, char *err, size_t errlen)
 		for (j = 0; j < i; j++) {
 			if (strcmp(r->vals + row.off[i],
 			    r->vals + row.off[j]) == 0) {
-				set_err(err, errlen, "line %llu: duplicate "
+				cs_err(err, errlen, "line %llu: duplicate "
 				    "field name \"%s\"",
 				    (unsigned long long)row.start,
 				    r->vals + row.off[i]);
@@ -425,7 +412,7 @@ csv_header(struct records_reader *r, char *err, size_t errlen)
 	total = row.vlen;
 	r->names = malloc(total);
 	if (r->names == NULL) {
-		set_err(err, errlen, "out of memory");
+		cs_err(err, errlen, "out of memory");
 		return -1;
 	}
 	memcpy(r->names, r->vals, total);
@@ -449,7 +436,7 @@ csv_next(struct records_reader *r, struct records_record *rec, char *err,
 	if (rc != 1)
 		return rc;
 	if (row.ncells != r->ncols) {
-		set_err(err, errlen, "line %llu: expected %zu cells as in the "
+		cs_err(err, errlen, "line %llu: expected %zu cells as in the "
 		    "header, found %zu", (unsigned long long)row.start,
 		    r->ncols, row.ncells);
 		return -1;
@@ -462,7 +449,7 @@ csv_next(struct records_reader *r, struct records_record *rec, char *err,
 		bad = text_check((unsigned char *)r->vals + row.off[i],
 		    row.len[i]);
 		if (bad != 0) {
-			set_err(err, errlen, "line %llu: field \"%s\": %s",
+			cs_err(err, errlen, "line %llu: field \"%s\": %s",
 			    (unsigned long long)row.start, r->header[i],
 			    bad == 1 ? "NUL byte" : "invalid UTF-8");
 			return -1;
@@ -534,7 +521,7 @@ json_fail(struct json_line *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	set_err(p->err, p->errlen, "line %llu, column %zu: %s%s",
+	cs_err(p->err, p->errlen, "line %llu, column %zu: %s%s",
 	    (unsigned long long)p->line, p->i + 1, what,
 	    p->i >= p->n ? ", found end of line" : "");
 	return -1;
@@ -793,7 +780,7 @@ json_value(struct json_line *p, const char *key, size_t *off)
 		return json_fail(p, "expected a value");
 	c = p->s[p->i];
 	if (c == '{' || c == '[') {
-		set_err(p->err, p->errlen, "line %llu: field \"%s\": nested "
+		cs_err(p->err, p->errlen, "line %llu: field \"%s\": nested "
 		    "objects and arrays are not supported",
 		    (unsigned long long)p->line, key);
 		return -1;
@@ -897,14 +884,14 @@ jsonl_next(struct records_reader *r, struct records_record *rec, char *err,
 	for (;;) {
 		rc = jsonl_read_line(r, &n, &toolong);
 		if (rc == -1) {
-			set_err(err, errlen, "line %llu: read error: %s",
+			cs_err(err, errlen, "line %llu: read error: %s",
 			    (unsigned long long)r->line + 1, strerror(errno));
 			return -1;
 		}
 		if (rc == 0)
 			return 0;
 		if (toolong) {
-			set_err(err, errlen, "line %llu: record longer than "
+			cs_err(err, errlen, "line %llu: record longer than "
 			    "%d bytes", (unsigned long long)r->line,
 			    RECORDS_MAX_LINE);
 			return -1;
@@ -962,13 +949,13 @@ records_open(struct records_reader *r, const char *path,
 	if (format == RECORDS_AUTO) {
 		format = records_guess(path);
 		if (format == RECORDS_AUTO) {
-			set_err(err, errlen, "cannot tell the format of %s "
+			cs_err(err, errlen, "cannot tell the format of %s "
 			    "from its name: expected .csv, .jsonl, .ndjson or "
 			    ".json", path);
 			goto done;
 		}
 	} else if (format != RECORDS_CSV && format != RECORDS_JSONL) {
-		set_err(err, errlen, "%s: unknown records format %d", path,
+		cs_err(err, errlen, "%s: unknown records format %d", path,
 		    (int)format);
 		goto done;
 	}
@@ -976,17 +963,17 @@ records_open(struct records_reader *r, const char *path,
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
-		set_err(err, errlen, "cannot open %s: %s", path,
+		cs_err(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
 		goto done;
 	}
 	if (fstat(fd, &st) == -1) {
-		set_err(err, errlen, "cannot stat %s: %s", path,
+		cs_err(err, errlen, "cannot stat %s: %s", path,
 		    strerror(errno));
 		goto done;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		set_err(err, errlen, "cannot read %s: %s", path,
+		cs_err(err, errlen, "cannot read %s: %s", path,
 		    strerror(EISDIR));
 		goto done;
 	}
@@ -994,7 +981,7 @@ records_open(struct records_reader *r, const char *path,
 		r->total = (uint64_t)st.st_size;
 	r->fp = fdopen(fd, "r");
 	if (r->fp == NULL) {
-		set_err(err, errlen, "cannot open %s: %s", path,
+		cs_err(err, errlen, "cannot open %s: %s", path,
 		    strerror(errno));
 		goto done;
 	}
@@ -1018,7 +1005,7 @@ records_next(struct records_reader *r, struct records_record *rec,
 	rec->line = 0;
 	rec->nfields = 0;
 	if (r->fp == NULL) {
-		set_err(err, errlen, "records reader is not open");
+		cs_err(err, errlen, "records reader is not open");
 		return -1;
 	}
 	if (r->format == RECORDS_CSV)

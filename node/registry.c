@@ -9,7 +9,7 @@
 #include "courtsync/crypto.h"
 #include "courtsync/registry.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define FILE_MAX (4 * 1024 * 1024)
 
 static int

@@ -14,7 +14,7 @@
 #include "courtsync/hub.h"
 #include "courtsync/relay.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define MAX_ROUNDS 100000	/* batches per log per pass, a safety cap */
 
 int

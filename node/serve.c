@@ -23,7 +23,7 @@
 #include "courtsync/relay.h"
 #include "courtsync/serve.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 static atomic_int stopping;
 

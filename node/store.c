@@ -10,7 +10,7 @@
 
 #include "courtsync/store.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define DB(s) ((sqlite3 *)(s)->db)
 
 static const char schema[] =

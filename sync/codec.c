@@ -16,7 +16,7 @@
 
 #include "courtsync/codec.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 /* ---- buffers ---- */
 
@@ -105,6 +105,18 @@ buf_free(struct buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+void
+cs_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }
 
 size_t

@@ -34,6 +34,7 @@
 #include <openssl/x509.h>
 
 #include "courtsync/crypto.h"
+#include "courtsync/codec.h"
 
 #define KEY_FILE_MAX	4096	/* a PEM Ed25519 key is ~120 bytes */
 
@@ -45,20 +46,6 @@ static pthread_mutex_t	 vcache_lock = PTHREAD_MUTEX_INITIALIZER;
 static EVP_PKEY		*vcache_pkey;
 static uint8_t		 vcache_pub[CS_PUB_LEN];
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static void
 sha256_fetch(void)
@@ -328,11 +315,11 @@ crypto_key_write(const char *path, const uint8_t seed[CS_SEED_LEN],
 	int fd = -1, created = 0, linked = 0, rc = -1;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
-		seterr(err, errlen, "key file %s: path too long", path);
+		cs_err(err, errlen, "key file %s: path too long", path);
 		goto out;
 	}
 	if (lstat(path, &st) == 0) {
-		seterr(err, errlen, "key file %s exists; refusing to "
+		cs_err(err, errlen, "key file %s exists; refusing to "
 		    "overwrite it", path);
 		goto out;
 	}
@@ -344,38 +331,38 @@ crypto_key_write(const char *path, const uint8_t seed[CS_SEED_LEN],
 	    NULL) == 1)
 		pemlen = BIO_get_mem_data(bio, &pem);
 	if (pemlen <= 0) {
-		seterr(err, errlen, "key file %s: cannot encode the key", path);
+		cs_err(err, errlen, "key file %s: cannot encode the key", path);
 		goto out;
 	}
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1) {
-		seterr(err, errlen, "key file %s: %s", tmp, strerror(errno));
+		cs_err(err, errlen, "key file %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	created = 1;
 	if (write_all(fd, pem, (size_t)pemlen) == -1 || fsync(fd) == -1) {
-		seterr(err, errlen, "key file %s: %s", tmp, strerror(errno));
+		cs_err(err, errlen, "key file %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (close(fd) == -1) {
 		fd = -1;
-		seterr(err, errlen, "key file %s: %s", tmp, strerror(errno));
+		cs_err(err, errlen, "key file %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (link(tmp, path) == -1) {
 		if (errno == EEXIST)
-			seterr(err, errlen, "key file %s exists; refusing to "
+			cs_err(err, errlen, "key file %s exists; refusing to "
 			    "overwrite it", path);
 		else
-			seterr(err, errlen, "key file %s: %s", path,
+			cs_err(err, errlen, "key file %s: %s", path,
 			    strerror(errno));
 		goto out;
 	}
 	linked = 1;
 	if (fsync_dir(path) == -1) {
-		seterr(err, errlen, "key file %s: fsync of its directory: %s",
+		cs_err(err, errlen, "key file %s: fsync of its directory: %s",
 		    path, strerror(errno));
 		goto out;
 	}
@@ -417,19 +404,19 @@ crypto_key_read(const char *path, uint8_t seed[CS_SEED_LEN],
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
-		seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+		cs_err(err, errlen, "key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
-		seterr(err, errlen, "key file %s: %s", path, strerror(errno));
+		cs_err(err, errlen, "key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "key file %s is not a regular file", path);
+		cs_err(err, errlen, "key file %s is not a regular file", path);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		seterr(err, errlen, "key file %s is mode %04o; must be 0600 "
+		cs_err(err, errlen, "key file %s is mode %04o; must be 0600 "
 		    "(chmod 600 %s)", path, (unsigned)(st.st_mode & 07777),
 		    path);
 		goto out;
@@ -439,7 +426,7 @@ crypto_key_read(const char *path, uint8_t seed[CS_SEED_LEN],
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			seterr(err, errlen, "key file %s: %s", path,
+			cs_err(err, errlen, "key file %s: %s", path,
 			    strerror(errno));
 			goto out;
 		}
@@ -447,7 +434,7 @@ crypto_key_read(const char *path, uint8_t seed[CS_SEED_LEN],
 			break;
 		len += (size_t)r;
 		if (len == sizeof(buf)) {
-			seterr(err, errlen, "key file %s: larger than %d bytes",
+			cs_err(err, errlen, "key file %s: larger than %d bytes",
 			    path, KEY_FILE_MAX);
 			goto out;
 		}
@@ -456,13 +443,13 @@ crypto_key_read(const char *path, uint8_t seed[CS_SEED_LEN],
 	if (bio != NULL)
 		pk = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	if (pk == NULL || EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
-		seterr(err, errlen, "key file %s: not an Ed25519 PKCS#8 PEM "
+		cs_err(err, errlen, "key file %s: not an Ed25519 PKCS#8 PEM "
 		    "private key", path);
 		goto out;
 	}
 	if (EVP_PKEY_get_raw_private_key(pk, seed, &seedlen) != 1 ||
 	    seedlen != CS_SEED_LEN) {
-		seterr(err, errlen, "key file %s: cannot extract the key",
+		cs_err(err, errlen, "key file %s: cannot extract the key",
 		    path);
 		goto out;
 	}

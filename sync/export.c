@@ -13,7 +13,7 @@
 #include "courtsync/export.h"
 #include "courtsync/merkle.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define PROBLEM(...) snprintf(r->problem, sizeof(r->problem), __VA_ARGS__)
 #define CKPT_DIGITS 20
 

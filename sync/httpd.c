@@ -136,21 +136,6 @@ conn_idx_init(void)
 	conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_exfree);
 }
 
-static void
-errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The first OpenSSL error queued (the root cause), and clears the queue. */
 static const char *
@@ -360,34 +345,34 @@ tls_load_key(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	int fd, rc = -1;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		errf(err, errlen, "cannot load key %s: %s", path,
+		cs_err(err, errlen, "cannot load key %s: %s", path,
 		    strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
-		errf(err, errlen, "cannot load key %s: %s", path,
+		cs_err(err, errlen, "cannot load key %s: %s", path,
 		    strerror(errno));
 		close(fd);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
-		errf(err, errlen, "key file %s is mode %04o; must be 0600",
+		cs_err(err, errlen, "key file %s is mode %04o; must be 0600",
 		    path, (unsigned)(st.st_mode & 07777));
 		close(fd);
 		goto out;
 	}
 	if ((fp = fdopen(fd, "r")) == NULL) {
-		errf(err, errlen, "cannot load key %s: %s", path,
+		cs_err(err, errlen, "cannot load key %s: %s", path,
 		    strerror(errno));
 		close(fd);
 		goto out;
 	}
 	if ((pkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL)) == NULL) {
-		errf(err, errlen, "cannot load key %s: %s", path, tls_error());
+		cs_err(err, errlen, "cannot load key %s: %s", path, tls_error());
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
-		errf(err, errlen, "cannot use key %s with the certificate: %s",
+		cs_err(err, errlen, "cannot use key %s with the certificate: %s",
 		    path, tls_error());
 		goto out;
 	}
@@ -408,24 +393,24 @@ tls_context(const struct httpd_listener_config *c, char *err, size_t errlen)
 
 	ERR_clear_error();
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		errf(err, errlen, "cannot create TLS context: %s", tls_error());
+		cs_err(err, errlen, "cannot create TLS context: %s", tls_error());
 		return NULL;
 	}
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
-		errf(err, errlen, "cannot require TLS 1.2: %s", tls_error());
+		cs_err(err, errlen, "cannot require TLS 1.2: %s", tls_error());
 		goto fail;
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1) {
-		errf(err, errlen, "cannot load certificate %s: %s",
+		cs_err(err, errlen, "cannot load certificate %s: %s",
 		    c->cert_file, tls_error());
 		goto fail;
 	}
 	if (tls_load_key(ctx, c->key_file, err, errlen) == -1)
 		goto fail;
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		errf(err, errlen, "key %s does not match certificate %s",
+		cs_err(err, errlen, "key %s does not match certificate %s",
 		    c->key_file, c->cert_file);
 		ERR_clear_error();
 		goto fail;
@@ -434,7 +419,7 @@ tls_context(const struct httpd_listener_config *c, char *err, size_t errlen)
 	 * (FIELD-NOTES). */
 	if (SSL_CTX_set_session_id_context(ctx, sid_ctx,
 	    sizeof(sid_ctx) - 1) != 1) {
-		errf(err, errlen, "cannot set session id context: %s",
+		cs_err(err, errlen, "cannot set session id context: %s",
 		    tls_error());
 		goto fail;
 	}
@@ -444,7 +429,7 @@ tls_context(const struct httpd_listener_config *c, char *err, size_t errlen)
 		return ctx;
 	}
 	if (SSL_CTX_load_verify_locations(ctx, c->ca_file, NULL) != 1) {
-		errf(err, errlen, "cannot load CA file %s: %s", c->ca_file,
+		cs_err(err, errlen, "cannot load CA file %s: %s", c->ca_file,
 		    tls_error());
 		goto fail;
 	}
@@ -459,7 +444,7 @@ tls_context(const struct httpd_listener_config *c, char *err, size_t errlen)
 		lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
 		if (lookup == NULL || X509_load_crl_file(lookup, c->crl_file,
 		    X509_FILETYPE_PEM) <= 0) {
-			errf(err, errlen, "cannot load CRL %s: %s",
+			cs_err(err, errlen, "cannot load CRL %s: %s",
 			    c->crl_file, tls_error());
 			goto fail;
 		}
@@ -627,15 +612,15 @@ httpd_init(struct httpd *h, char *err, size_t errlen)
 	memset(h, 0, sizeof(*h));
 	if (!CRYPTO_THREAD_run_once(&conn_once, conn_idx_init) ||
 	    conn_idx < 0) {
-		errf(err, errlen, "cannot register TLS connection data");
+		cs_err(err, errlen, "cannot register TLS connection data");
 		return -1;
 	}
 	if ((impl = calloc(1, sizeof(*impl))) == NULL) {
-		errf(err, errlen, "out of memory");
+		cs_err(err, errlen, "out of memory");
 		return -1;
 	}
 	if ((impl->base = event_base_new()) == NULL) {
-		errf(err, errlen, "cannot create event loop");
+		cs_err(err, errlen, "cannot create event loop");
 		free(impl);
 		return -1;
 	}
@@ -649,21 +634,21 @@ limits_check(const struct httpd_limits *lim, const char *name, char *err,
     size_t errlen)
 {
 	if (lim->max_body == 0 || lim->max_body > (size_t)EV_SSIZE_MAX) {
-		errf(err, errlen, "listener %s: max_body must be 1..%lld",
+		cs_err(err, errlen, "listener %s: max_body must be 1..%lld",
 		    name, (long long)EV_SSIZE_MAX);
 		return -1;
 	}
 	if (lim->max_headers == 0 || lim->max_headers > (size_t)EV_SSIZE_MAX) {
-		errf(err, errlen, "listener %s: max_headers must be 1..%lld",
+		cs_err(err, errlen, "listener %s: max_headers must be 1..%lld",
 		    name, (long long)EV_SSIZE_MAX);
 		return -1;
 	}
 	if (lim->timeout_s <= 0) {
-		errf(err, errlen, "listener %s: timeout_s must be > 0", name);
+		cs_err(err, errlen, "listener %s: timeout_s must be > 0", name);
 		return -1;
 	}
 	if (lim->max_connections <= 0) {
-		errf(err, errlen, "listener %s: max_connections must be > 0",
+		cs_err(err, errlen, "listener %s: max_connections must be > 0",
 		    name);
 		return -1;
 	}
@@ -691,31 +676,31 @@ listen_socket(const char *addr, uint16_t port, const char *name,
 		sin6->sin6_port = htons(port);
 		len = sizeof(*sin6);
 	} else {
-		errf(err, errlen, "listener address %s is not an IP address",
+		cs_err(err, errlen, "listener address %s is not an IP address",
 		    addr);
 		return -1;
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0);
 	if (fd == -1) {
-		errf(err, errlen, "cannot create socket for %s: %s", name,
+		cs_err(err, errlen, "cannot create socket for %s: %s", name,
 		    strerror(errno));
 		return -1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
-		errf(err, errlen, "cannot bind %s: %s", name, strerror(errno));
+		cs_err(err, errlen, "cannot bind %s: %s", name, strerror(errno));
 		goto fail;
 	}
 	if (listen(fd, 128) == -1) {
-		errf(err, errlen, "cannot listen on %s: %s", name,
+		cs_err(err, errlen, "cannot listen on %s: %s", name,
 		    strerror(errno));
 		goto fail;
 	}
 	len = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
-		errf(err, errlen, "cannot read the address of %s: %s", name,
+		cs_err(err, errlen, "cannot read the address of %s: %s", name,
 		    strerror(errno));
 		goto fail;
 	}
@@ -737,30 +722,30 @@ httpd_listen(struct httpd *h, const struct httpd_listener_config *c,
 	int fd;
 
 	if (impl == NULL || c == NULL || c->addr == NULL) {
-		errf(err, errlen, "listener: no server or no address");
+		cs_err(err, errlen, "listener: no server or no address");
 		return -1;
 	}
 	snprintf(name, sizeof(name), strchr(c->addr, ':') != NULL ?
 	    "[%s]:%u" : "%s:%u", c->addr, (unsigned)c->port);
 	if (impl->nlisteners >= HTTPD_MAX_LISTENERS) {
-		errf(err, errlen, "listener %s: more than %d listeners", name,
+		cs_err(err, errlen, "listener %s: more than %d listeners", name,
 		    HTTPD_MAX_LISTENERS);
 		return -1;
 	}
 	if (c->cert_file == NULL || c->key_file == NULL) {
-		errf(err, errlen, "listener %s: certificate and key required",
+		cs_err(err, errlen, "listener %s: certificate and key required",
 		    name);
 		return -1;
 	}
 	if ((c->client_cert || c->crl_file != NULL) && c->ca_file == NULL) {
-		errf(err, errlen, "listener %s: client certificates need a CA "
+		cs_err(err, errlen, "listener %s: client certificates need a CA "
 		    "file", name);
 		return -1;
 	}
 	if (limits_check(&c->limits, name, err, errlen) == -1)
 		return -1;
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		errf(err, errlen, "listener %s: out of memory", name);
+		cs_err(err, errlen, "listener %s: out of memory", name);
 		return -1;
 	}
 	l->impl = impl;
@@ -768,7 +753,7 @@ httpd_listen(struct httpd *h, const struct httpd_listener_config *c,
 	if ((l->ctx = tls_context(c, err, errlen)) == NULL)
 		goto fail;
 	if ((l->http = evhttp_new(impl->base)) == NULL) {
-		errf(err, errlen, "listener %s: cannot create HTTP server",
+		cs_err(err, errlen, "listener %s: cannot create HTTP server",
 		    name);
 		goto fail;
 	}
@@ -788,7 +773,7 @@ httpd_listen(struct httpd *h, const struct httpd_listener_config *c,
 		goto fail;
 	if ((l->bound = evhttp_accept_socket_with_handle(l->http, fd)) ==
 	    NULL) {
-		errf(err, errlen, "cannot listen on %s", name);
+		cs_err(err, errlen, "cannot listen on %s", name);
 		close(fd);
 		goto fail;
 	}
@@ -930,7 +915,7 @@ httpd_run(struct httpd *h, char *err, size_t errlen)
 	int rc;
 
 	if (impl == NULL) {
-		errf(err, errlen, "httpd_run: server not initialised");
+		cs_err(err, errlen, "httpd_run: server not initialised");
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -942,13 +927,13 @@ httpd_run(struct httpd *h, char *err, size_t errlen)
 	if (impl->sigterm == NULL || impl->sigint == NULL ||
 	    evsignal_add(impl->sigterm, NULL) == -1 ||
 	    evsignal_add(impl->sigint, NULL) == -1) {
-		errf(err, errlen, "cannot install SIGTERM/SIGINT handlers");
+		cs_err(err, errlen, "cannot install SIGTERM/SIGINT handlers");
 		rc = -1;
 		goto out;
 	}
 	rc = event_base_dispatch(impl->base);
 	if (rc == -1)
-		errf(err, errlen, "event loop failed");
+		cs_err(err, errlen, "event loop failed");
 	else
 		rc = 0;
 out:

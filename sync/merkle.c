@@ -5,21 +5,8 @@
 #include <string.h>
 
 #include "courtsync/merkle.h"
+#include "courtsync/codec.h"
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The 0x00 and 0x01 prefixes keep a leaf from ever being read as a node
  * (second-preimage resistance, RFC 9162 §2.1.1). */
@@ -180,7 +167,7 @@ merkle_prove_inclusion(uint64_t index, uint64_t size, merkle_get_fn get,
 
 	*n = 0;
 	if (index >= size) {
-		seterr(err, errlen, "inclusion proof: index %llu not in a tree "
+		cs_err(err, errlen, "inclusion proof: index %llu not in a tree "
 		    "of size %llu", (unsigned long long)index,
 		    (unsigned long long)size);
 		return (-1);
@@ -225,7 +212,7 @@ merkle_prove_consistency(uint64_t m, uint64_t n, merkle_get_fn get,
 
 	*k = 0;
 	if (m == 0 || m > n) {
-		seterr(err, errlen, "consistency proof: sizes %llu and %llu: "
+		cs_err(err, errlen, "consistency proof: sizes %llu and %llu: "
 		    "need 0 < m <= n", (unsigned long long)m,
 		    (unsigned long long)n);
 		return (-1);
@@ -289,13 +276,13 @@ merkle_verify_inclusion(uint64_t index, uint64_t size,
 	size_t i;
 
 	if (index >= size) {
-		seterr(err, errlen, "inclusion proof: index %llu not in a tree "
+		cs_err(err, errlen, "inclusion proof: index %llu not in a tree "
 		    "of size %llu", (unsigned long long)index,
 		    (unsigned long long)size);
 		return (-1);
 	}
 	if (n > MERKLE_MAX_PROOF) {
-		seterr(err, errlen, "inclusion proof: %zu hashes, too long", n);
+		cs_err(err, errlen, "inclusion proof: %zu hashes, too long", n);
 		return (-1);
 	}
 	fn = index;
@@ -303,7 +290,7 @@ merkle_verify_inclusion(uint64_t index, uint64_t size,
 	memcpy(r, leaf, CS_HASH_LEN);
 	for (i = 0; i < n; i++) {
 		if (sn == 0) {
-			seterr(err, errlen, "inclusion proof: %zu hashes, "
+			cs_err(err, errlen, "inclusion proof: %zu hashes, "
 			    "too long for index %llu in size %llu", n,
 			    (unsigned long long)index,
 			    (unsigned long long)size);
@@ -320,13 +307,13 @@ merkle_verify_inclusion(uint64_t index, uint64_t size,
 		sn >>= 1;
 	}
 	if (sn != 0) {
-		seterr(err, errlen, "inclusion proof: %zu hashes, too short "
+		cs_err(err, errlen, "inclusion proof: %zu hashes, too short "
 		    "for index %llu in size %llu", n,
 		    (unsigned long long)index, (unsigned long long)size);
 		return (-1);
 	}
 	if (memcmp(r, root, CS_HASH_LEN) != 0) {
-		seterr(err, errlen, "inclusion proof: leaf %llu does not lead "
+		cs_err(err, errlen, "inclusion proof: leaf %llu does not lead "
 		    "to the root of size %llu", (unsigned long long)index,
 		    (unsigned long long)size);
 		return (-1);
@@ -349,25 +336,25 @@ merkle_verify_consistency(uint64_t m, uint64_t n,
 	size_t i;
 
 	if (m > n) {
-		seterr(err, errlen, "consistency proof: size %llu is larger "
+		cs_err(err, errlen, "consistency proof: size %llu is larger "
 		    "than %llu", (unsigned long long)m, (unsigned long long)n);
 		return (-1);
 	}
 	if (k > MERKLE_MAX_PROOF) {
-		seterr(err, errlen, "consistency proof: %zu hashes, too long",
+		cs_err(err, errlen, "consistency proof: %zu hashes, too long",
 		    k);
 		return (-1);
 	}
 	if (m == 0 || m == n) {
 		if (k != 0) {
-			seterr(err, errlen, "consistency proof: from %llu to "
+			cs_err(err, errlen, "consistency proof: from %llu to "
 			    "%llu must be empty", (unsigned long long)m,
 			    (unsigned long long)n);
 			return (-1);
 		}
 		crypto_sha256("", 0, empty);
 		if (memcmp(root1, m == 0 ? empty : root2, CS_HASH_LEN) != 0) {
-			seterr(err, errlen, "consistency proof: root of size "
+			cs_err(err, errlen, "consistency proof: root of size "
 			    "%llu mismatch", (unsigned long long)m);
 			return (-1);
 		}
@@ -375,7 +362,7 @@ merkle_verify_consistency(uint64_t m, uint64_t n,
 	}
 	/* 1. An empty proof fails. */
 	if (k == 0) {
-		seterr(err, errlen, "consistency proof: empty");
+		cs_err(err, errlen, "consistency proof: empty");
 		return (-1);
 	}
 	/* 2. If m is a power of two, root1 is the proof's implied first
@@ -399,7 +386,7 @@ merkle_verify_consistency(uint64_t m, uint64_t n,
 	/* 6. */
 	for (; i < k; i++) {
 		if (sn == 0) {
-			seterr(err, errlen, "consistency proof: %zu hashes, "
+			cs_err(err, errlen, "consistency proof: %zu hashes, "
 			    "too long from %llu to %llu", k,
 			    (unsigned long long)m, (unsigned long long)n);
 			return (-1);
@@ -417,18 +404,18 @@ merkle_verify_consistency(uint64_t m, uint64_t n,
 	}
 	/* 7. */
 	if (sn != 0) {
-		seterr(err, errlen, "consistency proof: %zu hashes, too short "
+		cs_err(err, errlen, "consistency proof: %zu hashes, too short "
 		    "from %llu to %llu", k, (unsigned long long)m,
 		    (unsigned long long)n);
 		return (-1);
 	}
 	if (memcmp(fr, root1, CS_HASH_LEN) != 0) {
-		seterr(err, errlen, "consistency proof: does not lead to the "
+		cs_err(err, errlen, "consistency proof: does not lead to the "
 		    "root of size %llu", (unsigned long long)m);
 		return (-1);
 	}
 	if (memcmp(sr, root2, CS_HASH_LEN) != 0) {
-		seterr(err, errlen, "consistency proof: does not lead to the "
+		cs_err(err, errlen, "consistency proof: does not lead to the "
 		    "root of size %llu", (unsigned long long)n);
 		return (-1);
 	}

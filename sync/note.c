@@ -6,26 +6,13 @@
 #include <string.h>
 
 #include "courtsync/note.h"
+#include "courtsync/codec.h"
 
 #define EMDASH		"\xe2\x80\x94"	/* U+2014, opens a signature line */
 #define SIGLINE_PREFIX	EMDASH " "
 #define COSIG_HEADER	"cosignature/v1\ntime "
 #define B64_LEN(n)	(((n) + 2) / 3 * 4)
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * Decodes one UTF-8 sequence at s[0..n) into *cp; returns its length, or 0
@@ -92,17 +79,17 @@ text_check(const char *what, const char *s, size_t n, char *err,
 	while (i < n) {
 		len = utf8_decode(u + i, n - i, &c);
 		if (len == 0) {
-			seterr(err, errlen, "%s: invalid UTF-8 at byte %zu",
+			cs_err(err, errlen, "%s: invalid UTF-8 at byte %zu",
 			    what, i);
 			return (-1);
 		}
 		if (c == 0) {
-			seterr(err, errlen, "%s: NUL byte at byte %zu", what,
+			cs_err(err, errlen, "%s: NUL byte at byte %zu", what,
 			    i);
 			return (-1);
 		}
 		if ((c < 0x20 && c != '\n') || c == 0x7f) {
-			seterr(err, errlen, "%s: control character 0x%02x at "
+			cs_err(err, errlen, "%s: control character 0x%02x at "
 			    "byte %zu", what, (unsigned)c, i);
 			return (-1);
 		}
@@ -150,12 +137,12 @@ note_verifier_init(struct note_verifier *v, const char *name, uint8_t type,
 {
 	memset(v, 0, sizeof(*v));
 	if (!name_valid(name, strlen(name))) {
-		seterr(err, errlen, "key name \"%.64s\": must be 1 to %d bytes "
+		cs_err(err, errlen, "key name \"%.64s\": must be 1 to %d bytes "
 		    "of UTF-8 without spaces or '+'", name, NOTE_NAME_MAX - 1);
 		return (-1);
 	}
 	if (type != NOTE_TYPE_ED25519 && type != NOTE_TYPE_COSIG) {
-		seterr(err, errlen, "key %s: unknown key type 0x%02x", name,
+		cs_err(err, errlen, "key %s: unknown key type 0x%02x", name,
 		    type);
 		return (-1);
 	}
@@ -174,7 +161,7 @@ note_signer_init(struct note_signer *s, const char *name, uint8_t type,
 
 	memset(s, 0, sizeof(*s));
 	if (crypto_ed25519_public(seed, pub) == -1) {
-		seterr(err, errlen, "key %.64s: cannot derive the public key",
+		cs_err(err, errlen, "key %.64s: cannot derive the public key",
 		    name);
 		return (-1);
 	}
@@ -204,18 +191,18 @@ note_vkey_parse(const char *text, struct note_verifier *v,
 	p1 = strchr(text, '+');
 	p2 = p1 == NULL ? NULL : strchr(p1 + 1, '+');
 	if (p2 == NULL) {
-		seterr(err, errlen, "vkey: not <name>+<key id>+<key>");
+		cs_err(err, errlen, "vkey: not <name>+<key id>+<key>");
 		return (-1);
 	}
 	namelen = (size_t)(p1 - text);
 	if (!name_valid(text, namelen)) {
-		seterr(err, errlen, "vkey: bad key name");
+		cs_err(err, errlen, "vkey: bad key name");
 		return (-1);
 	}
 	memcpy(name, text, namelen);
 	name[namelen] = '\0';
 	if (p2 - p1 - 1 != 8) {
-		seterr(err, errlen, "vkey %s: key id is not 8 hex digits",
+		cs_err(err, errlen, "vkey %s: key id is not 8 hex digits",
 		    name);
 		return (-1);
 	}
@@ -223,7 +210,7 @@ note_vkey_parse(const char *text, struct note_verifier *v,
 		d = p1[1 + i];
 		if (!((d >= '0' && d <= '9') || (d >= 'a' && d <= 'f') ||
 		    (d >= 'A' && d <= 'F'))) {
-			seterr(err, errlen, "vkey %s: key id is not 8 hex "
+			cs_err(err, errlen, "vkey %s: key id is not 8 hex "
 			    "digits", name);
 			return (-1);
 		}
@@ -235,22 +222,22 @@ note_vkey_parse(const char *text, struct note_verifier *v,
 	}
 	keylen = crypto_base64_decode(p2 + 1, strlen(p2 + 1), key, sizeof(key));
 	if (keylen < 0) {
-		seterr(err, errlen, "vkey %s: bad base64", name);
+		cs_err(err, errlen, "vkey %s: bad base64", name);
 		return (-1);
 	}
 	if (keylen < 1 || (key[0] != NOTE_TYPE_ED25519 &&
 	    key[0] != NOTE_TYPE_COSIG)) {
-		seterr(err, errlen, "vkey %s: unknown key type", name);
+		cs_err(err, errlen, "vkey %s: unknown key type", name);
 		return (-1);
 	}
 	if (keylen != 1 + CS_PUB_LEN) {
-		seterr(err, errlen, "vkey %s: key is not 32 bytes", name);
+		cs_err(err, errlen, "vkey %s: key is not 32 bytes", name);
 		return (-1);
 	}
 	if (note_verifier_init(v, name, key[0], key + 1, err, errlen) == -1)
 		return (-1);
 	if (memcmp(v->keyid, id, 4) != 0) {
-		seterr(err, errlen, "vkey %s: key id does not match the name "
+		cs_err(err, errlen, "vkey %s: key id does not match the name "
 		    "and key", name);
 		memset(v, 0, sizeof(*v));
 		return (-1);
@@ -288,31 +275,31 @@ sigline_parse(size_t lineno, const char *s, size_t n, struct note_sig *sig,
 	int len;
 
 	if (n < plen || memcmp(s, SIGLINE_PREFIX, plen) != 0) {
-		seterr(err, errlen, "signature line %zu: does not start with "
+		cs_err(err, errlen, "signature line %zu: does not start with "
 		    "\"" SIGLINE_PREFIX "\"", lineno);
 		return (-1);
 	}
 	name = s + plen;
 	sp = memchr(name, ' ', n - plen);
 	if (sp == NULL) {
-		seterr(err, errlen, "signature line %zu: no space after the "
+		cs_err(err, errlen, "signature line %zu: no space after the "
 		    "key name", lineno);
 		return (-1);
 	}
 	namelen = (size_t)(sp - name);
 	if (!name_valid(name, namelen)) {
-		seterr(err, errlen, "signature line %zu: bad key name",
+		cs_err(err, errlen, "signature line %zu: bad key name",
 		    lineno);
 		return (-1);
 	}
 	len = crypto_base64_decode(sp + 1, (size_t)(s + n - sp - 1), raw,
 	    sizeof(raw));
 	if (len < 0) {
-		seterr(err, errlen, "signature line %zu: bad base64", lineno);
+		cs_err(err, errlen, "signature line %zu: bad base64", lineno);
 		return (-1);
 	}
 	if (len < 5) {
-		seterr(err, errlen, "signature line %zu: shorter than a key id "
+		cs_err(err, errlen, "signature line %zu: shorter than a key id "
 		    "and a signature", lineno);
 		return (-1);
 	}
@@ -343,13 +330,13 @@ note_split(const char *text, size_t n, size_t *bodylen,
 	if (nsigs != NULL)
 		*nsigs = 0;
 	if (n > NOTE_MAX) {
-		seterr(err, errlen, "note: longer than %d bytes", NOTE_MAX);
+		cs_err(err, errlen, "note: longer than %d bytes", NOTE_MAX);
 		return (-1);
 	}
 	if (text_check("note", text, n, err, errlen) == -1)
 		return (-1);
 	if (n == 0 || text[n - 1] != '\n') {
-		seterr(err, errlen, "note: does not end in a newline");
+		cs_err(err, errlen, "note: does not end in a newline");
 		return (-1);
 	}
 	/* The body ends at the last empty line (signed-note "Format"). */
@@ -357,19 +344,19 @@ note_split(const char *text, size_t n, size_t *bodylen,
 		if (text[i] == '\n' && text[i - 1] == '\n')
 			break;
 	if (i == 0) {
-		seterr(err, errlen, "note: no blank line before the "
+		cs_err(err, errlen, "note: no blank line before the "
 		    "signatures");
 		return (-1);
 	}
 	p = text + i + 1;
 	end = text + n;
 	if (p == end) {
-		seterr(err, errlen, "note: no signature lines");
+		cs_err(err, errlen, "note: no signature lines");
 		return (-1);
 	}
 	while (p < end) {
 		if (count == NOTE_SIGS_MAX) {
-			seterr(err, errlen, "note: more than %d signatures",
+			cs_err(err, errlen, "note: more than %d signatures",
 			    NOTE_SIGS_MAX);
 			return (-1);
 		}
@@ -392,11 +379,11 @@ static int
 body_check(const char *body, size_t bodylen, char *err, size_t errlen)
 {
 	if (bodylen == 0 || body[bodylen - 1] != '\n') {
-		seterr(err, errlen, "note body: does not end in a newline");
+		cs_err(err, errlen, "note body: does not end in a newline");
 		return (-1);
 	}
 	if (bodylen > NOTE_MAX) {
-		seterr(err, errlen, "note body: longer than %d bytes",
+		cs_err(err, errlen, "note body: longer than %d bytes",
 		    NOTE_MAX);
 		return (-1);
 	}
@@ -436,18 +423,18 @@ note_sign(const char *body, size_t bodylen, const struct note_signer *s,
 	int line;
 
 	if (s->v.type != NOTE_TYPE_ED25519) {
-		seterr(err, errlen, "note_sign: key %s is not an Ed25519 note "
+		cs_err(err, errlen, "note_sign: key %s is not an Ed25519 note "
 		    "key", s->v.name);
 		return (-1);
 	}
 	if (body_check(body, bodylen, err, errlen) == -1)
 		return (-1);
 	if (cap < bodylen + 1) {
-		seterr(err, errlen, "note_sign: output buffer too small");
+		cs_err(err, errlen, "note_sign: output buffer too small");
 		return (-1);
 	}
 	if (crypto_ed25519_sign(s->seed, body, bodylen, sig) == -1) {
-		seterr(err, errlen, "note_sign: signing with %s failed",
+		cs_err(err, errlen, "note_sign: signing with %s failed",
 		    s->v.name);
 		return (-1);
 	}
@@ -456,7 +443,7 @@ note_sign(const char *body, size_t bodylen, const struct note_signer *s,
 	line = sigline_format(&s->v, sig, CS_SIG_LEN, out + bodylen + 1,
 	    cap - bodylen - 1);
 	if (line < 0 || bodylen + 1 + (size_t)line > NOTE_MAX) {
-		seterr(err, errlen, "note_sign: output buffer too small");
+		cs_err(err, errlen, "note_sign: output buffer too small");
 		return (-1);
 	}
 	return ((int)(bodylen + 1 + (size_t)line));
@@ -532,13 +519,13 @@ note_verify(const char *body, size_t bodylen, const struct note_sig *sigs,
 		    memcmp(sigs[i].keyid, v->keyid, 4) != 0)
 			continue;
 		if (sig_check(body, bodylen, &sigs[i], v, &t) == -1) {
-			seterr(err, errlen, "bad signature by %s", v->name);
+			cs_err(err, errlen, "bad signature by %s", v->name);
 			return (-1);
 		}
 		found = 1;
 	}
 	if (!found) {
-		seterr(err, errlen, "no signature by %s", v->name);
+		cs_err(err, errlen, "no signature by %s", v->name);
 		return (-1);
 	}
 	if (timestamp != NULL && v->type == NOTE_TYPE_COSIG)
@@ -593,7 +580,7 @@ checkpoint_parse(const char *body, size_t bodylen, struct checkpoint *c,
 
 	memset(c, 0, sizeof(*c));
 	if (bodylen == 0 || body[bodylen - 1] != '\n') {
-		seterr(err, errlen, "checkpoint: does not end in a newline");
+		cs_err(err, errlen, "checkpoint: does not end in a newline");
 		return (-1);
 	}
 	if (text_check("checkpoint", body, bodylen, err, errlen) == -1)
@@ -601,7 +588,7 @@ checkpoint_parse(const char *body, size_t bodylen, struct checkpoint *c,
 	p = body;
 	for (i = 0; i < 3; i++) {
 		if (p == end) {
-			seterr(err, errlen, "checkpoint: %s line missing",
+			cs_err(err, errlen, "checkpoint: %s line missing",
 			    i == 1 ? "size" : "root hash");
 			return (-1);
 		}
@@ -613,28 +600,28 @@ checkpoint_parse(const char *body, size_t bodylen, struct checkpoint *c,
 	for (; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == p) {
-			seterr(err, errlen, "checkpoint: empty extension line");
+			cs_err(err, errlen, "checkpoint: empty extension line");
 			return (-1);
 		}
 	}
 	if (len[0] == 0) {
-		seterr(err, errlen, "checkpoint: origin is empty");
+		cs_err(err, errlen, "checkpoint: origin is empty");
 		return (-1);
 	}
 	if (len[0] >= NOTE_NAME_MAX) {
-		seterr(err, errlen, "checkpoint: origin longer than %d bytes",
+		cs_err(err, errlen, "checkpoint: origin longer than %d bytes",
 		    NOTE_NAME_MAX - 1);
 		return (-1);
 	}
 	if (parse_size(line[1], len[1], &c->size) == -1) {
-		seterr(err, errlen, "checkpoint: size is not a decimal number "
+		cs_err(err, errlen, "checkpoint: size is not a decimal number "
 		    "without leading zeros below 2^64");
 		return (-1);
 	}
 	if (len[2] != B64_LEN(CS_HASH_LEN) ||
 	    crypto_base64_decode(line[2], len[2], c->root,
 	    CS_HASH_LEN) != CS_HASH_LEN) {
-		seterr(err, errlen, "checkpoint: root is not 32 bytes of "
+		cs_err(err, errlen, "checkpoint: root is not 32 bytes of "
 		    "base64");
 		memset(c, 0, sizeof(*c));
 		return (-1);
@@ -660,12 +647,12 @@ cosig_sign(const char *body, size_t bodylen, uint64_t t,
 	int i, n;
 
 	if (witness->v.type != NOTE_TYPE_COSIG) {
-		seterr(err, errlen, "cosig_sign: key %s is not a cosignature "
+		cs_err(err, errlen, "cosig_sign: key %s is not a cosignature "
 		    "key", witness->v.name);
 		return (-1);
 	}
 	if (t > INT64_MAX) {
-		seterr(err, errlen, "cosig_sign: time %" PRIu64 " above "
+		cs_err(err, errlen, "cosig_sign: time %" PRIu64 " above "
 		    "2^63-1", t);
 		return (-1);
 	}
@@ -675,19 +662,19 @@ cosig_sign(const char *body, size_t bodylen, uint64_t t,
 		return (-1);
 	len = cosig_message(body, bodylen, t, msg, sizeof(msg));
 	if (len == 0) {
-		seterr(err, errlen, "cosig_sign: checkpoint too long");
+		cs_err(err, errlen, "cosig_sign: checkpoint too long");
 		return (-1);
 	}
 	for (i = 0; i < 8; i++)
 		sig[i] = (uint8_t)(t >> (56 - 8 * i));
 	if (crypto_ed25519_sign(witness->seed, msg, len, sig + 8) == -1) {
-		seterr(err, errlen, "cosig_sign: signing with %s failed",
+		cs_err(err, errlen, "cosig_sign: signing with %s failed",
 		    witness->v.name);
 		return (-1);
 	}
 	n = sigline_format(&witness->v, sig, sizeof(sig), line, cap);
 	if (n < 0) {
-		seterr(err, errlen, "cosig_sign: output buffer too small");
+		cs_err(err, errlen, "cosig_sign: output buffer too small");
 		return (-1);
 	}
 	return (n);

@@ -15,7 +15,7 @@
 #include "courtsync/crypto.h"
 #include "courtsync/push.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)

@@ -39,6 +39,11 @@ int	buf_printf(struct buf *b, const char *fmt, ...)
 void	buf_reset(struct buf *b);
 void	buf_free(struct buf *b);
 
+/* The error convention of every module: format into the caller's buffer
+ * err of errlen bytes; a NULL or empty buffer is left alone. */
+void	cs_err(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /* Copies src into dst of cap bytes, always NUL-terminating; returns
  * strlen(src) (>= cap means it was truncated), like BSD strlcpy. */
 size_t	cs_strlcpy(char *dst, const char *src, size_t cap);
