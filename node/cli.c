@@ -129,6 +129,27 @@ is_help(const char *a)
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
+/* Loads the home's registry if it has one (verifying the CA's signature);
+ * *have says whether it did. */
+static int
+load_registry(struct court *c, struct registry *reg, bool *have, char *err,
+    size_t errlen)
+{
+	char f[CONFIG_PATH_MAX + 32], sig[CONFIG_PATH_MAX + 32];
+	char ca[CONFIG_PATH_MAX + 32];
+
+	*have = false;
+	config_file(c->home, c->cfg.registry, f, sizeof(f));
+	config_file(c->home, c->cfg.registry_sig, sig, sizeof(sig));
+	config_file(c->home, c->cfg.ca, ca, sizeof(ca));
+	if (access(f, R_OK) != 0)
+		return 0;
+	if (registry_load(reg, f, sig, ca, err, errlen) == -1)
+		return -1;
+	*have = true;
+	return 0;
+}
+
 /* ---- init ---- */
 
 static int
@@ -847,8 +868,10 @@ cmd_log(int argc, char **argv)
 	if (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "root") != 0 &&
 	    strcmp(argv[1], "checkpoint") != 0 && strcmp(argv[1], "export") != 0)
 		return fail(CLI_USAGE, "log: unknown subcommand %s", argv[1]);
-	if (strcmp(argv[1], "export") == 0 && argc != 3)
-		return fail(CLI_USAGE, "usage: courtsync log export DIR");
+	if (strcmp(argv[1], "export") == 0 && argc != 3 &&
+	    !(argc == 5 && strcmp(argv[3], "--origin") == 0))
+		return fail(CLI_USAGE, "usage: courtsync log export DIR"
+		    " [--origin PATH]");
 	if (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "export") != 0 &&
 	    argc != 2)
 		return fail(CLI_USAGE, "log %s takes no arguments", argv[1]);
@@ -873,11 +896,21 @@ cmd_log(int argc, char **argv)
 		else
 			fputs(note, stdout);
 	} else {
-		if (court_export(&c, argv[2], &n, err, sizeof(err)) == -1)
+		struct registry reg;
+		bool have = false;
+		const char *origin = argc == 5 ? argv[4] : NULL;
+
+		if (load_registry(&c, &reg, &have, err, sizeof(err)) == -1)
+			rc = fail(CLI_SYSTEM, "log export: %s", err);
+		else if (court_export(&c, have ? &reg : NULL, origin, argv[2], &n,
+		    err, sizeof(err)) == -1)
 			rc = fail(CLI_SYSTEM, "log export: %s", err);
 		else
 			printf("exported %llu entries of %s to %s\n",
-			    (unsigned long long)n, c.cfg.path, argv[2]);
+			    (unsigned long long)n, origin != NULL ? origin :
+			    c.cfg.path, argv[2]);
+		if (have)
+			registry_free(&reg);
 	}
 	court_close(&c);
 	return rc;
@@ -912,20 +945,9 @@ cmd_rebuild(int argc, char **argv)
 		return rc;
 	/* A hub holds its subtree's logs: their court codes are in the
 	 * (CA-signed) registry. */
-	{
-		char f[CONFIG_PATH_MAX + 32], sig[CONFIG_PATH_MAX + 32];
-		char ca[CONFIG_PATH_MAX + 32];
-
-		config_file(c.home, c.cfg.registry, f, sizeof(f));
-		config_file(c.home, c.cfg.registry_sig, sig, sizeof(sig));
-		config_file(c.home, c.cfg.ca, ca, sizeof(ca));
-		if (access(f, R_OK) == 0) {
-			if (registry_load(&reg, f, sig, ca, err, sizeof(err)) == -1) {
-				court_close(&c);
-				return fail(CLI_SYSTEM, "rebuild: %s", err);
-			}
-			have_reg = true;
-		}
+	if (load_registry(&c, &reg, &have_reg, err, sizeof(err)) == -1) {
+		court_close(&c);
+		return fail(CLI_SYSTEM, "rebuild: %s", err);
 	}
 	r = court_rebuild(&c, have_reg ? &reg : NULL, check, before, after, err,
 	    sizeof(err));

@@ -18,6 +18,7 @@
 
 #include "courtsync/court.h"
 #include "courtsync/export.h"
+#include "courtsync/hub.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
@@ -486,24 +487,43 @@ export_entry(void *arg, uint64_t index, const void *data, size_t n,
 	return export_put_entry(arg, data, n, err, errlen);
 }
 
+struct export_ckpt_arg {
+	struct export_writer	*w;
+	struct store		*st;
+	int64_t			 log;
+	uint64_t		 upto;
+	struct buf		 text;
+};
+
+/* Each checkpoint up to the exported size, with every cosignature held. */
 static int
 export_ckpt(void *arg, uint64_t size, const char *note, char *err,
     size_t errlen)
 {
-	return export_put_checkpoint(arg, size, note, err, errlen);
+	struct export_ckpt_arg *a = arg;
+
+	(void)note;
+	if (size > a->upto)
+		return 0;
+	if (hub_checkpoint_text_at(a->st, a->log, size, &a->text, err,
+	    errlen) != 1 || buf_append(&a->text, "", 1) == -1)
+		return -1;
+	return export_put_checkpoint(a->w, size, (const char *)a->text.p, err,
+	    errlen);
 }
 
 static int
-identity_json(const struct court *c, const char *vkey, struct buf *b)
+identity_json(const char *origin, const char *name, const char *code,
+    int level, const char *vkey, struct buf *b)
 {
 	int rc = buf_printf(b, "{\n  \"format\": \"courtsync-export/1\",\n"
 	    "  \"origin\": ");
-	rc |= codec_json_str(b, c->cfg.path, strlen(c->cfg.path));
+	rc |= codec_json_str(b, origin, strlen(origin));
 	rc |= buf_printf(b, ",\n  \"name\": ");
-	rc |= codec_json_str(b, c->cfg.name, strlen(c->cfg.name));
+	rc |= codec_json_str(b, name, strlen(name));
 	rc |= buf_printf(b, ",\n  \"code\": ");
-	rc |= codec_json_str(b, c->cfg.code, strlen(c->cfg.code));
-	rc |= buf_printf(b, ",\n  \"level\": %d,\n  \"vkey\": ", c->cfg.level);
+	rc |= codec_json_str(b, code, strlen(code));
+	rc |= buf_printf(b, ",\n  \"level\": %d,\n  \"vkey\": ", level);
 	rc |= codec_json_str(b, vkey, strlen(vkey));
 	rc |= buf_printf(b, ",\n  \"hash\": \"sha256\",\n"
 	    "  \"signature\": \"ed25519\"\n}\n");
@@ -512,43 +532,94 @@ identity_json(const struct court *c, const char *vkey, struct buf *b)
 }
 
 int
-court_export(struct court *c, const char *dir, uint64_t *entries, char *err,
-    size_t errlen)
+court_export(struct court *c, const struct registry *reg, const char *origin,
+    const char *dir, uint64_t *entries, char *err, size_t errlen)
 {
 	struct export_writer w;
+	struct export_ckpt_arg ca;
+	struct store_log l;
 	char note[NOTE_MAX], path[CONFIG_PATH_MAX + 32], vkey[NOTE_NAME_MAX + 128];
+	const char *name, *code;
+	int level, x, ret = -1;
 	uint64_t size;
 	struct buf js;
 	FILE *f;
-	int ret = -1;
 
 	buf_init(&js, 0);
 	memset(&w, 0, sizeof(w));
-	/* Sign what is there first: an export always ends at a checkpoint. */
-	if (court_checkpoint(c, &size, note, sizeof(note), err, errlen) == -1)
-		return -1;
-	home_file(path, sizeof(path), c->home, "log.vkey");
-	if ((f = fopen(path, "r")) == NULL || fgets(vkey, sizeof(vkey), f) == NULL) {
-		ERR("cannot read %s: %s", path, strerror(errno));
-		if (f != NULL)
-			fclose(f);
+	memset(&ca, 0, sizeof(ca));
+	buf_init(&ca.text, 0);
+	if (origin == NULL || strcmp(origin, c->cfg.path) == 0) {
+		/* Our own log: sign what is there first, so the export ends
+		 * at a checkpoint. */
+		origin = c->cfg.path;
+		if (court_checkpoint(c, &size, note, sizeof(note), err,
+		    errlen) == -1)
+			return -1;
+		home_file(path, sizeof(path), c->home, "log.vkey");
+		if ((f = fopen(path, "r")) == NULL ||
+		    fgets(vkey, sizeof(vkey), f) == NULL) {
+			ERR("cannot read %s: %s", path, strerror(errno));
+			if (f != NULL)
+				fclose(f);
+			return -1;
+		}
+		fclose(f);
+		vkey[strcspn(vkey, "\r\n")] = '\0';
+		name = c->cfg.name;
+		code = c->cfg.code;
+		level = c->cfg.level;
+	} else {
+		/* A log held as a hub: exported up to the court's latest
+		 * checkpoint, with the court's key from the registry. */
+		const struct registry_court *rc = reg != NULL ?
+		    registry_find(reg, origin) : NULL;
+
+		if (rc == NULL || !rc->has_key) {
+			ERR("%s is not in the registry with a key", origin);
+			return -1;
+		}
+		x = store_log_get(&c->st, origin, false, &l, err, errlen);
+		if (x != 1) {
+			if (x == 0)
+				ERR("no log of %s is held here", origin);
+			return -1;
+		}
+		x = store_checkpoint_latest(&c->st, l.id, &size, note,
+		    sizeof(note), err, errlen);
+		if (x == -1)
+			return -1;
+		if (x == 0)
+			size = 0;
+		if (note_vkey_format(&rc->log, vkey, sizeof(vkey) - 1) < 0) {
+			ERR("cannot format the key of %s", origin);
+			return -1;
+		}
+		name = rc->name;
+		code = rc->code;
+		level = rc->level;
+	}
+	if (store_log_get(&c->st, origin, false, &l, err, errlen) != 1) {
+		ERR("no log of %s is held here", origin);
 		return -1;
 	}
-	fclose(f);
-	vkey[strcspn(vkey, "\r\n")] = '\0';
 	if (export_begin(&w, dir, err, errlen) == -1)
 		goto out;
 	/* One read transaction: entries and checkpoints from one snapshot. */
 	if (store_begin(&c->st, err, errlen) == -1)
 		goto out;
 	c->in_tx = true;
-	if (store_entries_each(&c->st, c->log.id, 0, size, export_entry, &w,
+	ca.w = &w;
+	ca.st = &c->st;
+	ca.log = l.id;
+	ca.upto = size;
+	if (store_entries_each(&c->st, l.id, 0, size, export_entry, &w,
 	    err, errlen) == -1 ||
-	    store_checkpoints_each(&c->st, c->log.id, export_ckpt, &w, err,
+	    store_checkpoints_each(&c->st, l.id, export_ckpt, &ca, err,
 	    errlen) == -1)
 		goto out;
 	court_rollback(c);
-	if (identity_json(c, vkey, &js) == -1) {
+	if (identity_json(origin, name, code, level, vkey, &js) == -1) {
 		ERR("out of memory");
 		goto out;
 	}
@@ -566,6 +637,7 @@ out:
 	if (ret == -1)
 		export_abort(&w);
 	buf_free(&js);
+	buf_free(&ca.text);
 	return ret;
 }
 

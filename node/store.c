@@ -926,12 +926,15 @@ digest_u64(struct crypto_sha256_ctx *h, uint8_t tag, uint64_t v)
 	crypto_sha256_update(h, b, sizeof(b));
 }
 
-int
-store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN], char *err,
-    size_t errlen)
+/* Digests the derived rows of every log (log < 0) or of one log, which
+ * then leaves out the log id column: ids are local to a database, so one
+ * court's state digests alike at every node that holds its log. */
+static int
+derived_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
+    char *err, size_t errlen)
 {
 	struct crypto_sha256_ctx h = { 0 };
-	char q[128];
+	char q[160];
 	int ret = -1;
 
 	if (crypto_sha256_begin(&h) == -1) {
@@ -942,16 +945,19 @@ store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN], char *err,
 		sqlite3_stmt *st;
 		int rc, ncol;
 
-		snprintf(q, sizeof(q), "SELECT * FROM %s ORDER BY %s",
-		    derived[t][0], derived[t][1]);
+		snprintf(q, sizeof(q), "SELECT * FROM %s%s ORDER BY %s",
+		    derived[t][0], log >= 0 ? " WHERE log = ?1" : "",
+		    derived[t][1]);
 		if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
 			ERR("database: %s", sqlite3_errmsg(DB(s)));
 			goto out;
 		}
+		if (log >= 0)
+			sqlite3_bind_int64(st, 1, log);
 		crypto_sha256_update(&h, derived[t][0], strlen(derived[t][0]) + 1);
 		ncol = sqlite3_column_count(st);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			for (int c = 0; c < ncol; c++) {
+			for (int c = log >= 0 ? 1 : 0; c < ncol; c++) {
 				int ty = sqlite3_column_type(st, c);
 				const void *p;
 				int n;
@@ -987,6 +993,20 @@ store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN], char *err,
 out:
 	crypto_sha256_free(&h);
 	return ret;
+}
+
+int
+store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN], char *err,
+    size_t errlen)
+{
+	return derived_digest(s, -1, out, err, errlen);
+}
+
+int
+store_log_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
+    char *err, size_t errlen)
+{
+	return derived_digest(s, log, out, err, errlen);
 }
 
 int

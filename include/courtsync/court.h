@@ -80,9 +80,13 @@ int	court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
 int	court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
 	    char *err, size_t errlen);
 
-/* Checkpoints, then writes the export layout (export.h) into dir. */
-int	court_export(struct court *c, const char *dir, uint64_t *entries,
-	    char *err, size_t errlen);
+/* Writes the export layout (export.h) of a log into dir: this court's own
+ * (origin NULL: signs a checkpoint first) or, at a hub, any log it holds
+ * (up to that court's latest checkpoint; key and identity from reg).
+ * Checkpoints carry every cosignature held. */
+int	court_export(struct court *c, const struct registry *reg,
+	    const char *origin, const char *dir, uint64_t *entries, char *err,
+	    size_t errlen);
 
 /* Re-derives every derived table from the logs held (this court's; a
  * hub's subtree too, with court codes from reg) in one transaction and

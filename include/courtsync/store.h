@@ -158,6 +158,11 @@ int	store_derived_clear(struct store *s, char *err, size_t errlen);
 int	store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN],
 	    char *err, size_t errlen);
 
+/* The same digest over one log's derived rows, without the local log id:
+ * equal at every node holding that court's log (the auditor compares it). */
+int	store_log_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
+	    char *err, size_t errlen);
+
 /* Runs a read-only query for the CLI's listings: fn gets each row as
  * column texts (NULL for SQL NULL).  `sql` uses ?1.. bound to args. */
 typedef int (*store_row_fn)(void *arg, int ncol, const char *const *cols);
