@@ -14,6 +14,7 @@
 #include "courtsync/court.h"
 #include "courtsync/export.h"
 #include "courtsync/import.h"
+#include "courtsync/render.h"
 #include "courtsync/serve.h"
 #include "cli.h"
 
@@ -63,6 +64,8 @@ usage(FILE *f)
 	    "  case CASE_NO [--json]             a case and its full timeline\n"
 	    "  log show [--from N] [--count N] [--json]   entries, decoded\n"
 	    "  log root                          tree size and root hash\n"
+	    "  report [--as-of D] [--from D --to D] [--scope PATH] [--types T]\n"
+	    "         [--json]                   indicators, warnings, integrity\n"
 	    "\n"
 	    "The log:\n"
 	    "  log checkpoint                    sign the current tree\n"
@@ -975,6 +978,118 @@ cmd_rebuild(int argc, char **argv)
 	return rc;
 }
 
+/* ---- report ---- */
+
+/* The registry for court names, if this node has one (a node made by
+ * `init` alone has none: then only its own name is known). */
+static bool
+load_names(struct court *c, struct registry *reg)
+{
+	char file[CONFIG_PATH_MAX + 32], sig[CONFIG_PATH_MAX + 32];
+	char ca[CONFIG_PATH_MAX + 32], err[1024];
+
+	memset(reg, 0, sizeof(*reg));
+	if (c->cfg.registry[0] == '\0')
+		return false;
+	config_file(c->home, c->cfg.registry, file, sizeof(file));
+	config_file(c->home, c->cfg.registry_sig, sig, sizeof(sig));
+	config_file(c->home, c->cfg.ca, ca, sizeof(ca));
+	if (access(file, R_OK) == -1)
+		return false;
+	if (registry_load(reg, file, c->cfg.registry_sig[0] != '\0' ? sig : NULL,
+	    c->cfg.registry_sig[0] != '\0' ? ca : NULL, err, sizeof(err)) == -1) {
+		fprintf(stderr, "courtsync: report: registry not used: %s\n", err);
+		return false;
+	}
+	return true;
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+	static const char *const keys[][2] = {
+		{ "as-of", "as_of" }, { "from", "from" }, { "to", "to" },
+		{ "scope", "scope" }, { "types", "types" },
+	};
+	const char *vals[5] = { NULL };
+	struct view_query q;
+	struct render_names names;
+	struct registry reg;
+	struct report r;
+	struct court c;
+	struct buf out;
+	char err[1024];
+	bool json = false, have_reg;
+	int rc, m;
+	uint64_t now;
+
+	for (int i = 1; i < argc; i++) {
+		size_t k;
+
+		if (strcmp(argv[i], "--json") == 0) {
+			json = true;
+			continue;
+		}
+		if (is_help(argv[i])) {
+			printf("usage: courtsync [-C HOME] report [--as-of DATE]"
+			    " [--from DATE --to DATE]\n       [--scope PATH]"
+			    " [--types 执,执恢] [--json]\nThe seven indicators"
+			    " per court, per level and in total; the warnings\n"
+			    "per rule and state and the %d most overdue;"
+			    " numbering issues and\nback-filled events.  The"
+			    " same numbers as the dashboard and /metrics.\n",
+			    RENDER_TOP);
+			return CLI_OK;
+		}
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			if ((m = opt(argc, argv, &i, keys[k][0], &vals[k])) != 0)
+				break;
+		if (k == sizeof(keys) / sizeof(keys[0]))
+			return fail(CLI_USAGE, "report: unknown argument %s",
+			    argv[i]);
+		if (m == -1)
+			return fail(CLI_USAGE, "report: --%s needs a value",
+			    keys[k][0]);
+	}
+	if ((rc = open_court(&c)) != CLI_OK)
+		return rc;
+	views_query_init(&q, c.cfg.path);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		if (vals[k] != NULL && render_query_set(&q, c.cfg.path,
+		    keys[k][1], vals[k], err, sizeof(err)) == -1) {
+			court_close(&c);
+			return fail(CLI_USAGE, "report: %s", err);
+		}
+	if (render_query_check(&q, err, sizeof(err)) == -1) {
+		court_close(&c);
+		return fail(CLI_USAGE, "report: %s", err);
+	}
+	if (court_now(&now, err, sizeof(err)) == -1) {
+		court_close(&c);
+		return fail(CLI_USAGE, "report: %s", err);
+	}
+	have_reg = load_names(&c, &reg);
+	names.reg = have_reg ? &reg : NULL;
+	names.self_path = c.cfg.path;
+	names.self_name = c.cfg.name;
+	buf_init(&out, 0);
+	if (report_load(&r, &c.st, &q, &names, now, REPORT_INDICATORS |
+	    REPORT_WARNINGS | REPORT_INTEGRITY, NULL, NULL, err,
+	    sizeof(err)) == -1)
+		rc = fail(CLI_SYSTEM, "report: %s", err);
+	else if ((json ? render_json_report(&out, &r) :
+	    render_text(&out, &r)) == -1)
+		rc = fail(CLI_SYSTEM, "report: out of memory");
+	else
+		fwrite(out.p, 1, out.len, stdout);
+	report_free(&r);
+	buf_free(&out);
+	if (have_reg)
+		registry_free(&reg);
+	court_close(&c);
+	return rc;
+}
+
 /* ---- sync ---- */
 
 static int
@@ -1095,6 +1210,8 @@ cli_main(int argc, char **argv)
 		return cmd_log(argc, argv);
 	if (strcmp(cmd, "rebuild") == 0)
 		return cmd_rebuild(argc, argv);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc, argv);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc, argv);
 	if (strcmp(cmd, "push") == 0)

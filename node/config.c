@@ -134,6 +134,18 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 			return -1;
 		}
 		cs_strlcpy(c->listen, value, sizeof(c->listen));
+	} else if (strcmp(key, "dashboard") == 0) {
+		const char *colon = strrchr(value, ':');
+		const char *port = colon != NULL ? colon + 1 : value;
+		if (value[0] != '\0' && (colon == value || *port == '\0' ||
+		    strspn(port, "0123456789") != strlen(port) ||
+		    strtoul(port, &end, 10) > 65535 ||
+		    strlen(value) >= sizeof(c->dashboard))) {
+			ERR("dashboard: \"%s\" is not ADDRESS:PORT or PORT"
+			    " (127.0.0.1:8480, [::1]:8480, 8480)", value);
+			return -1;
+		}
+		cs_strlcpy(c->dashboard, value, sizeof(c->dashboard));
 	} else if (strcmp(key, "parent_url") == 0) {
 		if (value[0] != '\0' && (strncmp(value, "https://", 8) != 0 ||
 		    strlen(value) >= sizeof(c->parent_url))) {
@@ -284,6 +296,8 @@ config_write(const struct config *c, const char *file, char *err, size_t errlen)
 	fprintf(f, "\n# Sync (see docs/PROTOCOL.md); file names are relative to"
 	    " this directory.\nlisten = %s\nparent_url = %s\n", c->listen,
 	    c->parent_url);
+	if (c->dashboard[0] != '\0')
+		fprintf(f, "dashboard = %s\n", c->dashboard);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		fprintf(f, "%s = %s\n", files[i].key,
 		    (const char *)c + files[i].off);

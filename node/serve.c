@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "courtsync/dashboard.h"
 #include "courtsync/httpd.h"
 #include "courtsync/hub.h"
 #include "courtsync/log.h"
@@ -32,6 +33,7 @@ struct server {
 	struct registry		 reg;
 	struct hub		 hub;
 	struct httpd		 httpd;
+	struct dashboard	 dash;	/* its own connection, same loop */
 	char			 home[CONFIG_PATH_MAX];
 };
 
@@ -69,9 +71,10 @@ serve_check(const char *home, struct court *c, struct registry *reg,
 	const struct config *cfg = &c->cfg;
 
 	(void)home;
-	if (cfg->listen[0] == '\0' && cfg->parent_url[0] == '\0') {
-		ERR("neither listen nor parent_url is set in courtsync.conf:"
-		    " nothing to serve");
+	if (cfg->listen[0] == '\0' && cfg->parent_url[0] == '\0' &&
+	    cfg->dashboard[0] == '\0') {
+		ERR("none of listen, parent_url and dashboard is set in"
+		    " courtsync.conf: nothing to serve");
 		return -1;
 	}
 	char keyfile[CONFIG_PATH_MAX + 32];
@@ -297,8 +300,10 @@ push_loop(void *arg)
 			cs_strlcpy(last, why, sizeof(last));
 			store_meta_set(&c.st, "push_error", why, NULL, 0);
 		} else {
-			if (last[0] != '\0')
+			if (last[0] != '\0') {
 				log_info("push: recovered");
+				store_meta_set(&c.st, "push_error", "", NULL, 0);
+			}
 			last[0] = '\0';
 			attempt = 0;
 			if (st.entries > 0)
@@ -350,7 +355,9 @@ serve_run(const char *home, char *err, size_t errlen)
 	struct httpd_listener_config lc;
 	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32];
 	char ca[CONFIG_PATH_MAX + 32], crl[CONFIG_PATH_MAX + 32], addr[128];
-	int listener, ret = -1;
+	char daddr[128];
+	uint16_t dport;
+	int listener = -1, dash = -1, ret = -1;
 	static const char *const reads[] = {
 		"/v1/logs", "/v1/checkpoint", "/v1/entries",
 		"/v1/proof/inclusion", "/v1/proof/consistency",
@@ -376,7 +383,7 @@ serve_run(const char *home, char *err, size_t errlen)
 		cs_strlcpy(p.home, s->srv.home, sizeof(p.home));
 		p.reg = &s->reg;
 	}
-	if (s->srv.cfg.listen[0] == '\0') {
+	if (s->srv.cfg.listen[0] == '\0' && s->srv.cfg.dashboard[0] == '\0') {
 		/* A court with no children: only the push loop, here. */
 		struct sigaction sa;
 
@@ -394,7 +401,8 @@ serve_run(const char *home, char *err, size_t errlen)
 	config_file(s->srv.home, s->srv.cfg.ca, ca, sizeof(ca));
 	config_file(s->srv.home, s->srv.cfg.crl, crl, sizeof(crl));
 	memset(&lc, 0, sizeof(lc));
-	if (parse_listen(s->srv.cfg.listen, addr, sizeof(addr), &lc.port) == -1) {
+	if (s->srv.cfg.listen[0] != '\0' &&
+	    parse_listen(s->srv.cfg.listen, addr, sizeof(addr), &lc.port) == -1) {
 		ERR("listen: \"%s\" is not ADDRESS:PORT", s->srv.cfg.listen);
 		goto out_hub;
 	}
@@ -410,6 +418,20 @@ serve_run(const char *home, char *err, size_t errlen)
 	lc.limits.max_connections = (int)s->srv.cfg.max_connections;
 	if (httpd_init(&s->httpd, err, errlen) == -1)
 		goto out_hub;
+	if (s->srv.cfg.dashboard[0] != '\0') {
+		/* The views, for browsers: TLS, no client certificate. */
+		if ((dash = dashboard_start(&s->dash, &s->httpd, s->srv.home,
+		    s->srv.cfg.dashboard, &s->reg, &lc.limits, err,
+		    errlen)) == -1)
+			goto out_httpd;
+		if (dashboard_addr(s->srv.cfg.dashboard, daddr, sizeof(daddr),
+		    &dport, err, errlen) == -1)
+			goto out_httpd;
+		log_info("dashboard of %s on https://%s:%u/", s->srv.cfg.path,
+		    daddr, (unsigned)httpd_port(&s->httpd, dash));
+	}
+	if (s->srv.cfg.listen[0] == '\0')
+		goto run;
 	if ((listener = httpd_listen(&s->httpd, &lc, err, errlen)) == -1)
 		goto out_httpd;
 	if (httpd_route(&s->httpd, listener, "/v1/push", on_push, s) == -1 ||
@@ -428,6 +450,7 @@ serve_run(const char *home, char *err, size_t errlen)
 	    s->srv.cfg.name, addr, (unsigned)httpd_port(&s->httpd, listener),
 	    p.reg != NULL ? ", pushing to " : "", p.reg != NULL ?
 	    s->srv.cfg.parent_url : "");
+run:
 	if (p.reg != NULL) {
 		if (pthread_create(&p.thread, NULL, push_loop, &p) != 0) {
 			ERR("cannot start the push thread");
@@ -446,6 +469,7 @@ out_httpd:
 		pthread_join(p.thread, NULL);
 	}
 	httpd_free(&s->httpd);
+	dashboard_free(&s->dash);
 out_hub:
 	hub_free(&s->hub);
 out_reg:

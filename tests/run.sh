@@ -3,12 +3,15 @@
 #     sh tests/run.sh demo     the main job (a court records, signs, exports, verifies)
 #     sh tests/run.sh check    every test, then every test again under ASan+UBSan
 # Installs what it needs from Debian's packages first, then runs make.
+# chromium and fonts-noto-cjk are for tests/functional/test_dashboard.py:
+# headless chromium renders the dashboard (Chinese) and screenshots it.
 set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev libmsgpack-dev
 libcurl4-openssl-dev libevent-dev python3 python3-pytest python3-msgpack
-python3-cryptography sqlite3 openssl curl ca-certificates"
+python3-cryptography sqlite3 openssl curl ca-certificates
+chromium fonts-noto-cjk fontconfig"
 
 missing=""
 for p in $PACKAGES; do

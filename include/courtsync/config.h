@@ -28,6 +28,9 @@ struct config {
 	/* Sync (docs/PROTOCOL.md).  File names are relative to the home. */
 	char	listen[128];		/* "127.0.0.1:8443", "" = no server */
 	char	parent_url[256];	/* "https://127.0.0.1:8442", "" = none */
+	char	dashboard[128];		/* "127.0.0.1:8480" or "8480" (loopback):
+					 * the views over TLS without client
+					 * certificates; "" = none */
 	char	tls_cert[CONFIG_PATH_MAX];
 	char	tls_key[CONFIG_PATH_MAX];
 	char	ca[CONFIG_PATH_MAX];

@@ -1,0 +1,55 @@
+/*
+ * dashboard.h — the node's views over HTTPS for people and machines: the
+ * HTML dashboard (/, /warnings, /case, /sync), its JSON (/api/…) and
+ * /metrics (Prometheus text), on a listener of its own that asks for no
+ * client certificate (a browser opens it) and binds loopback unless told
+ * otherwise.  Every page is one reading of the views (render.h).
+ */
+#ifndef COURTSYNC_DASHBOARD_H
+#define COURTSYNC_DASHBOARD_H
+
+#include <stdbool.h>
+
+#include "courtsync/court.h"
+#include "courtsync/httpd.h"
+#include "courtsync/registry.h"
+#include "courtsync/render.h"
+
+#define DASHBOARD_MAX_OUT	(64u * 1024 * 1024)	/* one answer's bytes */
+
+#define DASHBOARD_ROUTES	9
+
+struct dashboard;
+
+/* What one route hands its handler. */
+struct dashboard_route {
+	struct dashboard	*d;
+	int			 view;
+};
+
+/* Must not move once started: the routes point into it. */
+struct dashboard {
+	struct court		c;	/* its own connection; reads only */
+	struct render_names	names;
+	bool			has_parent;
+	bool			opened;
+	struct dashboard_route	route[DASHBOARD_ROUTES];
+};
+
+/* Parses a dashboard address: "ADDR:PORT", "[V6]:PORT" or "PORT" alone
+ * (then 127.0.0.1).  0, or -1 with err naming the value. */
+int	dashboard_addr(const char *s, char *addr, size_t cap, uint16_t *port,
+	    char *err, size_t errlen);
+
+/* Opens the dashboard's own connection to the node at home, adds a
+ * listener on `listen` (dashboard_addr's forms) with the node's TLS
+ * certificate and key and no client certificate, and routes its pages
+ * there.  reg (may be NULL) names the courts and must outlive d.  Returns
+ * the listener's number, or -1 (call dashboard_free either way). */
+int	dashboard_start(struct dashboard *d, struct httpd *h, const char *home,
+	    const char *listen, const struct registry *reg,
+	    const struct httpd_limits *limits, char *err, size_t errlen);
+/* Closes the connection; a zeroed dashboard is fine. */
+void	dashboard_free(struct dashboard *d);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * dashboard.c — the dashboard listener's routes (dashboard.h): parses the
+ * query (as_of, from, to, scope, types), reads the views once per request
+ * (report_load) on the dashboard's own database connection, and answers
+ * with the renderer the path asks for.  Only GET; every handler answers
+ * once, on one exit path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "courtsync/dashboard.h"
+
+#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+
+#define CT_HTML		"text/html; charset=utf-8"
+#define CT_JSON		"application/json; charset=utf-8"
+#define CT_METRICS	"text/plain; version=0.0.4; charset=utf-8"
+
+enum view {
+	V_OVERVIEW, V_WARNINGS, V_CASE, V_SYNC,
+	V_API_INDICATORS, V_API_WARNINGS, V_API_CASE, V_API_SYNC, V_METRICS
+};
+_Static_assert(V_METRICS + 1 == DASHBOARD_ROUTES, "one route per view");
+
+static const struct {
+	const char	*path;
+	enum view	 view;
+} routes[] = {
+	{ "/", V_OVERVIEW },
+	{ "/warnings", V_WARNINGS },
+	{ "/case", V_CASE },
+	{ "/sync", V_SYNC },
+	{ "/api/indicators", V_API_INDICATORS },
+	{ "/api/warnings", V_API_WARNINGS },
+	{ "/api/case", V_API_CASE },
+	{ "/api/sync", V_API_SYNC },
+	{ "/metrics", V_METRICS },
+};
+
+/* One request's answer. */
+struct answer {
+	int		 status;
+	const char	*ctype;
+	struct buf	 body;
+};
+
+static bool
+is_html(enum view v)
+{
+	return v <= V_SYNC;
+}
+
+/* An error in the form of the view: an HTML page, JSON or plain text. */
+static void
+fail(struct answer *a, enum view v, int status, const char *msg)
+{
+	buf_reset(&a->body);
+	a->status = status;
+	if (is_html(v)) {
+		a->ctype = CT_HTML;
+		render_html_error(&a->body, status == 404 ? "未找到" :
+		    status == 400 ? "请求有误" : status == 405 ? "方法不允许" :
+		    "服务器错误", msg);
+	} else if (v == V_METRICS) {
+		a->ctype = "text/plain; charset=utf-8";
+		buf_printf(&a->body, "%s\n", msg);
+	} else {
+		a->ctype = CT_JSON;
+		buf_printf(&a->body, "{\"error\":\"%s\",\"message\":",
+		    status == 404 ? "not_found" : status == 400 ? "bad_request" :
+		    status == 405 ? "method_not_allowed" : "internal");
+		codec_json_str(&a->body, msg, strlen(msg));
+		buf_printf(&a->body, "}\n");
+	}
+}
+
+/* The view query from the request; `carry` gets the parameters given, as
+ * a URL query for the page's links.  0, or -1 with err. */
+static int
+parse_query(struct dashboard *d, struct httpd_request *rq, struct view_query *q,
+    struct buf *carry, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "as_of", "from", "to", "scope",
+	    "types" };
+	char v[256];
+
+	views_query_init(q, d->c.cfg.path);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (!httpd_query(rq, keys[i], v, sizeof(v)) || v[0] == '\0')
+			continue;
+		if (render_query_set(q, d->c.cfg.path, keys[i], v, err,
+		    errlen) == -1)
+			return -1;
+		buf_printf(carry, "%s%s=", carry->len ? "&" : "", keys[i]);
+		render_url_encode(carry, v);
+	}
+	buf_append(carry, "", 1);
+	carry->len--;
+	return render_query_check(q, err, errlen);
+}
+
+static uint64_t
+now_s(void)
+{
+	uint64_t t;
+
+	if (court_now(&t, NULL, 0) == -1)
+		t = (uint64_t)time(NULL);
+	return t;
+}
+
+static void
+answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
+    const char *carry, struct answer *a)
+{
+	struct timeline t;
+	char origin[CS_ORIGIN_MAX], cno[CS_CASE_MAX * 2], err[512];
+	int r;
+
+	if (!httpd_query(rq, "origin", origin, sizeof(origin)) ||
+	    origin[0] == '\0')
+		cs_strlcpy(origin, d->c.cfg.path, sizeof(origin));
+	if (!httpd_query(rq, "case", cno, sizeof(cno)) || cno[0] == '\0') {
+		fail(a, v, 400, "case: which case number? (/case?origin=PATH"
+		    "&case=(2024)甘1202执1号)");
+		return;
+	}
+	if (!court_path_valid(origin) ||
+	    !court_path_covers(d->c.cfg.path, origin)) {
+		fail(a, v, 400, "origin: not a court path within this node");
+		return;
+	}
+	r = timeline_load(&t, &d->c.st, origin, cno, err, sizeof(err));
+	if (r == 1) {
+		a->status = 200;
+		if (v == V_CASE) {
+			a->ctype = CT_HTML;
+			r = render_html_case(&a->body, &t, &d->names, carry);
+		} else {
+			a->ctype = CT_JSON;
+			r = render_json_case(&a->body, &t, &d->names);
+		}
+		if (r == -1)
+			fail(a, v, 500, "the answer is too large");
+	} else {
+		fail(a, v, r == 0 ? 404 : 500, err);
+	}
+	timeline_free(&t);
+}
+
+static unsigned
+parts_of(enum view v)
+{
+	switch (v) {
+	case V_OVERVIEW:
+		return REPORT_ALL & ~REPORT_LIST;
+	case V_WARNINGS:
+		return REPORT_WARNINGS | REPORT_LIST;
+	case V_API_INDICATORS:
+		return REPORT_INDICATORS;
+	case V_API_WARNINGS:
+		return REPORT_WARNINGS | REPORT_INTEGRITY;
+	case V_SYNC:
+	case V_API_SYNC:
+		return REPORT_SYNC;
+	default:
+		return REPORT_INDICATORS | REPORT_WARNINGS | REPORT_INTEGRITY |
+		    REPORT_SYNC;
+	}
+}
+
+static void
+answer(struct dashboard *d, struct httpd_request *rq, enum view v,
+    struct answer *a)
+{
+	struct view_query q;
+	struct report r;
+	struct buf carry;
+	char err[512], rule[RULE_ID_MAX + 1], court[CS_ORIGIN_MAX];
+	bool list = false;
+	unsigned what;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	buf_init(&carry, 4096);
+	if (strcmp(httpd_method(rq), "GET") != 0 &&
+	    strcmp(httpd_method(rq), "HEAD") != 0) {
+		fail(a, v, 405, "only GET");
+		goto out;
+	}
+	if (parse_query(d, rq, &q, &carry, err, sizeof(err)) == -1) {
+		fail(a, v, 400, err);
+		goto out;
+	}
+	if (v == V_CASE || v == V_API_CASE) {
+		answer_case(d, rq, v, (const char *)carry.p, a);
+		goto out;
+	}
+	what = parts_of(v);
+	if (httpd_query(rq, "rule", rule, sizeof(rule)) && rule[0] != '\0')
+		list = true;
+	else
+		rule[0] = '\0';
+	if (httpd_query(rq, "court", court, sizeof(court)) && court[0] != '\0') {
+		if (!court_path_valid(court) ||
+		    !court_path_covers(q.scope, court)) {
+			fail(a, v, 400, "court: not a court path within the scope");
+			goto out;
+		}
+		list = true;
+	} else {
+		court[0] = '\0';
+	}
+	if (v == V_WARNINGS || (v == V_API_WARNINGS && list))
+		what |= REPORT_LIST;
+	if (report_load(&r, &d->c.st, &q, &d->names, now_s(), what, rule, court,
+	    err, sizeof(err)) == -1) {
+		fail(a, v, 500, err);
+		goto out;
+	}
+	r.has_parent = d->has_parent;
+	a->status = 200;
+	a->ctype = is_html(v) ? CT_HTML : v == V_METRICS ? CT_METRICS : CT_JSON;
+	switch (v) {
+	case V_OVERVIEW:
+		rc = render_html_overview(&a->body, &r, (const char *)carry.p);
+		break;
+	case V_WARNINGS:
+		rc = render_html_warnings(&a->body, &r, (const char *)carry.p);
+		break;
+	case V_SYNC:
+		rc = render_html_sync(&a->body, &r, (const char *)carry.p);
+		break;
+	case V_API_INDICATORS:
+		rc = render_json_indicators(&a->body, &r);
+		break;
+	case V_API_WARNINGS:
+		rc = render_json_warnings(&a->body, &r);
+		break;
+	case V_API_SYNC:
+		rc = render_json_sync(&a->body, &r);
+		break;
+	default:
+		rc = render_metrics(&a->body, &r);
+		break;
+	}
+	if (rc == -1)
+		fail(a, v, 500, "the answer is too large");
+out:
+	report_free(&r);
+	buf_free(&carry);
+}
+
+static void
+on_request(struct httpd_request *rq, void *arg)
+{
+	struct dashboard_route *ra = arg;
+	struct answer a;
+
+	a.status = 500;
+	a.ctype = CT_HTML;
+	buf_init(&a.body, DASHBOARD_MAX_OUT);
+	answer(ra->d, rq, (enum view)ra->view, &a);
+	httpd_reply(rq, a.status, a.ctype, a.body.p, a.body.len);
+	buf_free(&a.body);
+}
+
+int
+dashboard_addr(const char *s, char *addr, size_t cap, uint16_t *port,
+    char *err, size_t errlen)
+{
+	const char *colon = strrchr(s, ':'), *ps;
+	char *end;
+	unsigned long p;
+	size_t n;
+
+	if (colon == NULL) {
+		cs_strlcpy(addr, "127.0.0.1", cap);
+		ps = s;
+	} else {
+		n = (size_t)(colon - s);
+		if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
+			s++;
+			n -= 2;
+		}
+		if (n == 0 || n >= cap) {
+			ERR("dashboard: \"%s\" is not ADDRESS:PORT", s);
+			return -1;
+		}
+		memcpy(addr, s, n);
+		addr[n] = '\0';
+		ps = colon + 1;
+	}
+	p = strtoul(ps, &end, 10);
+	if (*ps < '0' || *ps > '9' || *end != '\0' || p > 65535) {
+		ERR("dashboard: \"%s\" is not a port", ps);
+		return -1;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int
+dashboard_start(struct dashboard *d, struct httpd *h, const char *home,
+    const char *listen, const struct registry *reg,
+    const struct httpd_limits *limits, char *err, size_t errlen)
+{
+	struct httpd_listener_config lc;
+	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32], addr[128];
+	int listener;
+
+	memset(d, 0, sizeof(*d));
+	memset(&lc, 0, sizeof(lc));
+	if (dashboard_addr(listen, addr, sizeof(addr), &lc.port, err,
+	    errlen) == -1)
+		return -1;
+	if (court_open(&d->c, home, err, errlen) == -1)
+		return -1;
+	d->opened = true;
+	d->names.reg = reg;
+	d->names.self_path = d->c.cfg.path;
+	d->names.self_name = d->c.cfg.name;
+	d->has_parent = d->c.cfg.parent_url[0] != '\0';
+	config_file(d->c.home, d->c.cfg.tls_cert, cert, sizeof(cert));
+	config_file(d->c.home, d->c.cfg.tls_key, key, sizeof(key));
+	lc.addr = addr;
+	lc.cert_file = cert;
+	lc.key_file = key;
+	lc.client_cert = false;
+	lc.limits = *limits;
+	lc.limits.max_body = 4096;	/* GET only */
+	if ((listener = httpd_listen(h, &lc, err, errlen)) == -1)
+		return -1;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		struct dashboard_route *ra = &d->route[i];
+
+		ra->d = d;
+		ra->view = (int)routes[i].view;
+		if (httpd_route(h, listener, routes[i].path, on_request,
+		    ra) == -1) {
+			ERR("dashboard: cannot route %s", routes[i].path);
+			return -1;
+		}
+	}
+	return listener;
+}
+
+void
+dashboard_free(struct dashboard *d)
+{
+	if (d->opened)
+		court_close(&d->c);
+	memset(d, 0, sizeof(*d));
+}
