@@ -171,6 +171,7 @@ int	store_query(struct store *s, const char *sql, const char *const *args,
 
 /* Runs one SQL statement that writes (text arguments bound to ?1..),
  * for small administrative tables such as `rules`. */
+#define STORE_HAVE_EXEC 1
 int	store_exec(struct store *s, const char *sql, const char *const *args,
 	    int nargs, char *err, size_t errlen);
 

@@ -76,6 +76,17 @@ typedef int (*warning_fn)(void *arg, const struct warning *w);
 /* Every warning in scope as of q->as_of, ordered by court, rule, case. */
 int	views_warnings(struct store *st, const struct view_query *q,
 	    warning_fn fn, void *arg, char *err, size_t errlen);
+/* The same warnings with a detail for each (docs/VIEWS.md §1): for
+ * zhongben_conditions the missing preconditions as a comma list of tokens
+ * ("notice,consumption_restriction,within_3_months"); for the others a
+ * short fact ("done 2024-01-15", "1200.00 yuan held since 2024-03-01").
+ * detail is never NULL and valid only during the call.  A callback
+ * returning non-zero stops the iteration; the function returns that value
+ * (as every view here does), else 0, or -1 with err on failure. */
+typedef int (*warning_detail_fn)(void *arg, const struct warning *w,
+    const char *detail);
+int	views_warnings_detail(struct store *st, const struct view_query *q,
+	    warning_detail_fn fn, void *arg, char *err, size_t errlen);
 
 /* ---- the seven indicators (质效指标) ---- */
 
