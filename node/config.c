@@ -124,6 +124,27 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 			ERR("durability: \"%s\" is not full or normal", value);
 			return -1;
 		}
+	} else if (strncmp(key, "rule.", 5) == 0) {
+		const char *dot = strrchr(key + 5, '.');
+		struct config_rule *r;
+		size_t n;
+
+		if (dot == NULL || dot == key + 5 || dot[1] == '\0') {
+			ERR("%s: expected rule.<id>.<days|due_soon|enabled>", key);
+			return -1;
+		}
+		n = (size_t)(dot - (key + 5));
+		if (c->nrules == CONFIG_RULES_MAX || n >= sizeof(r->id) ||
+		    strlen(dot + 1) >= sizeof(r->field) ||
+		    strlen(value) >= sizeof(r->value)) {
+			ERR("%s: too many rule settings, or too long", key);
+			return -1;
+		}
+		r = &c->rules[c->nrules++];
+		memcpy(r->id, key + 5, n);
+		r->id[n] = '\0';
+		cs_strlcpy(r->field, dot + 1, sizeof(r->field));
+		cs_strlcpy(r->value, value, sizeof(r->value));
 	} else if (strcmp(key, "listen") == 0) {
 		const char *colon = strrchr(value, ':');
 		if (value[0] != '\0' && (colon == NULL || colon == value ||
@@ -304,6 +325,9 @@ config_write(const struct config *c, const char *file, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
 		fprintf(f, "%s = %lu\n", numbers[i].key,
 		    *(const unsigned long *)((const char *)c + numbers[i].off));
+	for (int i = 0; i < c->nrules; i++)
+		fprintf(f, "rule.%s.%s = %s\n", c->rules[i].id, c->rules[i].field,
+		    c->rules[i].value);
 	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = (fclose(f) == 0) && ok;
 	if (!ok || rename(tmp, file) == -1) {

@@ -19,6 +19,7 @@
 #include "courtsync/court.h"
 #include "courtsync/export.h"
 #include "courtsync/hub.h"
+#include "courtsync/views.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
@@ -195,6 +196,18 @@ court_open(struct court *c, const char *home, char *err, size_t errlen)
 	if (r != 1) {
 		court_close(c);
 		return -1;
+	}
+	/* Deadline rules changed for this deployment (courtsync.conf). */
+	for (int i = 0; i < c->cfg.nrules; i++) {
+		char why[256];
+
+		if (views_rule_set(&c->st, c->cfg.rules[i].id,
+		    c->cfg.rules[i].field, c->cfg.rules[i].value, why,
+		    sizeof(why)) == -1) {
+			ERR("%s/courtsync.conf: %s", home, why);
+			court_close(c);
+			return -1;
+		}
 	}
 	return 0;
 }

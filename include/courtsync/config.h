@@ -17,6 +17,15 @@
 #define CONFIG_PATH_MAX	4096
 #define CONFIG_NAME_MAX	256
 
+/* Deadline-rule overrides, "rule.<id>.<field> = value" (docs/VIEWS.md);
+ * applied to the rules table when the node opens. */
+#define CONFIG_RULES_MAX 64
+struct config_rule {
+	char	id[32];
+	char	field[16];
+	char	value[32];
+};
+
 struct config {
 	char	path[CS_ORIGIN_MAX];	/* court path, cn/gs/ln/wudu */
 	char	name[CONFIG_NAME_MAX];	/* official name, 武都区人民法院 */
@@ -46,6 +55,8 @@ struct config {
 	unsigned long backoff_cap_ms;
 	unsigned long connect_timeout_ms;
 	unsigned long request_timeout_ms;
+	struct config_rule rules[CONFIG_RULES_MAX];
+	int	nrules;
 };
 
 /* Resolves a configured file name against the home directory. */
