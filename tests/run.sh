@@ -31,7 +31,7 @@ if [ -n "$missing" ]; then
 fi
 
 case "${1:-}" in
-demo)	make -j2 all && exec sh tests/demo/court.sh build/courtsync ;;
+demo)	make -j2 all && exec sh tests/demo/city.sh build/courtsync ;;
 check)	make -j2 all && exec make check ;;
 *)	echo "usage: sh tests/run.sh demo|check" >&2; exit 2 ;;
 esac
