@@ -15,6 +15,7 @@
 #include "courtsync/export.h"
 #include "courtsync/import.h"
 #include "courtsync/render.h"
+#include "courtsync/proof.h"
 #include "courtsync/serve.h"
 #include "cli.h"
 
@@ -76,6 +77,10 @@ usage(FILE *f)
 	    "Sync (docs/PROTOCOL.md):\n"
 	    "  serve [--check]                   run the node: hub server and push loop\n"
 	    "  push                              push to the parent once, and report\n"
+	    "\n"
+	    "Auditing (docs/FORMAT.md §9-10):\n"
+	    "  prove CASE_NO [--origin P] [-o FILE]   a self-contained proof of a case\n"
+	    "  audit --proof FILE --ca CA --registry REG   verify a case proof offline\n"
 	    "\n"
 	    "Exit status: 0 done, 1 refused or verification failed, 2 usage,\n"
 	    "3 system error.  See courtsync(1).\n");
@@ -1214,6 +1219,14 @@ cli_main(int argc, char **argv)
 		return cmd_report(argc, argv);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc, argv);
+	if (strcmp(cmd, "prove") == 0)
+		return cmd_prove(home, argc, argv);
+	if (strcmp(cmd, "audit") == 0) {
+		for (int k = 1; k < argc; k++)
+			if (strcmp(argv[k], "--proof") == 0)
+				return proof_verify_main(argc, argv);
+		return fail(CLI_USAGE, "audit: give --proof FILE (see courtsync(1))");
+	}
 	if (strcmp(cmd, "push") == 0)
 		return cmd_push(argc, argv);
 	if (strcmp(cmd, "help") == 0) {

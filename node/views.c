@@ -428,7 +428,9 @@ scope_free(struct scope *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The logs of the subtree `scope` ("" = every log held), by origin. */
+/* The logs of the subtree `scope` ("" = every log held), by origin: only
+ * logs with entries, so that a court whose log is still empty (and so
+ * was never pushed upward) is absent at every level alike. */
 static int
 scope_load(struct store *st, const char *scope, struct scope *s, char *err,
     size_t errlen)
@@ -437,6 +439,7 @@ scope_load(struct store *st, const char *scope, struct scope *s, char *err,
 
 	memset(s, 0, sizeof(*s));
 	if (store_query(st, "SELECT l.id, l.origin FROM logs l WHERE " SCOPE_SQL
+	    " AND EXISTS (SELECT 1 FROM entries e WHERE e.log = l.id)"
 	    " ORDER BY l.origin", args, 1, scope_row, s, err, errlen) == -1)
 		goto fail;
 	if (s->oom || (s->by_id = calloc(s->n + 1, sizeof(*s->by_id))) == NULL) {

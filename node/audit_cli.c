@@ -1,0 +1,719 @@
+/*
+ * audit_cli.c — `courtsync audit` and `courtsync digest` (courtsync(1)):
+ * parses options, loads the trust anchors, calls the auditor's core
+ * (audit.h), prints the report and chooses the exit status: 0 verified,
+ * 1 a problem found, 2 usage, 3 system error.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "courtsync/audit.h"
+#include "courtsync/court.h"
+#include "courtsync/proof.h"
+#include "courtsync/push.h"
+#include "courtsync/render.h"
+#include "cli.h"
+
+/* From node/cli.c: the home given with -C (or $COURTSYNC_HOME). */
+extern const char *cli_home(void);
+
+int	cmd_audit(int argc, char **argv);
+int	cmd_digest(int argc, char **argv);
+
+#define HEX(h, out) crypto_hex((h), CS_HASH_LEN, (out))
+#define ULL(x) ((unsigned long long)(x))
+
+static int
+afail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+afail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("courtsync: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+struct audit_args {
+	const char	*pos[2];
+	int		 npos;
+	const char	*ca, *registry, *registry_sig;
+	const char	*compare_mode;		/* non-NULL with --compare */
+	const char	*evidence;
+	const char	*follow, *origin, *state, *cert, *key;
+	const char	*expect_digest;
+	uint64_t	 interval_ms, chunk, backfill_days;
+	bool		 no_replay, json, once;
+};
+
+static void
+audit_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: courtsync audit EXPORT --ca CA.crt --registry REGISTRY.tsv\n"
+	    "           [--registry-sig SIG] [--no-replay] [--json]\n"
+	    "           [--expect-digest HEX] [--backfill-days N]\n"
+	    "       courtsync audit --compare A B --ca … --registry …"
+	    " [--evidence OUT]\n"
+	    "       courtsync audit --compare FILE --ca … --registry …\n"
+	    "       courtsync audit --follow https://HOST:PORT --origin PATH"
+	    " --state FILE\n"
+	    "           --cert C --key K --ca CA --registry R"
+	    " [--interval-ms N] [--chunk N] [--once]\n"
+	    "       courtsync audit --proof FILE …\n"
+	    "Verifies a court's export against the CA-signed registry: every"
+	    " entry, the\ntree, every checkpoint and cosignature; replays the"
+	    " fold and prints the\nstate digest (compare it with `courtsync"
+	    " digest` at any node).  A and B:\nexport directories or checkpoint"
+	    " notes of one court.  Exit status: 0\nverified, 1 a problem found"
+	    " (or equivocation), 2 usage, 3 system error.\n");
+}
+
+/* Matches "--name" or "--name=value": 1 matched, 0 not, -1 no value. */
+static int
+aopt(int argc, char **argv, int *i, const char *name, const char **val)
+{
+	const char *a = argv[*i];
+	size_t n = strlen(name);
+
+	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+		return 0;
+	if (a[2 + n] == '=') {
+		*val = a + 3 + n;
+		return 1;
+	}
+	if (a[2 + n] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*val = argv[++*i];
+	return 1;
+}
+
+static int
+num(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9' || strlen(s) > 19)
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return *end != '\0' || errno != 0 ? -1 : 0;
+}
+
+static int
+parse_args(int argc, char **argv, struct audit_args *a)
+{
+	static const char *const names[] = { "ca", "registry", "registry-sig",
+	    "evidence", "follow", "origin", "state", "cert", "key",
+	    "expect-digest", "interval-ms", "chunk", "backfill-days" };
+	const char *nums[3] = { NULL, NULL, NULL };
+
+	memset(a, 0, sizeof(*a));
+	a->interval_ms = 5000;
+	a->backfill_days = RENDER_BACKFILL_DAYS;
+	for (int i = 1; i < argc; i++) {
+		const char **slot[] = { &a->ca, &a->registry, &a->registry_sig,
+		    &a->evidence, &a->follow, &a->origin, &a->state, &a->cert,
+		    &a->key, &a->expect_digest, &nums[0], &nums[1], &nums[2] };
+		int m = 0;
+
+		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			m = aopt(argc, argv, &i, names[k], slot[k]);
+			if (m == -1)
+				return afail(CLI_USAGE, "audit: --%s needs a value",
+				    names[k]);
+			if (m == 1)
+				break;
+		}
+		if (m == 1)
+			continue;
+		if (strcmp(argv[i], "--compare") == 0)
+			a->compare_mode = argv[i];
+		else if (strcmp(argv[i], "--no-replay") == 0)
+			a->no_replay = true;
+		else if (strcmp(argv[i], "--json") == 0)
+			a->json = true;
+		else if (strcmp(argv[i], "--once") == 0)
+			a->once = true;
+		else if (argv[i][0] == '-' || a->npos == 2)
+			return afail(CLI_USAGE, "audit: unexpected %s", argv[i]);
+		else
+			a->pos[a->npos++] = argv[i];
+	}
+	if ((nums[0] != NULL && num(nums[0], &a->interval_ms) == -1) ||
+	    (nums[1] != NULL && (num(nums[1], &a->chunk) == -1 ||
+	    a->chunk == 0 || a->chunk > AUDIT_CHUNK_MAX)) ||
+	    (nums[2] != NULL && (num(nums[2], &a->backfill_days) == -1 ||
+	    a->backfill_days > 36500)))
+		return afail(CLI_USAGE, "audit: --interval-ms, --chunk (1-%d)"
+		    " and --backfill-days take a number", AUDIT_CHUNK_MAX);
+	if (a->ca == NULL || a->registry == NULL)
+		return afail(CLI_USAGE, "audit: --ca CA.crt and --registry"
+		    " REGISTRY.tsv are required (the deployment's trust"
+		    " anchors)");
+	return CLI_OK;
+}
+
+static int
+load_anchors(const struct audit_args *a, struct registry *reg)
+{
+	char sig[4096], err[1024];
+
+	if (a->registry_sig != NULL)
+		snprintf(sig, sizeof(sig), "%s", a->registry_sig);
+	else
+		snprintf(sig, sizeof(sig), "%s.sig", a->registry);
+	if (registry_load(reg, a->registry, sig, a->ca, err,
+	    sizeof(err)) == -1)
+		return afail(CLI_SYSTEM, "audit: the registry: %s", err);
+	return CLI_OK;
+}
+
+/* ---- the report ---- */
+
+static void
+progress(void *arg, const char *phase, uint64_t done, uint64_t readb,
+    uint64_t total)
+{
+	(void)arg;
+	printf("\r%s: %llu entries, %3d%%", phase, ULL(done),
+	    total > 0 ? (int)(readb * 100 / total) : 100);
+	fflush(stdout);
+}
+
+static void
+iso(uint64_t t, char out[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%llu", ULL(t));
+}
+
+static bool
+same_witnesses(const struct audit_ckpt *x, const struct audit_ckpt *y)
+{
+	if (x->nwit != y->nwit)
+		return false;
+	for (size_t i = 0; i < x->nwit; i++)
+		if (strcmp(x->wit[i].court, y->wit[i].court) != 0)
+			return false;
+	return true;
+}
+
+static void
+witness_list(const struct audit_ckpt *ck, bool times)
+{
+	char t[32];
+
+	if (ck->nwit == 0)
+		printf("(none)");
+	for (size_t i = 0; i < ck->nwit; i++) {
+		iso(ck->wit[i].time, t);
+		printf("%s%s (level %d)%s%s", i ? ", " : "", ck->wit[i].court,
+		    ck->wit[i].level, times ? " at " : "", times ? t : "");
+	}
+}
+
+/* size → witnesses: one line per checkpoint, or runs of checkpoints
+ * with the same witnesses when there are many. */
+static void
+print_witnesses(const struct audit_report *r)
+{
+	size_t i = 0;
+
+	printf("witnesses   size → cosigned by\n");
+	while (i < r->nck) {
+		size_t j = i;
+
+		if (r->nck > 20)
+			while (j + 1 < r->nck && same_witnesses(&r->ck[i],
+			    &r->ck[j + 1]))
+				j++;
+		if (j == i)
+			printf("  %12llu  ", ULL(r->ck[i].size));
+		else
+			printf("  %12llu..%llu (%zu checkpoints)  ",
+			    ULL(r->ck[i].size), ULL(r->ck[j].size), j - i + 1);
+		witness_list(&r->ck[j], j == i);
+		printf("\n");
+		i = j + 1;
+	}
+}
+
+static void
+print_findings(const struct audit_report *r, uint64_t days)
+{
+	printf("numbering   %zu issue%s (gaps and re-used case numbers)\n",
+	    r->num_total, r->num_total == 1 ? "" : "s");
+	for (size_t i = 0; i < r->nnum && i < 10; i++) {
+		const struct numbering_issue *x = &r->num[i];
+
+		if (x->reused)
+			printf("  %d %s: number %u re-used\n", x->year, x->type,
+			    x->first);
+		else if (x->first == x->last)
+			printf("  %d %s: number %u missing\n", x->year, x->type,
+			    x->first);
+		else
+			printf("  %d %s: numbers %u..%u missing\n", x->year,
+			    x->type, x->first, x->last);
+	}
+	printf("backfilled  %zu event%s recorded more than %llu days after"
+	    " their date\n", r->bf_total, r->bf_total == 1 ? "" : "s",
+	    ULL(days));
+	for (size_t i = 0; i < r->nbf && i < 10; i++)
+		printf("  entry %llu %s %s: dated %s, recorded %s (%d days)%s%s\n",
+		    ULL(r->bf[i].index), r->bf[i].case_no, r->bf[i].type,
+		    r->bf[i].date, r->bf[i].recorded, r->bf[i].delay,
+		    r->bf[i].witnessed[0] ? ", first witnessed " : "",
+		    r->bf[i].witnessed);
+}
+
+static void
+print_text(const char *dir, const struct audit_report *r, uint64_t days)
+{
+	char hex[2 * CS_HASH_LEN + 1];
+
+	printf("court       %s %s (level %d, %s)\n", r->origin, r->name,
+	    r->level, r->code);
+	printf("export      %s\n", dir);
+	printf("entries     %llu verified\n", ULL(r->entries));
+	HEX(r->root, hex);
+	printf("checkpoints %llu verified, each consistent with the one before"
+	    " (recomputed); latest size %llu root %s\n", ULL(r->checkpoints),
+	    ULL(r->size), hex);
+	if (r->nck > 0)
+		print_witnesses(r);
+	if (r->replayed) {
+		HEX(r->digest, hex);
+		printf("state       %s (fold replayed over %llu entries)\n", hex,
+		    ULL(r->entries));
+		print_findings(r, days);
+	}
+}
+
+static void
+json_str(struct buf *b, const char *s)
+{
+	codec_json_str(b, s, strlen(s));
+}
+
+static void
+print_json(const struct audit_report *r, bool ok)
+{
+	char hex[2 * CS_HASH_LEN + 1];
+	struct buf b = { 0 };
+
+	buf_printf(&b, "{\"ok\":%s,\"court\":", ok ? "true" : "false");
+	json_str(&b, r->origin);
+	buf_printf(&b, ",\"name\":");
+	json_str(&b, r->name);
+	HEX(r->root, hex);
+	buf_printf(&b, ",\"level\":%d,\"entries\":%llu,\"checkpoints\":%llu,"
+	    "\"size\":%llu,\"root\":\"%s\",\"witnessed\":[", r->level,
+	    ULL(r->entries), ULL(r->checkpoints), ULL(r->size), hex);
+	for (size_t i = 0; i < r->nck; i++) {
+		buf_printf(&b, "%s{\"size\":%llu,\"witnesses\":[", i ? "," : "",
+		    ULL(r->ck[i].size));
+		for (size_t j = 0; j < r->ck[i].nwit; j++) {
+			buf_printf(&b, "%s{\"court\":", j ? "," : "");
+			json_str(&b, r->ck[i].wit[j].court);
+			buf_printf(&b, ",\"level\":%d,\"time\":%llu}",
+			    r->ck[i].wit[j].level, ULL(r->ck[i].wit[j].time));
+		}
+		buf_printf(&b, "]}");
+	}
+	buf_printf(&b, "]");
+	if (r->replayed) {
+		HEX(r->digest, hex);
+		buf_printf(&b, ",\"state\":\"%s\",\"numbering_issues\":%zu,"
+		    "\"backfilled\":%zu", hex, r->num_total, r->bf_total);
+	}
+	buf_printf(&b, ",\"problem\":");
+	if (r->problem[0] != '\0')
+		json_str(&b, r->problem);
+	else
+		buf_printf(&b, "null");
+	buf_printf(&b, "}\n");
+	if (b.p != NULL)
+		fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+/* ---- audit EXPORT ---- */
+
+static int
+audit_one(const struct audit_args *a, const struct registry *reg)
+{
+	struct audit_options o;
+	struct audit_report r;
+	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	const char *fault = getenv("COURTSYNC_AUDIT_FAULT");
+	bool tty = isatty(STDOUT_FILENO) && !a->json;
+	int v;
+
+	audit_options_init(&o);
+	o.replay = !a->no_replay;
+	o.backfill_days = (int)a->backfill_days;
+	o.progress = tty ? progress : NULL;
+	/* Fault injection for the tests: skip-fold:K leaves entry K out of
+	 * the replay, so the digest must come out different. */
+	if (fault != NULL && strncmp(fault, "skip-fold:", 10) == 0 &&
+	    num(fault + 10, &o.skip_fold) == -1)
+		return afail(CLI_USAGE, "COURTSYNC_AUDIT_FAULT: skip-fold:K");
+	v = audit_export(a->pos[0], reg, &o, &r, err, sizeof(err));
+	if (tty)
+		printf("\n");
+	if (v == -1) {
+		audit_report_free(&r);
+		return afail(CLI_SYSTEM, "audit: %s", err);
+	}
+	if (v == 0 && a->expect_digest != NULL && r.replayed) {
+		HEX(r.digest, hex);
+		if (strcmp(hex, a->expect_digest) != 0) {
+			snprintf(r.problem, sizeof(r.problem), "state digest"
+			    " mismatch: the replay gives %s, expected %s", hex,
+			    a->expect_digest);
+			v = 1;
+		}
+	}
+	if (a->json)
+		print_json(&r, v == 0);
+	else {
+		print_text(a->pos[0], &r, a->backfill_days);
+		if (v == 0)
+			printf("OK %s: %s verified\n", a->pos[0], r.origin);
+		else
+			printf("FAILED %s (%s): %s\n", a->pos[0],
+			    r.origin[0] ? r.origin : "?", r.problem);
+	}
+	audit_report_free(&r);
+	return v == 0 ? CLI_OK : CLI_REFUSED;
+}
+
+/* ---- audit --compare ---- */
+
+static int
+write_atomic(const char *file, const void *p, size_t n, char *err,
+    size_t errlen)
+{
+	char tmp[4200];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", file);
+	if ((f = fopen(tmp, "wb")) == NULL || fwrite(p, 1, n, f) != n ||
+	    fflush(f) != 0 || fsync(fileno(f)) == -1) {
+		cs_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, file) == -1) {
+		cs_err(err, errlen, "cannot write %s: %s", file,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_comparison(const struct audit_comparison *c, const char *what)
+{
+	printf("court       %s\n", c->origin);
+	printf("views       size %llu and size %llu\n", ULL(c->size_a),
+	    ULL(c->size_b));
+	if (c->verdict == AUDIT_CONSISTENT)
+		printf("CONSISTENT: size %llu is a prefix of size %llu%s\n",
+		    ULL(c->size_a), ULL(c->size_b), what);
+	else if (c->has_entry)
+		printf("EQUIVOCATION: %s signed two trees that differ from"
+		    " entry %llu on%s\n", c->origin, ULL(c->entry), what);
+	else
+		printf("EQUIVOCATION: %s signed checkpoints %llu and %llu that"
+		    " are not consistent%s\n", c->origin, ULL(c->size_a),
+		    ULL(c->size_b), what);
+}
+
+static int
+audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
+{
+	struct audit_comparison c;
+	struct buf out = { 0 };
+	char err[1024];
+	int v, rc;
+
+	if (a->npos == 1) {		/* check a comparison file */
+		FILE *f = fopen(a->pos[0], "rb");
+		size_t n;
+
+		buf_init(&out, 64u << 20);
+		if (f == NULL)
+			return afail(CLI_SYSTEM, "audit: cannot open %s: %s",
+			    a->pos[0], strerror(errno));
+		for (;;) {
+			char chunk[65536];
+
+			n = fread(chunk, 1, sizeof(chunk), f);
+			if (n == 0)
+				break;
+			if (buf_append(&out, chunk, n) == -1) {
+				fclose(f);
+				buf_free(&out);
+				return afail(CLI_REFUSED, "audit: %s is too"
+				    " large", a->pos[0]);
+			}
+		}
+		fclose(f);
+		v = audit_evidence_verify(out.p != NULL ? (const char *)out.p :
+		    "", out.len, reg, &c, err, sizeof(err));
+		buf_free(&out);
+		if (v == -1)
+			return afail(CLI_SYSTEM, "audit: %s", err);
+		if (v == 1) {
+			printf("INVALID %s: %s\n", a->pos[0], c.problem);
+			return CLI_REFUSED;
+		}
+		print_comparison(&c, " (the file proves it)");
+		printf("OK %s: the comparison file verifies\n", a->pos[0]);
+		return CLI_OK;
+	}
+	if (a->npos != 2)
+		return afail(CLI_USAGE, "audit --compare: A B (two views), or"
+		    " one comparison FILE");
+	v = audit_compare(a->pos[0], a->pos[1], reg, &out, &c, err,
+	    sizeof(err));
+	if (v == -1) {
+		buf_free(&out);
+		return afail(CLI_SYSTEM, "audit --compare: %s", err);
+	}
+	if (v == 2) {
+		buf_free(&out);
+		return afail(CLI_USAGE, "audit --compare: %s", c.problem);
+	}
+	if (c.problem[0] != '\0') {
+		buf_free(&out);
+		printf("FAILED %s\n", c.problem);
+		return CLI_REFUSED;
+	}
+	print_comparison(&c, "");
+	rc = v == 0 ? CLI_OK : CLI_REFUSED;
+	if (a->evidence != NULL) {
+		if (write_atomic(a->evidence, out.p, out.len, err,
+		    sizeof(err)) == -1)
+			rc = afail(CLI_SYSTEM, "audit --compare: %s", err);
+		else
+			printf("%s written to %s\n", v == 0 ? "consistency"
+			    " proof" : "equivocation evidence", a->evidence);
+	}
+	buf_free(&out);
+	return rc;
+}
+
+/* ---- audit --follow ---- */
+
+static int
+hub_get(void *arg, const char *path, long *status, struct buf *resp,
+    char *err, size_t errlen)
+{
+	return push_request(arg, path, NULL, 0, status, resp, err, errlen);
+}
+
+static void
+follow_progress(void *arg, uint64_t size, uint64_t target)
+{
+	if (*(bool *)arg) {
+		fprintf(stderr, "\rfollowing: %llu of %llu entries verified",
+		    ULL(size), ULL(target));
+		fflush(stderr);
+	}
+}
+
+static int
+audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
+{
+	struct push_config pc;
+	struct push_client cl;
+	struct audit_monitor *m;
+	struct audit_round r;
+	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	bool tty = isatty(STDERR_FILENO);
+	int v, rc = CLI_OK, failures = 0;
+
+	if (a->origin == NULL || a->state == NULL || a->cert == NULL ||
+	    a->key == NULL || a->npos != 0)
+		return afail(CLI_USAGE, "audit --follow URL needs --origin PATH"
+		    " --state FILE --cert C --key K (and no EXPORT)");
+	if (!court_path_valid(a->origin))
+		return afail(CLI_USAGE, "audit: %s is not a court path",
+		    a->origin);
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return afail(CLI_SYSTEM, "out of memory");
+	memset(&cl, 0, sizeof(cl));
+	v = audit_monitor_load(a->state, a->origin, m, err, sizeof(err));
+	if (v == -1) {
+		free(m);
+		return afail(CLI_SYSTEM, "audit --follow: %s", err);
+	}
+	HEX(m->ck_root, hex);
+	if (v == 1)
+		printf("resuming at size %llu (checkpoint %llu, root %s)\n",
+		    ULL(m->size), ULL(m->ck_size), hex);
+	else
+		printf("starting at size 0: no state in %s\n", a->state);
+	memset(&pc, 0, sizeof(pc));
+	pc.base_url = a->follow;
+	pc.cert_file = a->cert;
+	pc.key_file = a->key;
+	pc.ca_file = a->ca;
+	pc.connect_timeout_ms = 5000;
+	pc.timeout_ms = 120000;
+	pc.max_response = 256u << 20;
+	if (push_init(&cl, &pc, err, sizeof(err)) == -1) {
+		free(m);
+		return afail(CLI_SYSTEM, "audit --follow: %s", err);
+	}
+	for (;;) {
+		v = audit_follow_round(m, reg, a->state, (uint32_t)a->chunk,
+		    hub_get, &cl, follow_progress, &tty, &r, err, sizeof(err));
+		if (tty && r.verified > 0)
+			fprintf(stderr, "\n");
+		if (v == 1) {
+			printf("FAILED %s at %s: %s\n", a->origin, a->follow,
+			    r.problem);
+			rc = CLI_REFUSED;
+			break;
+		}
+		if (v == -1) {
+			/* A hub that cannot be reached is not evidence of
+			 * anything: report, and try again next round. */
+			afail(CLI_SYSTEM, "audit --follow: %s", err);
+			if (a->once || ++failures > 1000) {
+				rc = CLI_SYSTEM;
+				break;
+			}
+		} else {
+			failures = 0;
+			HEX(m->ck_root, hex);
+			if (r.verified > 0)
+				printf("verified %llu new entries (%llu..%llu):"
+				    " size %llu root %s\n", ULL(r.verified),
+				    ULL(r.start), ULL(m->size - 1),
+				    ULL(m->size), hex);
+			else
+				printf("up to date at size %llu root %s\n",
+				    ULL(m->size), hex);
+			printf("checkpoint %llu witnessed by ", ULL(r.ck.size));
+			witness_list(&r.ck, true);
+			printf("\n");
+		}
+		fflush(stdout);
+		if (a->once)
+			break;
+		usleep((useconds_t)(a->interval_ms > 3600000 ? 3600000 :
+		    a->interval_ms) * 1000);
+	}
+	push_free(&cl);
+	free(m);
+	return rc;
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+	struct audit_args a;
+	struct registry reg;
+	int rc;
+
+	if (argc > 1 && strcmp(argv[1], "--proof") == 0)
+		return proof_verify_main(argc, argv);
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			audit_usage(stdout);
+			return CLI_OK;
+		}
+	if ((rc = parse_args(argc, argv, &a)) != CLI_OK)
+		return rc;
+	if (a.follow == NULL && a.compare_mode == NULL && a.npos != 1)
+		return afail(CLI_USAGE, "audit: which EXPORT? (courtsync audit"
+		    " --help)");
+	if ((rc = load_anchors(&a, &reg)) != CLI_OK)
+		return rc;
+	if (a.follow != NULL)
+		rc = audit_follow_cmd(&a, &reg);
+	else if (a.compare_mode != NULL)
+		rc = audit_compare_cmd(&a, &reg);
+	else
+		rc = audit_one(&a, &reg);
+	registry_free(&reg);
+	return rc;
+}
+
+/* ---- digest ---- */
+
+int
+cmd_digest(int argc, char **argv)
+{
+	const char *origin = NULL;
+	struct court c;
+	struct store_log l;
+	uint8_t d[CS_HASH_LEN];
+	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	int rc = CLI_OK, x;
+
+	for (int i = 1; i < argc; i++) {
+		int m = aopt(argc, argv, &i, "origin", &origin);
+
+		if (m == -1)
+			return afail(CLI_USAGE, "digest: --origin needs a path");
+		if (m == 1)
+			continue;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: courtsync [-C HOME] digest [--origin PATH]\n"
+			    "Prints the digest of the state derived from one"
+			    " log held here (this\ncourt's by default): the"
+			    " value `courtsync audit` computes from an export.\n");
+			return CLI_OK;
+		}
+		return afail(CLI_USAGE, "digest: unexpected %s", argv[i]);
+	}
+	if (court_open(&c, cli_home(), err, sizeof(err)) == -1)
+		return afail(CLI_SYSTEM, "%s", err);
+	if (origin == NULL)
+		origin = c.cfg.path;
+	/* One read snapshot: size and digest agree with each other. */
+	if (store_begin(&c.st, err, sizeof(err)) == -1) {
+		court_close(&c);
+		return afail(CLI_SYSTEM, "digest: %s", err);
+	}
+	x = store_log_get(&c.st, origin, false, &l, err, sizeof(err));
+	if (x == 0)
+		rc = afail(CLI_REFUSED, "digest: no log of %s is held here",
+		    origin);
+	else if (x == -1 || store_log_digest(&c.st, l.id, d, err,
+	    sizeof(err)) == -1)
+		rc = afail(CLI_SYSTEM, "digest: %s", err);
+	else {
+		HEX(d, hex);
+		printf("origin %s\nsize %llu\nstate %s\n", origin, ULL(l.size),
+		    hex);
+	}
+	store_rollback(&c.st);
+	court_close(&c);
+	return rc;
+}

@@ -1,0 +1,69 @@
+"""
+Four-level visibility: after sync, a county, its hub (陇南), the province
+(甘肃) and the SPC compute the same warnings and the same indicators for
+that county's cases, and 陇南, 甘肃 and the SPC the same for the whole city
+— from the same logs, by the same fold and the same rules
+(docs/VIEWS.md: "the same log and the same as-of date give the same
+warnings at every level").
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import synctest as st
+from synctest import COUNTIES, HUBS, Deployment, Topology, wait_until
+
+LN = "cn/gs/ln"
+QUERY = ("--as-of", "2024-06-30", "--from", "2024-01-01", "--to", "2024-06-30")
+
+
+@pytest.fixture(scope="module")
+def net(tmp_path_factory):
+    base = tmp_path_factory.mktemp("levels")
+    topo = Topology(Deployment(base))
+    try:
+        topo.start(*HUBS, *COUNTIES)
+        wudu, cheng, wen = (topo[p] for p in COUNTIES)
+        wudu.ok("import", st.generate("甘1202", 80, 7, base / "wudu.jsonl"))
+        cheng.ok("import", st.generate("甘1221", 40, 8, base / "cheng.jsonl"))
+        wen.ok("import", st.generate("甘1222", 25, 9, base / "wen.jsonl"))
+        # a case whose notice is late, and a supervisor's acknowledgment
+        wudu.ok("file", "--case", "(2024)甘1202执5001号", "--date", "2024-03-01",
+                "--applicant", "甲", "--respondent", "乙", "--claimed", "500")
+        wudu.ok("ack", "--case", "(2024)甘1202执5001号", "--date", "2024-03-20",
+                "--rule", "notice", "--supervisor", "王庭长", "--note", "已督促")
+        topo.wait_converged(COUNTIES, timeout=90)
+        yield topo
+    finally:
+        topo.close()
+
+
+def report(court, scope):
+    r = court.ok("report", "--json", "--scope", scope, *QUERY)
+    return json.loads(r.out)
+
+
+def test_a_county_is_seen_alike_at_every_level(net):
+    for county in COUNTIES:
+        views = {lvl: report(net[lvl], county) for lvl in (county,) + HUBS}
+        base = views[county]
+        assert base["indicators"], county
+        for lvl, v in views.items():
+            assert v["indicators"] == base["indicators"], (county, lvl)
+            assert v["warnings"] == base["warnings"], (county, lvl)
+
+
+def test_the_city_is_seen_alike_by_three_levels(net):
+    views = {lvl: report(net[lvl], LN) for lvl in HUBS}
+    first = views[LN]
+    for lvl, v in views.items():
+        assert v == first, lvl
+
+
+def test_the_late_notice_is_warned_and_acknowledged_everywhere(net):
+    for lvl in ("cn/gs/ln/wudu",) + HUBS:
+        text = json.dumps(report(net[lvl], "cn/gs/ln/wudu"), ensure_ascii=False)
+        assert "(2024)甘1202执5001号" in text, lvl
+        assert "王庭长" in text, lvl
