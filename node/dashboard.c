@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "courtsync/dashboard.h"
+#include "courtsync/proof.h"
 
 #define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -20,7 +21,8 @@
 
 enum view {
 	V_OVERVIEW, V_WARNINGS, V_CASE, V_SYNC,
-	V_API_INDICATORS, V_API_WARNINGS, V_API_CASE, V_API_SYNC, V_METRICS
+	V_API_INDICATORS, V_API_WARNINGS, V_API_CASE, V_API_SYNC, V_METRICS,
+	V_PROOF
 };
 _Static_assert(V_METRICS + 1 == DASHBOARD_ROUTES, "one route per view");
 
@@ -37,6 +39,7 @@ static const struct {
 	{ "/api/case", V_API_CASE },
 	{ "/api/sync", V_API_SYNC },
 	{ "/metrics", V_METRICS },
+	{ "/proof", V_PROOF },
 };
 
 /* One request's answer. */
@@ -132,6 +135,17 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 		fail(a, v, 400, "origin: not a court path within this node");
 		return;
 	}
+	if (v == V_PROOF) {
+		/* The same self-contained file as `courtsync prove`. */
+		if (proof_build(&d->c.st, origin, cno, &a->body, err,
+		    sizeof(err)) == -1) {
+			fail(a, v, 404, err);
+			return;
+		}
+		a->status = 200;
+		a->ctype = "text/plain; charset=utf-8";
+		return;
+	}
 	r = timeline_load(&t, &d->c.st, origin, cno, err, sizeof(err));
 	if (r == 1) {
 		a->status = 200;
@@ -194,7 +208,7 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 		fail(a, v, 400, err);
 		goto out;
 	}
-	if (v == V_CASE || v == V_API_CASE) {
+	if (v == V_CASE || v == V_API_CASE || v == V_PROOF) {
 		answer_case(d, rq, v, (const char *)carry.p, a);
 		goto out;
 	}

@@ -2630,7 +2630,13 @@ render_html_case(struct buf *b, const struct timeline *t,
 	} else {
 		rc |= buf_printf(b, "未结");
 	}
-	rc |= buf_printf(b, "</td></tr></tbody></table></section>\n"
+	rc |= buf_printf(b, "</td></tr></tbody></table><p><a href=\"/proof?origin=");
+	rc |= render_url_encode(b, t->origin);
+	rc |= buf_printf(b, "&amp;case=");
+	rc |= render_url_encode(b, cs->case_no);
+	rc |= buf_printf(b, "\" download=\"case.proof\">下载本案证明文件 (case proof)</a>"
+	    " <span class=\"muted\">可离线核验: courtsync audit --proof</span></p>"
+	    "</section>\n"
 	    "<section id=\"timeline\"><h2>时间线 <span class=\"muted\">日志"
 	    " %llu 条; 记录晚于业务日期 %d 天以上为补录</span></h2>",
 	    (unsigned long long)t->log_size, RENDER_BACKFILL_DAYS);

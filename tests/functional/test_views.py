@@ -251,3 +251,23 @@ def test_bad_queries_are_refused(city):
     assert status == 404 and "<html" in body
     r = city.hub.run("report", "--scope", "cn/xj")
     assert r.code == 2 and "scope" in r.err
+
+
+def test_case_proof_download_verifies_offline(city, tmp_path):
+    origin = "cn/gs/ln/wudu"
+    cno = city.hub.q("SELECT c.case_no FROM cases c JOIN logs l ON l.id ="
+                     " c.log WHERE l.origin = ? LIMIT 1", (origin,))[0][0]
+    page = city.get("/case", origin=origin, case=cno)[2]
+    assert "/proof?origin=" in page and "下载本案证明文件" in page
+    status, ctype, body = city.get("/proof", origin=origin, case=cno)
+    assert status == 200 and ctype.startswith("text/plain")
+    assert body.startswith("courtsync-case-proof/v1\n")
+    f = tmp_path / "case.proof"
+    f.write_text(body, encoding="utf-8")
+    home = city.hub.home
+    r = city.hub.run("audit", "--proof", str(f), "--ca", str(home / "ca.crt"),
+                     "--registry", str(home / "registry.tsv"))
+    assert r.code == 0, r.err
+    # an unknown case: a clear refusal, not an empty file
+    status, _, body = city.get("/proof", origin=origin, case="(2024)甘1202执999999号")
+    assert status == 404 and "has no entries" in body
