@@ -20,12 +20,6 @@
 #include "courtsync/render.h"
 #include "cli.h"
 
-/* From node/cli.c: the home given with -C (or $COURTSYNC_HOME). */
-extern const char *cli_home(void);
-
-int	cmd_audit(int argc, char **argv);
-int	cmd_digest(int argc, char **argv);
-
 #define HEX(h, out) crypto_hex((h), CS_HASH_LEN, (out))
 #define ULL(x) ((unsigned long long)(x))
 

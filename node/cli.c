@@ -78,9 +78,13 @@ usage(FILE *f)
 	    "  serve [--check]                   run the node: hub server and push loop\n"
 	    "  push                              push to the parent once, and report\n"
 	    "\n"
-	    "Auditing (docs/FORMAT.md §9-10):\n"
-	    "  prove CASE_NO [--origin P] [-o FILE]   a self-contained proof of a case\n"
-	    "  audit --proof FILE --ca CA --registry REG   verify a case proof offline\n"
+	    "Auditing (docs/FORMAT.md §9-10), with the deployment's CA and registry:\n"
+	    "  audit EXPORT --ca CA --registry REG     verify a log offline, witnesses, replay\n"
+	    "  audit --compare A B [--evidence OUT]    two views: consistent, or evidence\n"
+	    "  audit --follow URL --origin P --state F …   keep verifying a hub's view\n"
+	    "  audit --proof FILE --ca CA --registry REG   verify a case proof\n"
+	    "  prove CASE_NO [--origin P] [-o FILE]    a self-contained proof of a case\n"
+	    "  digest [--origin P]                     the state digest of a log held\n"
 	    "\n"
 	    "Exit status: 0 done, 1 refused or verification failed, 2 usage,\n"
 	    "3 system error.  See courtsync(1).\n");
@@ -1169,6 +1173,12 @@ cmd_push(int argc, char **argv)
 	return CLI_OK;
 }
 
+const char *
+cli_home(void)
+{
+	return home;
+}
+
 int
 cli_main(int argc, char **argv)
 {
@@ -1221,12 +1231,10 @@ cli_main(int argc, char **argv)
 		return cmd_serve(argc, argv);
 	if (strcmp(cmd, "prove") == 0)
 		return cmd_prove(home, argc, argv);
-	if (strcmp(cmd, "audit") == 0) {
-		for (int k = 1; k < argc; k++)
-			if (strcmp(argv[k], "--proof") == 0)
-				return proof_verify_main(argc, argv);
-		return fail(CLI_USAGE, "audit: give --proof FILE (see courtsync(1))");
-	}
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(argc, argv);
+	if (strcmp(cmd, "digest") == 0)
+		return cmd_digest(argc, argv);
 	if (strcmp(cmd, "push") == 0)
 		return cmd_push(argc, argv);
 	if (strcmp(cmd, "help") == 0) {

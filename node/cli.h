@@ -9,5 +9,11 @@
 #define CLI_SYSTEM	3	/* system error: files, database, keys */
 
 int	cli_main(int argc, char **argv);
+/* The home directory the command line chose (-C, $COURTSYNC_HOME, default). */
+const char *cli_home(void);
+
+/* Commands implemented beside the CLI. */
+int	cmd_audit(int argc, char **argv);	/* node/audit_cli.c */
+int	cmd_digest(int argc, char **argv);	/* node/audit_cli.c */
 
 #endif
