@@ -259,7 +259,7 @@ views_rule_set(struct store *st, const char *id, const char *field,
 #ifdef STORE_HAVE_EXEC
 	{
 		struct rule r[R_COUNT];
-		char sd[16], ss[16], se[4], so[8];
+		char sd[16], ss[16], se[16], so[16];
 		const char *args[6];
 
 		if (rules_load(st, r, err, errlen) == -1)
