@@ -385,7 +385,8 @@ wc_merge(struct report *r)
 {
 	size_t i, o = 0;
 
-	qsort(r->wc, r->nwc, sizeof(*r->wc), wc_cmp);
+	if (r->nwc > 0)
+		qsort(r->wc, r->nwc, sizeof(*r->wc), wc_cmp);
 	for (i = 0; i < r->nwc; i++) {
 		if (o > 0 && wc_cmp(&r->wc[o - 1], &r->wc[i]) == 0) {
 			r->wc[o - 1].due_soon += r->wc[i].due_soon;
@@ -520,7 +521,8 @@ load_logs(struct loader *l, char *err, size_t errlen)
 
 	if (store_logs_each(l->st, on_log, l, err, errlen) == -1)
 		return -1;
-	qsort(r->logs, r->nlogs, sizeof(*r->logs), log_cmp);
+	if (r->nlogs > 0)
+		qsort(r->logs, r->nlogs, sizeof(*r->logs), log_cmp);
 	for (size_t i = 0; i < r->nlogs; i++) {
 		struct report_log *rl = &r->logs[i];
 		struct store_log sl;
@@ -568,7 +570,8 @@ report_load(struct report *r, struct store *st, const struct view_query *q,
 	if ((what & REPORT_INDICATORS) &&
 	    views_indicators(st, q, on_indicators, &l, err, errlen) == -1)
 		goto fail;
-	qsort(r->ind, r->nind, sizeof(*r->ind), ind_cmp);
+	if (r->nind > 0)
+		qsort(r->ind, r->nind, sizeof(*r->ind), ind_cmp);
 	for (r->ncourts = 0; r->ncourts < r->nind &&
 	    ind_class(&r->ind[r->ncourts]) == 0; r->ncourts++)
 		;
@@ -581,12 +584,14 @@ report_load(struct report *r, struct store *st, const struct view_query *q,
 	    views_backfill(st, q, RENDER_BACKFILL_DAYS, on_backfill, &l, err,
 	    errlen) == -1))
 		goto fail;
-	qsort(r->bc, r->nbc, sizeof(*r->bc), bc_cmp);
+	if (r->nbc > 0)
+		qsort(r->bc, r->nbc, sizeof(*r->bc), bc_cmp);
 	if (what & REPORT_SYNC) {
 		if (views_peers(st, on_peer, &l, err, errlen) == -1 ||
 		    load_logs(&l, err, errlen) == -1)
 			goto fail;
-		qsort(r->peers, r->npeers, sizeof(*r->peers), peer_cmp);
+		if (r->npeers > 0)
+			qsort(r->peers, r->npeers, sizeof(*r->peers), peer_cmp);
 	}
 	return 0;
 fail:
