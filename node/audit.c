@@ -160,6 +160,8 @@ audit_cosigs(const char *note, size_t n, const char *origin,
 		    memcmp(sigs[i].keyid, self->log.keyid, 4) == 0)
 			continue;		/* the court's own signature */
 		w = registry_witness(reg, sigs[i].name, sigs[i].keyid);
+		if (w != NULL && strcmp(w->path, origin) == 0)
+			continue;	/* a court cannot witness its own log */
 		if (w == NULL) {
 			/* A registered court's name with another key: a
 			 * cosignature nobody in the deployment could make. */

@@ -351,8 +351,13 @@ int
 court_root(struct court *c, uint64_t *size, uint8_t root[CS_HASH_LEN],
     char *err, size_t errlen)
 {
-	if (court_begin(c, err, errlen) == -1)
+	if (store_begin_read(&c->st, err, errlen) == -1)
 		return -1;
+	c->in_tx = true;
+	if (load_log(c, err, errlen) == -1) {
+		court_rollback(c);
+		return -1;
+	}
 	*size = c->fr.size;
 	merkle_frontier_root(&c->fr, root);
 	court_rollback(c);
@@ -618,8 +623,9 @@ court_export(struct court *c, const struct registry *reg, const char *origin,
 	}
 	if (export_begin(&w, dir, err, errlen) == -1)
 		goto out;
-	/* One read transaction: entries and checkpoints from one snapshot. */
-	if (store_begin(&c->st, err, errlen) == -1)
+	/* One read snapshot: entries and checkpoints consistent, writers
+	 * (a running serve) not held up. */
+	if (store_begin_read(&c->st, err, errlen) == -1)
 		goto out;
 	c->in_tx = true;
 	ca.w = &w;

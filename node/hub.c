@@ -209,12 +209,22 @@ hub_store_cosigs(struct store *st, const struct registry *reg, int64_t log,
     uint64_t size, const char *note, size_t n, const char *skip, char *err,
     size_t errlen)
 {
-	struct note_sig sigs[NOTE_SIGS_MAX];
-	size_t bodylen, nsigs = NOTE_SIGS_MAX;
-	char why[256], line[512];
+	struct note_sig sigs[NOTE_SIGS_MAX], held_sigs[NOTE_SIGS_MAX];
+	size_t bodylen, nsigs = NOTE_SIGS_MAX, held_len, nheld = NOTE_SIGS_MAX;
+	char why[256], line[512], held[NOTE_MAX];
+	int x;
 
 	if (note_split(note, n, &bodylen, sigs, &nsigs, why, sizeof(why)) == -1)
 		return 0;	/* nothing usable */
+	/* A cosignature is kept only for the very note held at this size:
+	 * another body (say, other extension lines) is not what we hold. */
+	x = store_checkpoint_get(st, log, size, held, sizeof(held), err, errlen);
+	if (x == -1)
+		return -1;
+	if (x == 0 || note_split(held, strlen(held), &held_len, held_sigs,
+	    &nheld, why, sizeof(why)) == -1 || held_len != bodylen ||
+	    memcmp(held, note, bodylen) != 0)
+		return 0;
 	for (size_t i = 0; i < nsigs; i++) {
 		const struct registry_court *w;
 		uint64_t t;
@@ -329,7 +339,6 @@ record_equivocation(struct hub *h, const char *origin, const char *note_a,
 	size_t k = 0;
 	int ret = -1;
 
-	(void)root_a;
 	if (alen > NOTE_MAX) {
 		ERR("note too long");
 		return -1;
@@ -349,12 +358,27 @@ record_equivocation(struct hub *h, const char *origin, const char *note_a,
 	}
 	if (store_checkpoint_get(st, s.l.id, n, b, sizeof(b), err, errlen) != 1)
 		goto out;
+	if (n == c) {
+		/* Ours at the same size: evidence only if the roots differ. */
+		uint8_t rb[CS_HASH_LEN];
+
+		if (merkle_root_at(c, store_tree_get, &t, rb, err, errlen) == -1)
+			goto out;
+		if (memcmp(rb, root_a, CS_HASH_LEN) == 0) {
+			ERR("the checkpoints agree: no equivocation");
+			goto out;
+		}
+	}
 	if (n > c && c > 0) {
 		if (merkle_prove_consistency(c, n, store_tree_get, &t, proof, &k,
 		    err, errlen) == -1 ||
 		    merkle_root_at(c, store_tree_get, &t, root_m, err,
 		    errlen) == -1)
 			goto out;
+		if (memcmp(root_m, root_a, CS_HASH_LEN) == 0) {
+			ERR("the checkpoints agree: no equivocation");
+			goto out;
+		}
 	}
 	if (store_evidence_put(st, origin, a, b, k > 0 ? proof : NULL,
 	    k * CS_HASH_LEN, n > c ? root_m : NULL, now, h->c->cfg.path, err,
@@ -463,8 +487,23 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 		    sizeof(why)) == -1)
 			goto fail;
 		if (held.len != v.n || memcmp(held.p, v.p, v.n) != 0) {
-			if (end <= s_old)
-				goto equivocation;
+			if (end <= s_old) {
+				/* Equivocation only if the court's signed root
+				 * disagrees with ours; else the batch's entry
+				 * was altered on the way. */
+				struct store_tree t = { st, s.l.id };
+
+				if (merkle_root_at(end, store_tree_get, &t,
+				    myroot, why, sizeof(why)) == -1)
+					goto fail;
+				if (memcmp(myroot, ck.root, CS_HASH_LEN) != 0)
+					goto equivocation;
+				hub_error(r, 422, "bad_entry", 0, false, "entry"
+				    " %llu of %s differs from the one held here,"
+				    " under a checkpoint that agrees with it",
+				    (unsigned long long)i, b.origin);
+				goto out;
+			}
 			hub_error(r, 409, "conflict", s_old, true, "entry %llu"
 			    " of %s differs from the one held here",
 			    (unsigned long long)i, b.origin);
@@ -546,6 +585,15 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	    sizeof(why));
 	if (x == -1)
 		goto fail;
+	if (x == 1 && (strlen(note) < bodylen ||
+	    memcmp(note, b.note, bodylen) != 0 || note[bodylen] != '\n')) {
+		/* Same size and root (checked above) but another body, e.g.
+		 * other extension lines: we witness only the note we hold. */
+		hub_error(r, 409, "conflict", s_old, true, "checkpoint %llu of"
+		    " %s differs from the one held here", (unsigned long long)
+		    ck.size, b.origin);
+		goto out;
+	}
 	if (x == 0) {
 		size_t k;
 		const struct note_sig *cs = NULL;

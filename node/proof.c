@@ -537,8 +537,10 @@ check_note(const struct parsed *p, const struct registry *reg,
 		    memcmp(sigs[i].keyid, court->log.keyid, 4) == 0)
 			continue;	/* the court's own, checked above */
 		w = registry_witness(reg, sigs[i].name, sigs[i].keyid);
-		if (w == NULL) {
-			r->ignored++;	/* not a key of this deployment */
+		if (w == NULL || w == court) {
+			/* not a key of this deployment, or the court itself
+			 * cosigning its own log: no witness */
+			r->ignored++;
 			continue;
 		}
 		if (note_verify(p->note, bodylen, &sigs[i], 1, &w->witness, &t,

@@ -196,7 +196,7 @@ push_log(struct relay *r, int64_t id, const char *origin,
 	char name[NOTE_NAME_MAX], note[NOTE_MAX];
 	uint64_t cursor, latest, next;
 	struct answer a;
-	int x, rounds = 0, ret = -1;
+	int x, rounds = 0, gaps = 0, ret = -1;
 	bool asked = false;
 
 	memset(&a, 0, sizeof(a));
@@ -237,19 +237,22 @@ push_log(struct relay *r, int64_t id, const char *origin,
 			if (a.note != NULL && hub_store_cosigs(&r->c->st, r->reg,
 			    id, next, a.note, a.notelen, name, err, errlen) == -1)
 				goto out;
-			if (a.has_size && a.size > cursor) {
+			if (!a.has_size) {
+				ERR("%s: the parent's answer has no size", origin);
+				goto out;
+			}
+			/* The cursor moves on the parent's word only. */
+			if (a.size > cursor) {
 				st->entries += a.size - cursor;
 				cursor = a.size;
 				if (store_cursor_set(&r->c->st, origin, cursor,
 				    err, errlen) == -1)
 					goto out;
 			}
-			if (next > cursor)
-				cursor = next;
 			if (!asked)
 				st->batches++;	/* not the cosignature requests */
 		} else if (a.status == 409 && strcmp(a.code, "gap") == 0 &&
-		    a.has_size && a.size != cursor) {
+		    a.has_size && a.size != cursor && gaps++ < 3) {
 			cursor = a.size;
 			if (store_cursor_set(&r->c->st, origin, cursor, err,
 			    errlen) == -1)
@@ -342,12 +345,6 @@ send_evidence(void *arg, const struct store_evidence *e)
 	}
 	a->ev_id = e->id;
 	a->ev_status = status;
-	if (status != 200) {
-		a->st->refused++;
-		snprintf(a->st->last_error, sizeof(a->st->last_error),
-		    "evidence about %s: the parent answered %ld", e->origin,
-		    status);
-	}
 	return 1;	/* one at a time: it is marked once the read is over */
 }
 
@@ -355,7 +352,8 @@ int
 relay_once(struct relay *r, struct relay_stats *st, char *err, size_t errlen)
 {
 	struct logs_acc a;
-	int ret = -1;
+	char first[512] = "";
+	int ret = -1, failed = 0;
 
 	memset(&a, 0, sizeof(a));
 	a.r = r;
@@ -370,21 +368,33 @@ relay_once(struct relay *r, struct relay_stats *st, char *err, size_t errlen)
 		goto out;
 	}
 	for (size_t i = 0; i < a.n; i++) {
+		char why[512];
+
 		st->logs++;
-		if (push_log(r, a.logs[i].id, a.logs[i].origin, st, err,
-		    errlen) == -1)
-			goto out;
+		/* One log's trouble must not stall the others: note the
+		 * first error, go on, report it at the end. */
+		if (push_log(r, a.logs[i].id, a.logs[i].origin, st, why,
+		    sizeof(why)) == -1 && failed++ == 0)
+			cs_strlcpy(first, why, sizeof(first));
 	}
 	for (;;) {
 		a.ev_id = -1;
 		if (store_evidence_pending(&r->c->st, send_evidence, &a, err,
 		    errlen) == -1 || a.rc == -1)
 			goto out;
-		if (a.ev_id == -1 || a.ev_status != 200)
+		if (a.ev_id == -1 || a.ev_status >= 500)
 			break;
-		st->evidence++;
-		if (store_evidence_relayed(&r->c->st, a.ev_id, err, errlen) == -1)
+		/* Delivered, or refused by the parent (4xx): either way it is
+		 * not sent again, so one bad item cannot block the rest. */
+		if (a.ev_status == 200)
+			st->evidence++;
+		if (store_evidence_relayed(&r->c->st, a.ev_id,
+		    a.ev_status == 200 ? 1 : 2, err, errlen) == -1)
 			goto out;
+	}
+	if (failed > 0) {
+		ERR("%s%s", first, failed > 1 ? " (and other logs)" : "");
+		goto out;
 	}
 	ret = 0;
 out:

@@ -82,6 +82,7 @@ static const char *const derived[][2] = {
 
 static const char *const sql[SQ_COUNT] = {
 	[SQ_BEGIN] = "BEGIN IMMEDIATE",
+	[SQ_BEGIN_READ] = "BEGIN",
 	[SQ_COMMIT] = "COMMIT",
 	[SQ_ROLLBACK] = "ROLLBACK",
 	[SQ_DATA_VERSION] = "PRAGMA data_version",
@@ -264,6 +265,15 @@ int
 store_begin(struct store *s, char *err, size_t errlen)
 {
 	if (run_stmt(s, SQ_BEGIN, err, errlen) == -1)
+		return -1;
+	s->in_tx = 1;
+	return 0;
+}
+
+int
+store_begin_read(struct store *s, char *err, size_t errlen)
+{
+	if (run_stmt(s, SQ_BEGIN_READ, err, errlen) == -1)
 		return -1;
 	s->in_tx = 1;
 	return 0;
@@ -1321,10 +1331,11 @@ store_evidence_pending(struct store *s, store_evidence_fn fn, void *arg,
 }
 
 int
-store_evidence_relayed(struct store *s, int64_t id, char *err, size_t errlen)
+store_evidence_relayed(struct store *s, int64_t id, int state, char *err,
+    size_t errlen)
 {
-	return run(s, "UPDATE equivocations SET relayed = 1 WHERE id = ?1", err,
-	    errlen, "i", id);
+	return run(s, "UPDATE equivocations SET relayed = ?2 WHERE id = ?1", err,
+	    errlen, "ii", id, (int64_t)state);
 }
 
 int

@@ -25,7 +25,7 @@
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL };
 
 enum store_stmt_id {
-	SQ_BEGIN, SQ_COMMIT, SQ_ROLLBACK, SQ_DATA_VERSION,
+	SQ_BEGIN, SQ_BEGIN_READ, SQ_COMMIT, SQ_ROLLBACK, SQ_DATA_VERSION,
 	SQ_LOG_GET, SQ_LOG_ADD, SQ_LOG_SIZE,
 	SQ_ENTRY_PUT, SQ_ENTRY_GET, SQ_LEAF_GET, SQ_NODES_GET,
 	SQ_CKPT_PUT, SQ_CKPT_LATEST,
@@ -56,6 +56,9 @@ int	store_open(struct store *s, const char *path, bool create,
 void	store_close(struct store *s);
 
 int	store_begin(struct store *s, char *err, size_t errlen);	/* IMMEDIATE */
+/* A read snapshot (deferred BEGIN): takes no write lock, so a long read
+ * (an export) does not hold up the writers; end it with store_rollback. */
+int	store_begin_read(struct store *s, char *err, size_t errlen);
 int	store_commit(struct store *s, char *err, size_t errlen);
 void	store_rollback(struct store *s);
 
@@ -219,8 +222,9 @@ struct store_evidence {
 typedef int (*store_evidence_fn)(void *arg, const struct store_evidence *e);
 int	store_evidence_pending(struct store *s, store_evidence_fn fn, void *arg,
 	    char *err, size_t errlen);
-int	store_evidence_relayed(struct store *s, int64_t id, char *err,
-	    size_t errlen);
+/* Marks evidence as sent upward: 1 accepted, 2 refused by the parent. */
+int	store_evidence_relayed(struct store *s, int64_t id, int state,
+	    char *err, size_t errlen);
 
 /* Records a request from a child court (for sync health). */
 int	store_peer_note(struct store *s, const char *court, uint64_t now,

@@ -540,3 +540,19 @@ def test_bad_evidence_is_refused(net):
          "b": cheng.checkpoints[4]}, use_bin_type=True))
     assert r.status == 403 and r.msg()["error"] == "bad_evidence", r
     assert net.ln.q("SELECT count(*) FROM equivocations") == n_before
+
+
+# ------------------------------------------- review findings, regressions
+
+def test_altered_overlap_under_a_genuine_checkpoint_is_no_equivocation(net):
+    """A court's genuine old checkpoint resent with an altered entry the hub
+    already holds: a bad entry, not equivocation evidence (the signed root
+    agrees with the hub's tree), and nothing is recorded or relayed."""
+    held = net[WUDU].held(WUDU)
+    ents = held.datas()[5:10]
+    ents[0] = replace_once(ents[0], b"2024-02-0", b"2024-03-0")
+    before = net.ln.q("SELECT count(*) FROM equivocations")[0][0]
+    net.refused(net.client(WUDU), batch(WUDU, 5, ents, held.checkpoints[10]),
+                422, "bad_entry", f"entry 5 of {WUDU} differs from the one"
+                " held here, under a checkpoint that agrees with it")
+    assert net.ln.q("SELECT count(*) FROM equivocations")[0][0] == before
