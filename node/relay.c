@@ -19,7 +19,7 @@
 
 int
 relay_init(struct relay *r, struct court *c, const struct registry *reg,
-    char *err, size_t errlen)
+    int (*cancel)(void), char *err, size_t errlen)
 {
 	struct push_config pc;
 	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32];
@@ -49,6 +49,7 @@ relay_init(struct relay *r, struct court *c, const struct registry *reg,
 	pc.connect_timeout_ms = (long)c->cfg.connect_timeout_ms;
 	pc.timeout_ms = (long)c->cfg.request_timeout_ms;
 	pc.max_response = c->cfg.max_body + (1 << 20);
+	pc.cancel = cancel;
 	return push_init(&r->pc, &pc, err, errlen);
 }
 

@@ -253,6 +253,12 @@ struct pusher {
 	bool			 started;
 };
 
+static int
+is_stopping(void)
+{
+	return atomic_load(&stopping);
+}
+
 static void
 nap(uint64_t ms)
 {
@@ -280,7 +286,7 @@ push_loop(void *arg)
 		log_warn("push loop: %s", err);
 		return NULL;
 	}
-	if (relay_init(&r, &c, p->reg, err, sizeof(err)) == -1) {
+	if (relay_init(&r, &c, p->reg, is_stopping, err, sizeof(err)) == -1) {
 		log_warn("push loop: %s", err);
 		court_close(&c);
 		return NULL;
@@ -496,7 +502,7 @@ serve_push_once(const char *home, struct relay_stats *total, char *err,
 		return -1;
 	if (serve_check(home, &c, &reg, err, errlen) == -1)
 		goto out_court;
-	if (relay_init(&r, &c, &reg, err, errlen) == -1)
+	if (relay_init(&r, &c, &reg, NULL, err, errlen) == -1)
 		goto out_reg;
 	/* Until the parent holds everything (a pass that pushed nothing). */
 	do {

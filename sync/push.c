@@ -17,6 +17,20 @@
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
+/* Called by libcurl at least once a second during a transfer. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct push_client *p = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return p->cfg.cancel != NULL && p->cfg.cancel() != 0;
+}
+
 static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -114,6 +128,11 @@ push_request(struct push_client *p, const char *path, const void *body,
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (p->cfg.cancel != NULL) {
+		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(h, CURLOPT_XFERINFODATA, p);
+	}
 	if (body != NULL) {
 		hdr = curl_slist_append(hdr, "Content-Type: application/msgpack");
 		/* evhttp handles 100-continue, but the round trip is wasted. */

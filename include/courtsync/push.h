@@ -19,6 +19,8 @@ struct push_config {
 	long		 connect_timeout_ms;
 	long		 timeout_ms;	/* whole request */
 	size_t		 max_response;	/* response body cap */
+	int		(*cancel)(void);/* non-zero: abort the request in
+					 * flight (shutdown), or NULL */
 };
 
 struct push_client {

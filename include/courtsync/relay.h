@@ -34,8 +34,10 @@ struct relay_stats {
 	char		last_error[512];
 };
 
+/* cancel (may be NULL) aborts a request in flight when it returns
+ * non-zero: the daemon's shutdown. */
 int	relay_init(struct relay *r, struct court *c, const struct registry *reg,
-	    char *err, size_t errlen);
+	    int (*cancel)(void), char *err, size_t errlen);
 void	relay_free(struct relay *r);
 
 /*
