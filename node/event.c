@@ -731,6 +731,21 @@ bad:
 	return -1;
 }
 
+/* Empties an event without touching its ~28 KB of value buffers: a value
+ * is read only when its field is present.  (Decoding runs once per entry
+ * at every hub; clearing the buffers was a measurable part of it.) */
+static void
+event_clear(struct event *ev)
+{
+	for (int f = 0; f < F_COUNT; f++) {
+		ev->f[f].present = false;
+		ev->f[f].u = 0;
+		ev->f[f].s[0] = '\0';
+	}
+	ev->has_replacement = false;
+	ev->type = EV_CASE_FILED;
+}
+
 int
 event_decode_body(const char *type, const void *body, size_t n,
     struct event *ev, char *err, size_t errlen)
@@ -741,7 +756,7 @@ event_decode_body(const char *type, const void *body, size_t n,
 	int t, rc = -1;
 	char tname[CS_TYPE_MAX];
 
-	memset(ev, 0, sizeof(*ev));
+	event_clear(ev);
 	ev->replacement = rev;
 	t = event_type_by_name(type);
 	if (t == -1) {
@@ -766,7 +781,8 @@ event_decode_body(const char *type, const void *body, size_t n,
 		}
 		memcpy(tname, rt.p, rt.n);
 		tname[rt.n] = '\0';
-		memset(rev, 0, sizeof(*rev));
+		event_clear(rev);
+		rev->replacement = NULL;
 		t = event_type_by_name(tname);
 		if (t == -1 || t == EV_CORRECTION) {
 			ERR("correction: bad replacement type \"%s\"", tname);
