@@ -461,8 +461,17 @@ court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
 	 * sign one max_batch further (or at the end).  An import that signed
 	 * only its last size still gets pushed in batches the hub accepts. */
 	for (at = from; at < c->log.size;) {
-		uint64_t reach = c->log.size - at > max_batch ? at + max_batch :
-		    c->log.size;
+		uint64_t fit, reach;
+
+		/* At most max_batch entries and what fits in max_body (less
+		 * room for the checkpoint and the map around the entries). */
+		if (store_entries_fit(&c->st, c->log.id, at, max_batch,
+		    c->cfg.max_body > (64 << 10) ? c->cfg.max_body - (32 << 10) :
+		    c->cfg.max_body, &fit, err, errlen) == -1)
+			goto fail;
+		if (fit == 0)
+			break;
+		reach = at + fit;
 
 		r = store_checkpoint_next(&c->st, c->log.id, at, reach, &size,
 		    err, errlen);

@@ -215,8 +215,17 @@ push_log(struct relay *r, int64_t id, const char *origin,
 		if (x == 0)
 			break;		/* nothing signed yet */
 		if (cursor < latest) {
-			if (store_checkpoint_next(&r->c->st, id, cursor,
-			    cursor + r->max_batch, &next, err, errlen) != 1)
+			uint64_t fit;
+
+			/* The largest checkpoint within max_batch entries and
+			 * max_body bytes of the cursor. */
+			if (store_entries_fit(&r->c->st, id, cursor,
+			    r->max_batch, r->c->cfg.max_body > (64 << 10) ?
+			    r->c->cfg.max_body - (32 << 10) : r->c->cfg.max_body,
+			    &fit, err, errlen) == -1 ||
+			    store_checkpoint_next(&r->c->st, id, cursor,
+			    cursor + (fit > 0 ? fit : 1), &next, err,
+			    errlen) != 1)
 				goto out;
 			if (send_batch(r, origin, id, cursor, next, &a, err,
 			    errlen) == -1)

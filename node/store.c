@@ -1359,3 +1359,38 @@ store_exec(struct store *s, const char *q, const char *const *args, int nargs,
 	}
 	return 0;
 }
+
+int
+store_entries_fit(struct store *s, int64_t log, uint64_t from, uint64_t max_n,
+    uint64_t max_bytes, uint64_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	uint64_t bytes = 0, k = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(DB(s), "SELECT length(data) FROM entries WHERE"
+	    " log = ?1 AND idx >= ?2 ORDER BY idx LIMIT ?3", -1, &st,
+	    NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)from);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max_n);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* msgpack bin header (up to 5 bytes) per entry, too */
+		uint64_t len = (uint64_t)sqlite3_column_int64(st, 0) + 5;
+
+		if (k > 0 && bytes + len > max_bytes)
+			break;
+		bytes += len;
+		k++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	*n = k;
+	return 0;
+}

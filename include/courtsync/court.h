@@ -71,8 +71,9 @@ int	court_checkpoint(struct court *c, uint64_t *size, char *note,
 	    size_t cap, char *err, size_t errlen);
 
 /* Signs checkpoints so that every entry after `from` (the parent's size)
- * is covered by checkpoints at most max_batch entries apart, ending at the
- * current size: a push can then send batches that each end at one. */
+ * is covered by checkpoints at most max_batch entries and about max_body
+ * bytes apart (the deployment's limits, the same at every node), ending at
+ * the current size: a push can then send batches that each end at one. */
 int	court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
 	    char *err, size_t errlen);
 

@@ -88,6 +88,12 @@ int	store_entry_put(struct store *s, int64_t log, uint64_t index,
 int	store_entry_get(struct store *s, int64_t log, uint64_t index,
 	    struct buf *out, uint8_t leaf[CS_HASH_LEN], char *err, size_t errlen);
 
+/* How many entries from `from` fit in a batch of at most max_n entries
+ * and about max_bytes of msgpack (at least one, if any). */
+int	store_entries_fit(struct store *s, int64_t log, uint64_t from,
+	    uint64_t max_n, uint64_t max_bytes, uint64_t *n, char *err,
+	    size_t errlen);
+
 /* Iterates entries [from, to) in order; fn returns 0 to go on, -1 to stop
  * (its err is kept). */
 typedef int (*store_entry_fn)(void *arg, uint64_t index, const void *data,

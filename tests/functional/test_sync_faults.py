@@ -8,6 +8,7 @@ the fold of what it holds.
 """
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import threading
@@ -315,3 +316,32 @@ def test_backlog_larger_than_default_max_batch(make_net, tmp_path):
     wudu.start()
     topo.wait_converged([WUDU], timeout=60)
     check_no_duplicates(topo, WUDU)
+
+
+def test_large_entries_are_batched_by_bytes(tmp_path):
+    """Entries of ~1 KB each with max_body 64 KiB: batches are cut by bytes
+    as well as by count, so the county catches up instead of being refused
+    413 for ever."""
+    dep = Deployment(tmp_path)
+    small = {"max_body": 65536, "max_batch": 10000}
+    topo = Topology(dep, members=HUBS + ("cn/gs/ln/wudu",), extra=small)
+    try:
+        topo.start(*HUBS)
+        wudu = topo["cn/gs/ln/wudu"]
+        note = "说明" * 160       # ~960 bytes of UTF-8 per entry
+        lines = []
+        for s in range(1, 201):
+            cno = f"(2024)甘1202执{s}号"
+            lines.append(json.dumps({"type": "file", "case": cno, "date": "2024-02-01",
+                                     "applicant": "甲", "respondent": "乙", "claimed": "1"},
+                                    ensure_ascii=False))
+            lines.append(json.dumps({"type": "node", "case": cno, "date": "2024-02-02",
+                                     "node": "notice", "note": note}, ensure_ascii=False))
+        f = tmp_path / "big.jsonl"
+        f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        wudu.ok("import", str(f))
+        r = wudu.ok("push")
+        assert "pushed 400 entries" in r.out, r.out
+        assert topo["cn/gs/ln"].held("cn/gs/ln/wudu").size == 400
+    finally:
+        topo.close()
