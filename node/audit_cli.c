@@ -23,22 +23,6 @@
 #define HEX(h, out) crypto_hex((h), CS_HASH_LEN, (out))
 #define ULL(x) ((unsigned long long)(x))
 
-static int
-afail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-afail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("courtsync: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
-
 struct audit_args {
 	const char	*pos[2];
 	int		 npos;
@@ -74,27 +58,6 @@ audit_usage(FILE *f)
 	    " (or equivocation), 2 usage, 3 system error.\n");
 }
 
-/* Matches "--name" or "--name=value": 1 matched, 0 not, -1 no value. */
-static int
-aopt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
-		return 0;
-	if (a[2 + n] == '=') {
-		*val = a + 3 + n;
-		return 1;
-	}
-	if (a[2 + n] != '\0')
-		return 0;
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 static int
 num(const char *s, uint64_t *v)
 {
@@ -125,9 +88,9 @@ parse_args(int argc, char **argv, struct audit_args *a)
 		int m = 0;
 
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-			m = aopt(argc, argv, &i, names[k], slot[k]);
+			m = cli_opt(argc, argv, &i, names[k], slot[k]);
 			if (m == -1)
-				return afail(CLI_USAGE, "audit: --%s needs a value",
+				return cli_fail(CLI_USAGE, "audit: --%s needs a value",
 				    names[k]);
 			if (m == 1)
 				break;
@@ -143,7 +106,7 @@ parse_args(int argc, char **argv, struct audit_args *a)
 		else if (strcmp(argv[i], "--once") == 0)
 			a->once = true;
 		else if (argv[i][0] == '-' || a->npos == 2)
-			return afail(CLI_USAGE, "audit: unexpected %s", argv[i]);
+			return cli_fail(CLI_USAGE, "audit: unexpected %s", argv[i]);
 		else
 			a->pos[a->npos++] = argv[i];
 	}
@@ -152,10 +115,10 @@ parse_args(int argc, char **argv, struct audit_args *a)
 	    a->chunk == 0 || a->chunk > AUDIT_CHUNK_MAX)) ||
 	    (nums[2] != NULL && (num(nums[2], &a->backfill_days) == -1 ||
 	    a->backfill_days > 36500)))
-		return afail(CLI_USAGE, "audit: --interval-ms, --chunk (1-%d)"
+		return cli_fail(CLI_USAGE, "audit: --interval-ms, --chunk (1-%d)"
 		    " and --backfill-days take a number", AUDIT_CHUNK_MAX);
 	if (a->ca == NULL || a->registry == NULL)
-		return afail(CLI_USAGE, "audit: --ca CA.crt and --registry"
+		return cli_fail(CLI_USAGE, "audit: --ca CA.crt and --registry"
 		    " REGISTRY.tsv are required (the deployment's trust"
 		    " anchors)");
 	return CLI_OK;
@@ -172,7 +135,7 @@ load_anchors(const struct audit_args *a, struct registry *reg)
 		snprintf(sig, sizeof(sig), "%s.sig", a->registry);
 	if (registry_load(reg, a->registry, sig, a->ca, err,
 	    sizeof(err)) == -1)
-		return afail(CLI_SYSTEM, "audit: the registry: %s", err);
+		return cli_fail(CLI_SYSTEM, "audit: the registry: %s", err);
 	return CLI_OK;
 }
 
@@ -370,13 +333,13 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 	 * the replay, so the digest must come out different. */
 	if (fault != NULL && strncmp(fault, "skip-fold:", 10) == 0 &&
 	    num(fault + 10, &o.skip_fold) == -1)
-		return afail(CLI_USAGE, "COURTSYNC_AUDIT_FAULT: skip-fold:K");
+		return cli_fail(CLI_USAGE, "COURTSYNC_AUDIT_FAULT: skip-fold:K");
 	v = audit_export(a->pos[0], reg, &o, &r, err, sizeof(err));
 	if (tty)
 		printf("\n");
 	if (v == -1) {
 		audit_report_free(&r);
-		return afail(CLI_SYSTEM, "audit: %s", err);
+		return cli_fail(CLI_SYSTEM, "audit: %s", err);
 	}
 	if (v == 0 && a->expect_digest != NULL && r.replayed) {
 		HEX(r.digest, hex);
@@ -458,7 +421,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 
 		buf_init(&out, 64u << 20);
 		if (f == NULL)
-			return afail(CLI_SYSTEM, "audit: cannot open %s: %s",
+			return cli_fail(CLI_SYSTEM, "audit: cannot open %s: %s",
 			    a->pos[0], strerror(errno));
 		for (;;) {
 			char chunk[65536];
@@ -469,7 +432,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 			if (buf_append(&out, chunk, n) == -1) {
 				fclose(f);
 				buf_free(&out);
-				return afail(CLI_REFUSED, "audit: %s is too"
+				return cli_fail(CLI_REFUSED, "audit: %s is too"
 				    " large", a->pos[0]);
 			}
 		}
@@ -478,7 +441,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 		    "", out.len, reg, &c, err, sizeof(err));
 		buf_free(&out);
 		if (v == -1)
-			return afail(CLI_SYSTEM, "audit: %s", err);
+			return cli_fail(CLI_SYSTEM, "audit: %s", err);
 		if (v == 1) {
 			printf("INVALID %s: %s\n", a->pos[0], c.problem);
 			return CLI_REFUSED;
@@ -488,17 +451,17 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 		return CLI_OK;
 	}
 	if (a->npos != 2)
-		return afail(CLI_USAGE, "audit --compare: A B (two views), or"
+		return cli_fail(CLI_USAGE, "audit --compare: A B (two views), or"
 		    " one comparison FILE");
 	v = audit_compare(a->pos[0], a->pos[1], reg, &out, &c, err,
 	    sizeof(err));
 	if (v == -1) {
 		buf_free(&out);
-		return afail(CLI_SYSTEM, "audit --compare: %s", err);
+		return cli_fail(CLI_SYSTEM, "audit --compare: %s", err);
 	}
 	if (v == 2) {
 		buf_free(&out);
-		return afail(CLI_USAGE, "audit --compare: %s", c.problem);
+		return cli_fail(CLI_USAGE, "audit --compare: %s", c.problem);
 	}
 	if (c.problem[0] != '\0') {
 		buf_free(&out);
@@ -510,7 +473,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 	if (a->evidence != NULL) {
 		if (write_atomic(a->evidence, out.p, out.len, err,
 		    sizeof(err)) == -1)
-			rc = afail(CLI_SYSTEM, "audit --compare: %s", err);
+			rc = cli_fail(CLI_SYSTEM, "audit --compare: %s", err);
 		else
 			printf("%s written to %s\n", v == 0 ? "consistency"
 			    " proof" : "equivocation evidence", a->evidence);
@@ -551,18 +514,18 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 
 	if (a->origin == NULL || a->state == NULL || a->cert == NULL ||
 	    a->key == NULL || a->npos != 0)
-		return afail(CLI_USAGE, "audit --follow URL needs --origin PATH"
+		return cli_fail(CLI_USAGE, "audit --follow URL needs --origin PATH"
 		    " --state FILE --cert C --key K (and no EXPORT)");
 	if (!court_path_valid(a->origin))
-		return afail(CLI_USAGE, "audit: %s is not a court path",
+		return cli_fail(CLI_USAGE, "audit: %s is not a court path",
 		    a->origin);
 	if ((m = malloc(sizeof(*m))) == NULL)
-		return afail(CLI_SYSTEM, "out of memory");
+		return cli_fail(CLI_SYSTEM, "out of memory");
 	memset(&cl, 0, sizeof(cl));
 	v = audit_monitor_load(a->state, a->origin, m, err, sizeof(err));
 	if (v == -1) {
 		free(m);
-		return afail(CLI_SYSTEM, "audit --follow: %s", err);
+		return cli_fail(CLI_SYSTEM, "audit --follow: %s", err);
 	}
 	HEX(m->ck_root, hex);
 	if (v == 1)
@@ -580,7 +543,7 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 	pc.max_response = 256u << 20;
 	if (push_init(&cl, &pc, err, sizeof(err)) == -1) {
 		free(m);
-		return afail(CLI_SYSTEM, "audit --follow: %s", err);
+		return cli_fail(CLI_SYSTEM, "audit --follow: %s", err);
 	}
 	for (;;) {
 		v = audit_follow_round(m, reg, a->state, (uint32_t)a->chunk,
@@ -596,7 +559,7 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 		if (v == -1) {
 			/* A hub that cannot be reached is not evidence of
 			 * anything: report, and try again next round. */
-			afail(CLI_SYSTEM, "audit --follow: %s", err);
+			cli_fail(CLI_SYSTEM, "audit --follow: %s", err);
 			if (a->once || ++failures > 1000) {
 				rc = CLI_SYSTEM;
 				break;
@@ -644,7 +607,7 @@ cmd_audit(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a)) != CLI_OK)
 		return rc;
 	if (a.follow == NULL && a.compare_mode == NULL && a.npos != 1)
-		return afail(CLI_USAGE, "audit: which EXPORT? (courtsync audit"
+		return cli_fail(CLI_USAGE, "audit: which EXPORT? (courtsync audit"
 		    " --help)");
 	if ((rc = load_anchors(&a, &reg)) != CLI_OK)
 		return rc;
@@ -671,10 +634,10 @@ cmd_digest(int argc, char **argv)
 	int rc = CLI_OK, x;
 
 	for (int i = 1; i < argc; i++) {
-		int m = aopt(argc, argv, &i, "origin", &origin);
+		int m = cli_opt(argc, argv, &i, "origin", &origin);
 
 		if (m == -1)
-			return afail(CLI_USAGE, "digest: --origin needs a path");
+			return cli_fail(CLI_USAGE, "digest: --origin needs a path");
 		if (m == 1)
 			continue;
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -684,24 +647,24 @@ cmd_digest(int argc, char **argv)
 			    " value `courtsync audit` computes from an export.\n");
 			return CLI_OK;
 		}
-		return afail(CLI_USAGE, "digest: unexpected %s", argv[i]);
+		return cli_fail(CLI_USAGE, "digest: unexpected %s", argv[i]);
 	}
 	if (court_open(&c, cli_home(), err, sizeof(err)) == -1)
-		return afail(CLI_SYSTEM, "%s", err);
+		return cli_fail(CLI_SYSTEM, "%s", err);
 	if (origin == NULL)
 		origin = c.cfg.path;
 	/* One read snapshot: size and digest agree with each other. */
 	if (store_begin(&c.st, err, sizeof(err)) == -1) {
 		court_close(&c);
-		return afail(CLI_SYSTEM, "digest: %s", err);
+		return cli_fail(CLI_SYSTEM, "digest: %s", err);
 	}
 	x = store_log_get(&c.st, origin, false, &l, err, sizeof(err));
 	if (x == 0)
-		rc = afail(CLI_REFUSED, "digest: no log of %s is held here",
+		rc = cli_fail(CLI_REFUSED, "digest: no log of %s is held here",
 		    origin);
 	else if (x == -1 || store_log_digest(&c.st, l.id, d, err,
 	    sizeof(err)) == -1)
-		rc = afail(CLI_SYSTEM, "digest: %s", err);
+		rc = cli_fail(CLI_SYSTEM, "digest: %s", err);
 	else {
 		HEX(d, hex);
 		printf("origin %s\nsize %llu\nstate %s\n", origin, ULL(l.size),

@@ -24,11 +24,8 @@
 
 static const char *home;
 
-static int
-fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-fail(int status, const char *fmt, ...)
+int
+cli_fail(int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -96,18 +93,18 @@ open_court(struct court *c)
 	char err[1024];
 
 	if (court_open(c, home, err, sizeof(err)) == -1)
-		return fail(CLI_SYSTEM, "%s", err);
+		return cli_fail(CLI_SYSTEM, "%s", err);
 	return CLI_OK;
 }
 
-/* Matches "--name" or "--name=value"; sets *val (from the next argument
- * if needed).  Returns 1 matched, 0 not, -1 value missing. */
-static int
-opt(int argc, char **argv, int *i, const char *name, const char **val)
+int
+cli_opt(int argc, char **argv, int *i, const char *name, const char **val)
 {
 	const char *a = argv[*i];
 	size_t n = strlen(name);
 
+	if (n == 1 && a[0] == '-' && a[1] == name[0] && a[2] == '\0')
+		goto next;
 	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
 		return 0;
 	if (a[2 + n] == '=') {
@@ -116,6 +113,7 @@ opt(int argc, char **argv, int *i, const char *name, const char **val)
 	}
 	if (a[2 + n] != '\0')
 		return 0;
+next:
 	if (*i + 1 >= argc)
 		return -1;
 	*val = argv[++*i];
@@ -194,22 +192,22 @@ cmd_init(int argc, char **argv)
 
 			snprintf(name, sizeof(name), "%.*s",
 			    (int)strcspn(argv[i] + 2, "="), argv[i] + 2);
-			m = opt(argc, argv, &i, name, &v);
+			m = cli_opt(argc, argv, &i, name, &v);
 			snprintf(key, sizeof(key), "%s", name);
 			for (char *q = key; *q != '\0'; q++)
 				if (*q == '-')
 					*q = '_';
 		}
 		if (m == -1)
-			return fail(CLI_USAGE, "init: %s needs a value", argv[i]);
+			return cli_fail(CLI_USAGE, "init: %s needs a value", argv[i]);
 		if (m == 0)
-			return fail(CLI_USAGE, "init: unknown argument %s"
+			return cli_fail(CLI_USAGE, "init: unknown argument %s"
 			    " (see courtsync init --help)", argv[i]);
 		if (config_set(&cfg, key, v, err, sizeof(err)) == -1) {
 			if (strncmp(err, "unknown key", 11) == 0)
-				return fail(CLI_USAGE, "init: unknown argument"
+				return cli_fail(CLI_USAGE, "init: unknown argument"
 				    " --%s (see courtsync init --help)", key);
-			return fail(CLI_USAGE, "init: %s", err);
+			return cli_fail(CLI_USAGE, "init: %s", err);
 		}
 	}
 	if (cfg.parent[0] == '\0' && strchr(cfg.path, '/') != NULL) {
@@ -218,9 +216,9 @@ cmd_init(int argc, char **argv)
 		cfg.parent[n] = '\0';
 	}
 	if (config_check(&cfg, err, sizeof(err)) == -1)
-		return fail(CLI_USAGE, "init: %s", err);
+		return cli_fail(CLI_USAGE, "init: %s", err);
 	if (court_create(home, &cfg, err, sizeof(err)) == -1)
-		return fail(CLI_SYSTEM, "init: %s", err);
+		return cli_fail(CLI_SYSTEM, "init: %s", err);
 	printf("initialised %s: %s %s (%s, level %d)\n", home, cfg.name,
 	    cfg.code, cfg.path, cfg.level);
 	return CLI_OK;
@@ -289,7 +287,7 @@ parse_event(enum event_type t, int argc, char **argv, struct event *ev,
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0)
-			return fail(CLI_USAGE, "%s: unexpected argument \"%s\""
+			return cli_fail(CLI_USAGE, "%s: unexpected argument \"%s\""
 			    " (see courtsync %s --help)", cmd, a, cmd);
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(a + 2, "="),
 		    a + 2);
@@ -299,15 +297,15 @@ parse_event(enum event_type t, int argc, char **argv, struct event *ev,
 		else
 			f = field_by_name(name);
 		if (f == -1 || !event_field_allowed(t, f))
-			return fail(CLI_USAGE, "%s: unknown option --%s (see"
+			return cli_fail(CLI_USAGE, "%s: unknown option --%s (see"
 			    " courtsync %s --help)", cmd, name, cmd);
-		m = opt(argc, argv, &i, name, &v);
+		m = cli_opt(argc, argv, &i, name, &v);
 		if (m != 1)
-			return fail(CLI_USAGE, "%s: --%s needs a value", cmd, name);
+			return cli_fail(CLI_USAGE, "%s: --%s needs a value", cmd, name);
 		if (ev->f[f].present)
-			return fail(CLI_USAGE, "%s: --%s given twice", cmd, name);
+			return cli_fail(CLI_USAGE, "%s: --%s given twice", cmd, name);
 		if (event_set(ev, f, v, err, sizeof(err)) == -1)
-			return fail(CLI_REFUSED, "%s: --%s", cmd, err);
+			return cli_fail(CLI_REFUSED, "%s: --%s", cmd, err);
 	}
 	return CLI_OK;
 }
@@ -325,7 +323,7 @@ cmd_event(enum event_type t, int argc, char **argv)
 	ev = calloc(1, sizeof(*ev));
 	repl = calloc(1, sizeof(*repl));
 	if (ev == NULL || repl == NULL) {
-		rc = fail(CLI_SYSTEM, "out of memory");
+		rc = cli_fail(CLI_SYSTEM, "out of memory");
 		goto out;
 	}
 	rc = parse_event(t, argc, argv, ev, &is_void, &stop);
@@ -335,7 +333,7 @@ cmd_event(enum event_type t, int argc, char **argv)
 	}
 	if (t == EV_CORRECTION) {
 		if (is_void == (stop < argc)) {
-			rc = fail(CLI_USAGE, "correct: give either --void or"
+			rc = cli_fail(CLI_USAGE, "correct: give either --void or"
 			    " -- COMMAND … with the replacing event");
 			goto out;
 		}
@@ -345,7 +343,7 @@ cmd_event(enum event_type t, int argc, char **argv)
 
 			if (stop + 1 >= argc || (t2 = event_type_by_command(
 			    argv[stop + 1])) == -1 || t2 == EV_CORRECTION) {
-				rc = fail(CLI_USAGE, "correct: after -- give an"
+				rc = cli_fail(CLI_USAGE, "correct: after -- give an"
 				    " event command such as node or close");
 				goto out;
 			}
@@ -360,14 +358,14 @@ cmd_event(enum event_type t, int argc, char **argv)
 		}
 	}
 	if (event_check(ev, err, sizeof(err)) == -1) {
-		rc = fail(CLI_USAGE, "%s: %s (see courtsync %s --help)",
+		rc = cli_fail(CLI_USAGE, "%s: %s (see courtsync %s --help)",
 		    event_defs[t].command, err, event_defs[t].command);
 		goto out;
 	}
 	if ((rc = open_court(&c)) != CLI_OK)
 		goto out;
 	if (court_record(&c, ev, &index, err, sizeof(err)) == -1) {
-		rc = fail(CLI_REFUSED, "refused: %s", err);
+		rc = cli_fail(CLI_REFUSED, "refused: %s", err);
 	} else {
 		printf("entry %llu: %s %s\n", (unsigned long long)index,
 		    event_defs[t].type, t == EV_CORRECTION ? "" : ev->f[F_CASE].s);
@@ -415,33 +413,33 @@ cmd_import(int argc, char **argv)
 			    " \"Importing\".\n");
 			return CLI_OK;
 		}
-		m = opt(argc, argv, &i, "format", &v);
+		m = cli_opt(argc, argv, &i, "format", &v);
 		if (m == -1)
-			return fail(CLI_USAGE, "import: --format needs a value");
+			return cli_fail(CLI_USAGE, "import: --format needs a value");
 		if (m == 1) {
 			if (strcmp(v, "csv") == 0)
 				fmt = RECORDS_CSV;
 			else if (strcmp(v, "jsonl") == 0)
 				fmt = RECORDS_JSONL;
 			else
-				return fail(CLI_USAGE, "import: --format %s is"
+				return cli_fail(CLI_USAGE, "import: --format %s is"
 				    " not csv or jsonl", v);
 		} else if (file == NULL && argv[i][0] != '-') {
 			file = argv[i];
 		} else {
-			return fail(CLI_USAGE, "import: unexpected argument %s",
+			return cli_fail(CLI_USAGE, "import: unexpected argument %s",
 			    argv[i]);
 		}
 	}
 	if (file == NULL)
-		return fail(CLI_USAGE, "import: which FILE?");
+		return cli_fail(CLI_USAGE, "import: which FILE?");
 	if ((rc = open_court(&c)) != CLI_OK)
 		return rc;
 	if (import_file(&c, file, fmt, tty ? import_progress : NULL, NULL, &n,
 	    err, sizeof(err)) == -1) {
 		if (tty)
 			printf("\n");
-		rc = fail(CLI_REFUSED, "import refused, nothing imported: %s",
+		rc = cli_fail(CLI_REFUSED, "import refused, nothing imported: %s",
 		    err);
 	} else {
 		if (tty)
@@ -559,7 +557,7 @@ cmd_cases(int argc, char **argv)
 			    " [--json]\n");
 			return CLI_OK;
 		} else
-			return fail(CLI_USAGE, "cases: unknown argument %s",
+			return cli_fail(CLI_USAGE, "cases: unknown argument %s",
 			    argv[i]);
 	}
 	if ((rc = open_court(&c)) != CLI_OK)
@@ -570,7 +568,7 @@ cmd_cases(int argc, char **argv)
 	    " ORDER BY year, type, seq", case_cols, where);
 	buf_init(&l.out, 0);
 	if (store_query(&c.st, q, args, 1, case_row, &l, err, sizeof(err)) == -1) {
-		rc = fail(CLI_SYSTEM, "%s", err);
+		rc = cli_fail(CLI_SYSTEM, "%s", err);
 	} else if (l.json) {
 		if (l.rows == 0)
 			buf_append(&l.out, "[", 1);
@@ -668,13 +666,13 @@ cmd_case(int argc, char **argv)
 		} else if (want == NULL)
 			want = argv[i];
 		else
-			return fail(CLI_USAGE, "case: unexpected argument %s",
+			return cli_fail(CLI_USAGE, "case: unexpected argument %s",
 			    argv[i]);
 	}
 	if (want == NULL)
-		return fail(CLI_USAGE, "case: which case number?");
+		return cli_fail(CLI_USAGE, "case: which case number?");
 	if (case_no_parse(want, &cn, err, sizeof(err)) == -1)
-		return fail(CLI_REFUSED, "case: %s", err);
+		return cli_fail(CLI_REFUSED, "case: %s", err);
 	case_no_format(&cn, cno, sizeof(cno));
 	if ((rc = open_court(&c)) != CLI_OK)
 		return rc;
@@ -690,11 +688,11 @@ cmd_case(int argc, char **argv)
 		    " case_no = ?2", case_cols);
 		if (store_query(&c.st, q, args, 2, case_row, &l, err,
 		    sizeof(err)) == -1) {
-			rc = fail(CLI_SYSTEM, "%s", err);
+			rc = cli_fail(CLI_SYSTEM, "%s", err);
 			goto out;
 		}
 		if (l.rows == 0) {
-			rc = fail(CLI_REFUSED, "case %s is not filed here", cno);
+			rc = cli_fail(CLI_REFUSED, "case %s is not filed here", cno);
 			goto out;
 		}
 		printf("\ntimeline (log index, business date, recorded, event):\n");
@@ -706,8 +704,8 @@ cmd_case(int argc, char **argv)
 
 		free(cs);
 		if (r != 1) {
-			rc = r == 0 ? fail(CLI_REFUSED, "case %s is not filed"
-			    " here", cno) : fail(CLI_SYSTEM, "%s", err);
+			rc = r == 0 ? cli_fail(CLI_REFUSED, "case %s is not filed"
+			    " here", cno) : cli_fail(CLI_SYSTEM, "%s", err);
 			goto out;
 		}
 		printf("{\"case\":\"%s\",\"timeline\":[", cno);
@@ -715,7 +713,7 @@ cmd_case(int argc, char **argv)
 	if (store_query(&c.st, "SELECT idx, type, date, time, corrected_by"
 	    " FROM events WHERE log = ?1 AND (case_no = ?2) ORDER BY idx",
 	    args, 2, timeline_row, &l, err, sizeof(err)) == -1)
-		rc = fail(CLI_SYSTEM, "%s", err);
+		rc = cli_fail(CLI_SYSTEM, "%s", err);
 	if (l.json)
 		printf("]}\n");
 out:
@@ -777,19 +775,19 @@ log_show(struct court *c, int argc, char **argv)
 			s.json = true;
 			continue;
 		}
-		if ((m = opt(argc, argv, &i, "from", &v)) == 1) {
+		if ((m = cli_opt(argc, argv, &i, "from", &v)) == 1) {
 			if (parse_u64(v, &from) == -1)
-				return fail(CLI_USAGE, "log show: --from %s is not"
+				return cli_fail(CLI_USAGE, "log show: --from %s is not"
 				    " an entry index", v);
 			continue;
 		}
-		if (m == 0 && (m = opt(argc, argv, &i, "count", &v)) == 1) {
+		if (m == 0 && (m = cli_opt(argc, argv, &i, "count", &v)) == 1) {
 			if (parse_u64(v, &count) == -1)
-				return fail(CLI_USAGE, "log show: --count %s is"
+				return cli_fail(CLI_USAGE, "log show: --count %s is"
 				    " not a number", v);
 			continue;
 		}
-		return fail(CLI_USAGE, "log show: bad argument %s", argv[i]);
+		return cli_fail(CLI_USAGE, "log show: bad argument %s", argv[i]);
 	}
 	if (from > c->log.size)
 		from = c->log.size;
@@ -797,7 +795,7 @@ log_show(struct court *c, int argc, char **argv)
 	buf_init(&s.out, 0);
 	if (store_entries_each(&c->st, c->log.id, from, to, show_entry, &s, err,
 	    sizeof(err)) == -1)
-		rc = fail(CLI_SYSTEM, "log show: %s", err);
+		rc = cli_fail(CLI_SYSTEM, "log show: %s", err);
 	buf_free(&s.out);
 	return rc;
 }
@@ -821,23 +819,23 @@ log_verify(int argc, char **argv)
 	int v;
 
 	for (int i = 2; i < argc; i++) {
-		int m = opt(argc, argv, &i, "key", &key);
+		int m = cli_opt(argc, argv, &i, "key", &key);
 		if (m == -1)
-			return fail(CLI_USAGE, "log verify: --key needs a value");
+			return cli_fail(CLI_USAGE, "log verify: --key needs a value");
 		if (m == 1)
 			continue;
 		if (dir != NULL || argv[i][0] == '-')
-			return fail(CLI_USAGE, "log verify: unexpected %s", argv[i]);
+			return cli_fail(CLI_USAGE, "log verify: unexpected %s", argv[i]);
 		dir = argv[i];
 	}
 	if (dir == NULL)
-		return fail(CLI_USAGE, "log verify: which export DIR?");
+		return cli_fail(CLI_USAGE, "log verify: which export DIR?");
 	if (key != NULL && key[0] == '@') {
 		FILE *f = fopen(key + 1, "r");
 		if (f == NULL || fgets(keybuf, sizeof(keybuf), f) == NULL) {
 			if (f != NULL)
 				fclose(f);
-			return fail(CLI_SYSTEM, "cannot read %s", key + 1);
+			return cli_fail(CLI_SYSTEM, "cannot read %s", key + 1);
 		}
 		fclose(f);
 		keybuf[strcspn(keybuf, "\r\n")] = '\0';
@@ -848,10 +846,10 @@ log_verify(int argc, char **argv)
 	if (tty)
 		printf("\n");
 	if (v == -1)
-		return fail(CLI_SYSTEM, "log verify: %s", err);
+		return cli_fail(CLI_SYSTEM, "log verify: %s", err);
 	if (v == 1) {
 		printf("FAILED %s (%s): %s\n", dir, r.origin, r.problem);
-		return fail(CLI_REFUSED, "verification failed: %s", r.problem);
+		return cli_fail(CLI_REFUSED, "verification failed: %s", r.problem);
 	}
 	crypto_hex(r.root, CS_HASH_LEN, hex);
 	printf("OK %s: court %s, %llu entries, %llu checkpoints verified,"
@@ -879,21 +877,21 @@ cmd_log(int argc, char **argv)
 		return log_verify(argc, argv);
 	if (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "root") != 0 &&
 	    strcmp(argv[1], "checkpoint") != 0 && strcmp(argv[1], "export") != 0)
-		return fail(CLI_USAGE, "log: unknown subcommand %s", argv[1]);
+		return cli_fail(CLI_USAGE, "log: unknown subcommand %s", argv[1]);
 	if (strcmp(argv[1], "export") == 0 && argc != 3 &&
 	    !(argc == 5 && strcmp(argv[3], "--origin") == 0))
-		return fail(CLI_USAGE, "usage: courtsync log export DIR"
+		return cli_fail(CLI_USAGE, "usage: courtsync log export DIR"
 		    " [--origin PATH]");
 	if (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "export") != 0 &&
 	    argc != 2)
-		return fail(CLI_USAGE, "log %s takes no arguments", argv[1]);
+		return cli_fail(CLI_USAGE, "log %s takes no arguments", argv[1]);
 	if ((rc = open_court(&c)) != CLI_OK)
 		return rc;
 	if (strcmp(argv[1], "show") == 0) {
 		rc = log_show(&c, argc, argv);
 	} else if (strcmp(argv[1], "root") == 0) {
 		if (court_root(&c, &size, root, err, sizeof(err)) == -1) {
-			rc = fail(CLI_SYSTEM, "%s", err);
+			rc = cli_fail(CLI_SYSTEM, "%s", err);
 		} else {
 			crypto_hex(root, CS_HASH_LEN, hex);
 			crypto_base64_encode(root, CS_HASH_LEN, b64, sizeof(b64));
@@ -904,7 +902,7 @@ cmd_log(int argc, char **argv)
 	} else if (strcmp(argv[1], "checkpoint") == 0) {
 		if (court_checkpoint(&c, &size, note, sizeof(note), err,
 		    sizeof(err)) == -1)
-			rc = fail(CLI_SYSTEM, "log checkpoint: %s", err);
+			rc = cli_fail(CLI_SYSTEM, "log checkpoint: %s", err);
 		else
 			fputs(note, stdout);
 	} else {
@@ -913,10 +911,10 @@ cmd_log(int argc, char **argv)
 		const char *origin = argc == 5 ? argv[4] : NULL;
 
 		if (load_registry(&c, &reg, &have, err, sizeof(err)) == -1)
-			rc = fail(CLI_SYSTEM, "log export: %s", err);
+			rc = cli_fail(CLI_SYSTEM, "log export: %s", err);
 		else if (court_export(&c, have ? &reg : NULL, origin, argv[2], &n,
 		    err, sizeof(err)) == -1)
-			rc = fail(CLI_SYSTEM, "log export: %s", err);
+			rc = cli_fail(CLI_SYSTEM, "log export: %s", err);
 		else
 			printf("exported %llu entries of %s to %s\n",
 			    (unsigned long long)n, origin != NULL ? origin :
@@ -950,7 +948,7 @@ cmd_rebuild(int argc, char **argv)
 			    " --check changes nothing.\n");
 			return CLI_OK;
 		} else
-			return fail(CLI_USAGE, "rebuild: unknown argument %s",
+			return cli_fail(CLI_USAGE, "rebuild: unknown argument %s",
 			    argv[i]);
 	}
 	if ((rc = open_court(&c)) != CLI_OK)
@@ -959,14 +957,14 @@ cmd_rebuild(int argc, char **argv)
 	 * (CA-signed) registry. */
 	if (load_registry(&c, &reg, &have_reg, err, sizeof(err)) == -1) {
 		court_close(&c);
-		return fail(CLI_SYSTEM, "rebuild: %s", err);
+		return cli_fail(CLI_SYSTEM, "rebuild: %s", err);
 	}
 	r = court_rebuild(&c, have_reg ? &reg : NULL, check, before, after, err,
 	    sizeof(err));
 	if (have_reg)
 		registry_free(&reg);
 	if (r == -1) {
-		rc = fail(CLI_SYSTEM, "rebuild: %s (nothing changed)", err);
+		rc = cli_fail(CLI_SYSTEM, "rebuild: %s (nothing changed)", err);
 	} else {
 		crypto_hex(before, CS_HASH_LEN, hb);
 		crypto_hex(after, CS_HASH_LEN, ha);
@@ -1051,13 +1049,13 @@ cmd_report(int argc, char **argv)
 			return CLI_OK;
 		}
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-			if ((m = opt(argc, argv, &i, keys[k][0], &vals[k])) != 0)
+			if ((m = cli_opt(argc, argv, &i, keys[k][0], &vals[k])) != 0)
 				break;
 		if (k == sizeof(keys) / sizeof(keys[0]))
-			return fail(CLI_USAGE, "report: unknown argument %s",
+			return cli_fail(CLI_USAGE, "report: unknown argument %s",
 			    argv[i]);
 		if (m == -1)
-			return fail(CLI_USAGE, "report: --%s needs a value",
+			return cli_fail(CLI_USAGE, "report: --%s needs a value",
 			    keys[k][0]);
 	}
 	if ((rc = open_court(&c)) != CLI_OK)
@@ -1067,15 +1065,15 @@ cmd_report(int argc, char **argv)
 		if (vals[k] != NULL && render_query_set(&q, c.cfg.path,
 		    keys[k][1], vals[k], err, sizeof(err)) == -1) {
 			court_close(&c);
-			return fail(CLI_USAGE, "report: %s", err);
+			return cli_fail(CLI_USAGE, "report: %s", err);
 		}
 	if (render_query_check(&q, err, sizeof(err)) == -1) {
 		court_close(&c);
-		return fail(CLI_USAGE, "report: %s", err);
+		return cli_fail(CLI_USAGE, "report: %s", err);
 	}
 	if (court_now(&now, err, sizeof(err)) == -1) {
 		court_close(&c);
-		return fail(CLI_USAGE, "report: %s", err);
+		return cli_fail(CLI_USAGE, "report: %s", err);
 	}
 	have_reg = load_names(&c, &reg);
 	names.reg = have_reg ? &reg : NULL;
@@ -1085,10 +1083,10 @@ cmd_report(int argc, char **argv)
 	if (report_load(&r, &c.st, &q, &names, now, REPORT_INDICATORS |
 	    REPORT_WARNINGS | REPORT_INTEGRITY, NULL, NULL, err,
 	    sizeof(err)) == -1)
-		rc = fail(CLI_SYSTEM, "report: %s", err);
+		rc = cli_fail(CLI_SYSTEM, "report: %s", err);
 	else if ((json ? render_json_report(&out, &r) :
 	    render_text(&out, &r)) == -1)
-		rc = fail(CLI_SYSTEM, "report: out of memory");
+		rc = cli_fail(CLI_SYSTEM, "report: out of memory");
 	else
 		fwrite(out.p, 1, out.len, stdout);
 	report_free(&r);
@@ -1122,7 +1120,7 @@ cmd_serve(int argc, char **argv)
 			    " certificates and registry.\n");
 			return CLI_OK;
 		} else
-			return fail(CLI_USAGE, "serve: unknown argument %s",
+			return cli_fail(CLI_USAGE, "serve: unknown argument %s",
 			    argv[i]);
 	}
 	if (check) {
@@ -1130,7 +1128,7 @@ cmd_serve(int argc, char **argv)
 			return rc;
 		if (serve_check(home, &c, &reg, err, sizeof(err)) == -1) {
 			court_close(&c);
-			return fail(CLI_REFUSED, "serve --check: %s", err);
+			return cli_fail(CLI_REFUSED, "serve --check: %s", err);
 		}
 		printf("configuration OK: %s (%s), listen %s, parent %s,"
 		    " registry of %zu courts\n", c.cfg.path, c.cfg.name,
@@ -1141,7 +1139,7 @@ cmd_serve(int argc, char **argv)
 		return CLI_OK;
 	}
 	if (serve_run(home, err, sizeof(err)) == -1)
-		return fail(CLI_SYSTEM, "serve: %s", err);
+		return cli_fail(CLI_SYSTEM, "serve: %s", err);
 	return CLI_OK;
 }
 
@@ -1158,10 +1156,10 @@ cmd_push(int argc, char **argv)
 			    " parent\nholds all of it, and reports.\n");
 			return CLI_OK;
 		}
-		return fail(CLI_USAGE, "push: unexpected argument %s", argv[1]);
+		return cli_fail(CLI_USAGE, "push: unexpected argument %s", argv[1]);
 	}
 	if (serve_push_once(home, &st, err, sizeof(err)) == -1)
-		return fail(CLI_SYSTEM, "push: %s", err);
+		return cli_fail(CLI_SYSTEM, "push: %s", err);
 	printf("pushed %llu entries in %llu batches (%llu logs held)\n",
 	    (unsigned long long)st.entries, (unsigned long long)st.batches,
 	    (unsigned long long)st.logs);
@@ -1169,7 +1167,7 @@ cmd_push(int argc, char **argv)
 		printf("relayed %llu items of equivocation evidence\n",
 		    (unsigned long long)st.evidence);
 	if (st.refused)
-		return fail(CLI_REFUSED, "push refused: %s", st.last_error);
+		return cli_fail(CLI_REFUSED, "push refused: %s", st.last_error);
 	return CLI_OK;
 }
 
@@ -1203,7 +1201,7 @@ cli_main(int argc, char **argv)
 			return CLI_OK;
 		} else {
 			usage(stderr);
-			return fail(CLI_USAGE, "unknown option %s", argv[i]);
+			return cli_fail(CLI_USAGE, "unknown option %s", argv[i]);
 		}
 	}
 	if (i >= argc) {
@@ -1244,5 +1242,5 @@ cli_main(int argc, char **argv)
 	if ((t = event_type_by_command(cmd)) != -1)
 		return cmd_event((enum event_type)t, argc, argv);
 	usage(stderr);
-	return fail(CLI_USAGE, "unknown command \"%s\"", cmd);
+	return cli_fail(CLI_USAGE, "unknown command \"%s\"", cmd);
 }

@@ -9,6 +9,15 @@
 #define CLI_SYSTEM	3	/* system error: files, database, keys */
 
 int	cli_main(int argc, char **argv);
+/* Prints "courtsync: <message>" to standard error; returns status. */
+int	cli_fail(int status, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Matches argv[*i] against "--name VALUE", "--name=VALUE" (or "-n VALUE"
+ * for a one-letter name), taking the value from the next argument if
+ * needed: 1 matched, 0 not, -1 the value is missing. */
+int	cli_opt(int argc, char **argv, int *i, const char *name,
+	    const char **val);
+
 /* The home directory the command line chose (-C, $COURTSYNC_HOME, default). */
 const char *cli_home(void);
 

@@ -711,47 +711,6 @@ out:
 
 /* ---- the commands ---- */
 
-static int
-fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-fail(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("courtsync: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return status;
-}
-
-/* Matches "--name VALUE" / "--name=VALUE" (or "-o VALUE" for short "o").
- * 1 matched, 0 not, -1 value missing. */
-static int
-opt(int argc, char **argv, int *i, const char *name, const char **val)
-{
-	const char *a = argv[*i];
-	size_t n = strlen(name);
-
-	if (n == 1 && a[0] == '-' && a[1] == name[0] && a[2] == '\0')
-		goto next;
-	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
-		return 0;
-	if (a[2 + n] == '=') {
-		*val = a + 3 + n;
-		return 1;
-	}
-	if (a[2 + n] != '\0')
-		return 0;
-next:
-	if (*i + 1 >= argc)
-		return -1;
-	*val = argv[++*i];
-	return 1;
-}
-
 /* Writes n bytes to path atomically: path.new, fsync, rename. */
 static int
 write_atomic(const char *path, const void *p, size_t n, char *err,
@@ -804,38 +763,38 @@ cmd_prove(const char *home, int argc, char **argv)
 			    " every\ncosignature held (docs/FORMAT.md §10).\n");
 			return CLI_OK;
 		}
-		if ((m = opt(argc, argv, &i, "origin", &v)) == 1) {
+		if ((m = cli_opt(argc, argv, &i, "origin", &v)) == 1) {
 			origin = v;
 			continue;
 		}
-		if (m == 0 && (m = opt(argc, argv, &i, "o", &v)) == 1) {
+		if (m == 0 && (m = cli_opt(argc, argv, &i, "o", &v)) == 1) {
 			file = v;
 			continue;
 		}
 		if (m == -1)
-			return fail(CLI_USAGE, "prove: %s needs a value", argv[i]);
+			return cli_fail(CLI_USAGE, "prove: %s needs a value", argv[i]);
 		if (cno != NULL || argv[i][0] == '-')
-			return fail(CLI_USAGE, "prove: unexpected argument %s",
+			return cli_fail(CLI_USAGE, "prove: unexpected argument %s",
 			    argv[i]);
 		cno = argv[i];
 	}
 	if (cno == NULL)
-		return fail(CLI_USAGE, "prove: which case number?");
+		return cli_fail(CLI_USAGE, "prove: which case number?");
 	if (origin != NULL && !court_path_valid(origin))
-		return fail(CLI_USAGE, "prove: --origin %s is not a court path",
+		return cli_fail(CLI_USAGE, "prove: --origin %s is not a court path",
 		    origin);
 	if (court_open(&c, home, err, sizeof(err)) == -1)
-		return fail(CLI_SYSTEM, "%s", err);
+		return cli_fail(CLI_SYSTEM, "%s", err);
 	buf_init(&out, 0);
 	if (build(&c.st, origin != NULL ? origin : c.cfg.path, cno, &out,
 	    &refused, err, sizeof(err)) == -1)
-		rc = fail(refused ? CLI_REFUSED : CLI_SYSTEM, "prove: %s", err);
+		rc = cli_fail(refused ? CLI_REFUSED : CLI_SYSTEM, "prove: %s", err);
 	else if (file == NULL) {
 		if (fwrite(out.p, 1, out.len, stdout) != out.len ||
 		    fflush(stdout) != 0)
-			rc = fail(CLI_SYSTEM, "prove: cannot write the proof");
+			rc = cli_fail(CLI_SYSTEM, "prove: cannot write the proof");
 	} else if (write_atomic(file, out.p, out.len, err, sizeof(err)) == -1)
-		rc = fail(CLI_SYSTEM, "prove: %s", err);
+		rc = cli_fail(CLI_SYSTEM, "prove: %s", err);
 	buf_free(&out);
 	court_close(&c);
 	return rc;
@@ -927,47 +886,47 @@ proof_verify_main(int argc, char **argv)
 			    " usage, 3 unreadable.\n");
 			return CLI_OK;
 		}
-		if ((m = opt(argc, argv, &i, "proof", &val)) == 1)
+		if ((m = cli_opt(argc, argv, &i, "proof", &val)) == 1)
 			file = val;
-		else if (m == 0 && (m = opt(argc, argv, &i, "ca", &val)) == 1)
+		else if (m == 0 && (m = cli_opt(argc, argv, &i, "ca", &val)) == 1)
 			ca = val;
 		else if (m == 0 &&
-		    (m = opt(argc, argv, &i, "registry-sig", &val)) == 1)
+		    (m = cli_opt(argc, argv, &i, "registry-sig", &val)) == 1)
 			sig = val;
 		else if (m == 0 &&
-		    (m = opt(argc, argv, &i, "registry", &val)) == 1)
+		    (m = cli_opt(argc, argv, &i, "registry", &val)) == 1)
 			regf = val;
 		if (m == -1)
-			return fail(CLI_USAGE, "audit: %s needs a value", argv[i]);
+			return cli_fail(CLI_USAGE, "audit: %s needs a value", argv[i]);
 		if (m == 0)
-			return fail(CLI_USAGE, "audit: unexpected argument %s",
+			return cli_fail(CLI_USAGE, "audit: unexpected argument %s",
 			    argv[i]);
 	}
 	if (file == NULL || ca == NULL || regf == NULL)
-		return fail(CLI_USAGE, "usage: courtsync audit --proof FILE"
+		return cli_fail(CLI_USAGE, "usage: courtsync audit --proof FILE"
 		    " --ca CA.crt --registry REGISTRY.tsv [--registry-sig SIG]");
 	if (sig == NULL) {
 		if ((size_t)snprintf(sigbuf, sizeof(sigbuf), "%s.sig", regf) >=
 		    sizeof(sigbuf))
-			return fail(CLI_USAGE, "audit: registry name too long");
+			return cli_fail(CLI_USAGE, "audit: registry name too long");
 		sig = sigbuf;
 	}
 	if (registry_load(&reg, regf, sig, ca, err, sizeof(err)) == -1)
-		return fail(CLI_SYSTEM, "audit: %s", err);
+		return cli_fail(CLI_SYSTEM, "audit: %s", err);
 	if (slurp(file, PROOF_FILE_MAX, &text, &n, err, sizeof(err)) == -1) {
-		rc = fail(CLI_SYSTEM, "audit: %s", err);
+		rc = cli_fail(CLI_SYSTEM, "audit: %s", err);
 		goto out;
 	}
 	if ((r = malloc(sizeof(*r))) == NULL) {
-		rc = fail(CLI_SYSTEM, "audit: out of memory");
+		rc = cli_fail(CLI_SYSTEM, "audit: out of memory");
 		goto out;
 	}
 	v = proof_verify(text, n, &reg, r, err, sizeof(err));
 	if (v == -1) {
-		rc = fail(CLI_SYSTEM, "audit: %s", err);
+		rc = cli_fail(CLI_SYSTEM, "audit: %s", err);
 	} else if (v == 1) {
 		printf("FAILED %s: %s\n", file, err);
-		rc = fail(CLI_REFUSED, "audit: proof verification failed: %s",
+		rc = cli_fail(CLI_REFUSED, "audit: proof verification failed: %s",
 		    err);
 	} else {
 		print_report(file, r);
