@@ -48,92 +48,6 @@ audit_report_free(struct audit_report *r)
 	r->nck = r->nnum = r->nbf = 0;
 }
 
-/* Reads a small file whole into out (cap bytes, NUL-terminated).
- * 0, -1 (errno), -2 too large. */
-static int
-read_small(const char *path, char *out, size_t cap, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	size_t k;
-
-	if (f == NULL)
-		return -1;
-	k = fread(out, 1, cap - 1, f);
-	if (k == cap - 1 && fgetc(f) != EOF) {
-		fclose(f);
-		return -2;
-	}
-	fclose(f);
-	out[k] = '\0';
-	*n = k;
-	return 0;
-}
-
-/* One entries.bin frame: 1 read, 0 end of file, -1 malformed or I/O. */
-static int
-read_frame(FILE *f, uint8_t *data, size_t *n)
-{
-	uint8_t len[4];
-	size_t got = fread(len, 1, 4, f);
-
-	if (got == 0 && feof(f))
-		return 0;
-	if (got != 4)
-		return -1;
-	*n = (size_t)len[0] << 24 | (size_t)len[1] << 16 |
-	    (size_t)len[2] << 8 | len[3];
-	if (*n == 0 || *n > CS_ENTRY_MAX || fread(data, 1, *n, f) != *n)
-		return -1;
-	return 1;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The checkpoint sizes of an export (names already checked by
- * export_verify), sorted.  *v is allocated. */
-static int
-checkpoint_sizes(const char *dir, uint64_t **v, size_t *n, char *err,
-    size_t errlen)
-{
-	char path[EXPORT_PATH_MAX + 32];
-	struct dirent *de;
-	size_t cap = 0;
-	DIR *d;
-
-	*v = NULL;
-	*n = 0;
-	snprintf(path, sizeof(path), "%s/checkpoints", dir);
-	if ((d = opendir(path)) == NULL) {
-		ERR("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (*n == cap) {
-			uint64_t *nv;
-
-			cap = cap ? 2 * cap : 64;
-			if ((nv = realloc(*v, cap * sizeof(**v))) == NULL) {
-				ERR("out of memory");
-				closedir(d);
-				return -1;
-			}
-			*v = nv;
-		}
-		(*v)[(*n)++] = strtoull(de->d_name, NULL, 10);
-	}
-	closedir(d);
-	if (*n > 0)
-		qsort(*v, *n, sizeof(**v), cmp_u64);
-	return 0;
-}
 
 int
 audit_cosigs(const char *note, size_t n, const char *origin,
@@ -214,7 +128,7 @@ audit_all_cosigs(const char *dir, const struct registry *reg,
 	size_t n, len;
 	int ret = -1;
 
-	if (checkpoint_sizes(dir, &sizes, &n, err, errlen) == -1)
+	if (export_checkpoint_sizes(dir, &sizes, &n, err, errlen) == -1)
 		return -1;
 	if ((text = malloc(NOTE_MAX + 2)) == NULL ||
 	    (n > 0 && (r->ck = calloc(n, sizeof(*r->ck))) == NULL)) {
@@ -226,7 +140,7 @@ audit_all_cosigs(const char *dir, const struct registry *reg,
 
 		snprintf(path, sizeof(path), "%s/checkpoints/%020llu", dir,
 		    ULL(sizes[i]));
-		if (read_small(path, text, NOTE_MAX + 2, &len) != 0) {
+		if (export_read_small(path, text, NOTE_MAX + 2, &len) != 0) {
 			ERR("cannot read %s", path);
 			goto out;
 		}
@@ -327,12 +241,12 @@ replay_checkpoints(struct replay *rp, const char *dir, char *err,
 		ERR("out of memory");
 		return -1;
 	}
-	if (checkpoint_sizes(dir, &sizes, &n, err, errlen) == -1)
+	if (export_checkpoint_sizes(dir, &sizes, &n, err, errlen) == -1)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/checkpoints/%020llu", dir,
 		    ULL(sizes[i]));
-		if (read_small(path, text, NOTE_MAX + 2, &len) != 0) {
+		if (export_read_small(path, text, NOTE_MAX + 2, &len) != 0) {
 			ERR("cannot read %s", path);
 			goto out;
 		}
@@ -423,7 +337,7 @@ replay(const char *dir, const struct audit_options *o, struct audit_report *r,
 	merkle_frontier_init(fr);
 	if (store_begin(&rp.st, err, errlen) == -1)
 		goto out;
-	while ((x = read_frame(f, data, &n)) == 1) {
+	while ((x = export_read_frame(f, data, &n)) == 1) {
 		struct entry e;
 		int nd;
 
@@ -501,7 +415,7 @@ export_court(const char *dir, const struct registry *reg,
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/court.vkey", dir);
-	if (read_small(path, text, sizeof(text), &n) != 0) {
+	if (export_read_small(path, text, sizeof(text), &n) != 0) {
 		ERR("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -643,7 +557,7 @@ load_leaves(struct view *v, uint64_t n, char *err, size_t errlen)
 	}
 	setvbuf(f, NULL, _IOFBF, 1 << 20);
 	for (uint64_t k = 0; k < n; k++) {
-		if (read_frame(f, data, &len) != 1) {
+		if (export_read_frame(f, data, &len) != 1) {
 			ERR("%s changed during the comparison", path);
 			goto out;
 		}
@@ -701,11 +615,11 @@ view_load(struct view *v, const struct registry *reg,
 		free(r);
 		if (x != 0)
 			return x;
-		if (read_small(path, v->note, NOTE_MAX + 2, &v->notelen) != 0) {
+		if (export_read_small(path, v->note, NOTE_MAX + 2, &v->notelen) != 0) {
 			ERR("cannot read %s", path);
 			return -1;
 		}
-	} else if ((x = read_small(v->path, v->note, NOTE_MAX + 2,
+	} else if ((x = export_read_small(v->path, v->note, NOTE_MAX + 2,
 	    &v->notelen)) != 0) {
 		if (x == -2) {
 			snprintf(c->problem, sizeof(c->problem), "%c (%s): larger"
@@ -805,7 +719,7 @@ entry_at(const char *dir, uint64_t k, struct buf *out, char *err,
 		return -1;
 	}
 	for (uint64_t i = 0; i <= k; i++)
-		if (read_frame(f, data, &n) != 1) {
+		if (export_read_frame(f, data, &n) != 1) {
 			ERR("%s changed during the comparison", path);
 			goto out;
 		}
@@ -1437,7 +1351,7 @@ audit_monitor_load(const char *file, const char *origin,
 		ERR("out of memory");
 		return -1;
 	}
-	if ((x = read_small(file, text, 4 * NOTE_MAX, &n)) != 0) {
+	if ((x = export_read_small(file, text, 4 * NOTE_MAX, &n)) != 0) {
 		if (x == -1 && errno == ENOENT)
 			ret = 0;
 		else

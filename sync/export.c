@@ -178,8 +178,8 @@ export_abort(struct export_writer *w)
 
 /* ---- verification ---- */
 
-static int
-read_small(const char *path, char *out, size_t cap, size_t *n)
+int
+export_read_small(const char *path, char *out, size_t cap, size_t *n)
 {
 	FILE *f = fopen(path, "rb");
 	size_t k;
@@ -287,7 +287,7 @@ check_checkpoint(const char *dir, uint64_t size, const struct note_verifier *v,
 
 	snprintf(path, sizeof(path), "%s/checkpoints/%020llu", dir,
 	    (unsigned long long)size);
-	rc = read_small(path, text, sizeof(text), &n);
+	rc = export_read_small(path, text, sizeof(text), &n);
 	if (rc != 0) {
 		PROBLEM("checkpoint %llu: %s", (unsigned long long)size,
 		    rc == -2 ? "file larger than a note may be" : strerror(errno));
@@ -319,6 +319,44 @@ check_checkpoint(const char *dir, uint64_t size, const struct note_verifier *v,
 }
 
 int
+export_checkpoint_sizes(const char *dir, uint64_t **sizes, size_t *n,
+    char *err, size_t errlen)
+{
+	struct export_report *r = calloc(1, sizeof(*r));
+	long k;
+
+	if (r == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	k = list_checkpoints(dir, sizes, r, err, errlen);
+	if (k == -2)
+		ERR("%s", r->problem);
+	free(r);
+	if (k < 0)
+		return -1;
+	*n = (size_t)k;
+	return 0;
+}
+
+int
+export_read_frame(FILE *f, uint8_t *data, size_t *n)
+{
+	uint8_t len[4];
+	size_t got = fread(len, 1, 4, f);
+
+	if (got == 0 && feof(f))
+		return 0;
+	if (got != 4)
+		return -1;
+	*n = (size_t)len[0] << 24 | (size_t)len[1] << 16 |
+	    (size_t)len[2] << 8 | len[3];
+	if (*n == 0 || *n > CS_ENTRY_MAX || fread(data, 1, *n, f) != *n)
+		return -1;
+	return 1;
+}
+
+int
 export_verify(const char *dir, const char *vkey, struct export_report *r,
     export_progress_fn progress, void *arg, char *err, size_t errlen)
 {
@@ -338,7 +376,7 @@ export_verify(const char *dir, const char *vkey, struct export_report *r,
 
 	memset(r, 0, sizeof(*r));
 	snprintf(path, sizeof(path), "%s/court.vkey", dir);
-	if (read_small(path, text, sizeof(text), &n) != 0) {
+	if (export_read_small(path, text, sizeof(text), &n) != 0) {
 		ERR("cannot read %s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -43,6 +43,16 @@ int	export_finish(struct export_writer *w, char *err, size_t errlen);
 /* Removes the partial directory; fine after a failed begin. */
 void	export_abort(struct export_writer *w);
 
+/* Reads a small file whole into out (cap bytes, NUL-terminated): 0, -1
+ * (errno says why), -2 larger than cap allows. */
+int	export_read_small(const char *path, char *out, size_t cap, size_t *n);
+/* The checkpoint sizes of an export, sorted; *sizes is allocated (free). */
+int	export_checkpoint_sizes(const char *dir, uint64_t **sizes, size_t *n,
+	    char *err, size_t errlen);
+/* Reads one entries.bin frame into data (CS_ENTRY_MAX bytes): 1 read,
+ * 0 end of file, -1 truncated, malformed or I/O error. */
+int	export_read_frame(FILE *f, uint8_t *data, size_t *n);
+
 /* What a verification found. */
 struct export_report {
 	char		origin[CS_ORIGIN_MAX];
