@@ -1,0 +1,69 @@
+/*
+ * views_int.h — what the parts of views share (views.c, views_warnings.c, views_indicators.c);
+ * private to them.
+ */
+#ifndef COURTSYNC_VIEWS_INT_H
+#define COURTSYNC_VIEWS_INT_H
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "courtsync/court.h"
+#include "courtsync/views.h"
+
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
+#define COL(i) ((i) < ncol && cols[(i)] != NULL ? cols[(i)] : "")
+#define NONE INT64_MIN			/* "no date" as a day number */
+
+/* The subtree of ?1 ("" = every log held), for a query aliasing logs as l.
+ * Queries put logs first with CROSS JOIN (SQLite keeps that order): the
+ * scope's logs, then each log's rows by primary key, never a scan of the
+ * rows of courts out of scope. */
+#define SCOPE_SQL "(?1 = '' OR l.origin = ?1 OR" \
+	" substr(l.origin, 1, length(?1) + 1) = ?1 || '/')"
+/* The 口径: case type c.type in the comma list ?3. */
+#define TYPES_SQL "instr(',' || ?3 || ',', ',' || c.type || ',') > 0"
+
+#define DEFAULT_TYPES	"执,执恢"
+#define PERIODIC_YEARS	5		/* 终本规定 §9 */
+
+enum rule_ix {
+	R_ASSIGN, R_NOTICE, R_REPORT, R_ONLINE, R_INVEST, R_VALUATION,
+	R_SEIZURE, R_PAYOUT, R_TIME, R_TIME_NONLIT, R_ZHONGBEN, R_PERIODIC,
+	R_OPEN12,
+	R_COUNT
+};
+
+struct vlog {
+	int64_t		id;
+	char		origin[CS_ORIGIN_MAX];
+	int		level;		/* path segments */
+};
+
+struct idpos {
+	int64_t		id;
+	size_t		pos;		/* in scope.v */
+};
+
+struct scope {
+	struct vlog	*v;		/* by origin */
+	size_t		 n, cap;
+	struct idpos	*by_id;		/* sorted by id */
+	bool		 oom;
+};
+
+int64_t add_months(const char *date, int64_t months);
+int64_t add_months_d(int64_t day, int64_t months);
+int64_t col_day(const char *s);
+int64_t cst_day(uint64_t t);
+void text_copy(char *dst, const char *src, size_t cap);
+int rules_load(struct store *st, struct rule r[R_COUNT], char *err, size_t errlen);
+void types_norm(const char *in, char *out, size_t cap);
+int check_query(const struct view_query *q, bool period, char *err, size_t errlen);
+void scope_free(struct scope *s);
+int scope_load(struct store *st, const char *scope, struct scope *s, char *err, size_t errlen);
+long scope_find(const struct scope *s, int64_t id);
+
+#endif
