@@ -1,0 +1,432 @@
+/*
+ * store_derived.c — the derived tables the fold writes (cases, workflow nodes, ledger, suspensions, acknowledgments, the event index), their digests and the CLI's read-only queries (store.h).
+ */
+#include "store_int.h"
+
+/* ---- derived tables ---- */
+
+int
+store_case_get(struct store *s, int64_t log, const char *case_no,
+    struct case_state *c, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_CASE_GET, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(c, 0, sizeof(*c));
+		col_text(st, 0, c->case_no, sizeof(c->case_no));
+		c->year = sqlite3_column_int(st, 1);
+		col_text(st, 2, c->type, sizeof(c->type));
+		c->seq = (uint32_t)sqlite3_column_int64(st, 3);
+		col_text(st, 4, c->filed, sizeof(c->filed));
+		col_text(st, 5, c->applicant, sizeof(c->applicant));
+		col_text(st, 6, c->respondent, sizeof(c->respondent));
+		c->claimed = (uint64_t)sqlite3_column_int64(st, 7);
+		col_text(st, 8, c->original, sizeof(c->original));
+		c->nonlitigation = sqlite3_column_int(st, 9);
+		col_text(st, 10, c->handler, sizeof(c->handler));
+		col_text(st, 11, c->team, sizeof(c->team));
+		col_text(st, 12, c->assigned, sizeof(c->assigned));
+		col_text(st, 13, c->track, sizeof(c->track));
+		col_text(st, 14, c->basis, sizeof(c->basis));
+		col_text(st, 15, c->triaged, sizeof(c->triaged));
+		c->arrived = (uint64_t)sqlite3_column_int64(st, 16);
+		c->paid = (uint64_t)sqlite3_column_int64(st, 17);
+		c->ext_months = (uint32_t)sqlite3_column_int(st, 18);
+		c->susp_days = sqlite3_column_int64(st, 19);
+		col_text(st, 20, c->susp_since, sizeof(c->susp_since));
+		col_text(st, 21, c->closed, sizeof(c->closed));
+		col_text(st, 22, c->mode, sizeof(c->mode));
+		c->recovered = (uint64_t)sqlite3_column_int64(st, 23);
+		c->filed_idx = (uint64_t)sqlite3_column_int64(st, 24);
+		c->last_idx = (uint64_t)sqlite3_column_int64(st, 25);
+		c->nevents = (uint32_t)sqlite3_column_int64(st, 26);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	ERR("database: %s", sqlite3_errmsg(DB(s)));
+	return -1;
+}
+
+int
+store_case_put(struct store *s, int64_t log, const struct case_state *c,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_CASE_PUT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	bind_text(st, 2, c->case_no);
+	sqlite3_bind_int(st, 3, c->year);
+	bind_text(st, 4, c->type);
+	sqlite3_bind_int64(st, 5, c->seq);
+	bind_text(st, 6, c->filed);
+	bind_text(st, 7, c->applicant);
+	bind_text(st, 8, c->respondent);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->claimed);
+	bind_text(st, 10, c->original);
+	sqlite3_bind_int(st, 11, c->nonlitigation);
+	bind_text(st, 12, c->handler);
+	bind_text(st, 13, c->team);
+	bind_text(st, 14, c->assigned);
+	bind_text(st, 15, c->track);
+	bind_text(st, 16, c->basis);
+	bind_text(st, 17, c->triaged);
+	sqlite3_bind_int64(st, 18, (sqlite3_int64)c->arrived);
+	sqlite3_bind_int64(st, 19, (sqlite3_int64)c->paid);
+	sqlite3_bind_int(st, 20, (int)c->ext_months);
+	sqlite3_bind_int64(st, 21, c->susp_days);
+	bind_text(st, 22, c->susp_since);
+	bind_text(st, 23, c->closed);
+	bind_text(st, 24, c->mode);
+	sqlite3_bind_int64(st, 25, (sqlite3_int64)c->recovered);
+	sqlite3_bind_int64(st, 26, (sqlite3_int64)c->filed_idx);
+	sqlite3_bind_int64(st, 27, (sqlite3_int64)c->last_idx);
+	sqlite3_bind_int64(st, 28, c->nevents);
+	return step_done(s, st, err, errlen);
+}
+
+int
+store_case_clear(struct store *s, int64_t log, const char *case_no, char *err,
+    size_t errlen)
+{
+	static const char *const tables[] = {
+		"cases", "case_nodes", "ledger", "suspensions", "acks"
+	};
+	char q[128];
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		sqlite3_stmt *st;
+		int rc;
+
+		snprintf(q, sizeof(q), "DELETE FROM %s WHERE log = ?1"
+		    " AND case_no = ?2", tables[i]);
+		if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
+			ERR("database: %s", sqlite3_errmsg(DB(s)));
+			return -1;
+		}
+		sqlite3_bind_int64(st, 1, log);
+		sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			ERR("database: %s", sqlite3_errmsg(DB(s)));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+store_node_upsert(struct store *s, int64_t log, const char *case_no,
+    const char *node, const char *date, const char *asset, const char *expires,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_NODE_UPSERT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	bind_text(st, 2, case_no);
+	bind_text(st, 3, node);
+	bind_text(st, 4, date);
+	bind_text(st, 5, asset);
+	bind_text(st, 6, expires);
+	return step_done(s, st, err, errlen);
+}
+
+int
+store_ledger_put(struct store *s, int64_t log, uint64_t index,
+    const char *case_no, const char *date, int direction, uint64_t amount,
+    const char *party, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_LEDGER_PUT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	bind_text(st, 3, case_no);
+	bind_text(st, 4, date);
+	sqlite3_bind_int(st, 5, direction);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)amount);
+	bind_text(st, 7, party);
+	return step_done(s, st, err, errlen);
+}
+
+int
+store_susp_put(struct store *s, int64_t log, const char *case_no,
+    const char *start, const char *end, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_SUSP_PUT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	bind_text(st, 2, case_no);
+	bind_text(st, 3, start);
+	sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC);
+	return step_done(s, st, err, errlen);
+}
+
+int
+store_ack_put(struct store *s, int64_t log, uint64_t index, const char *case_no,
+    const char *date, const char *rule, const char *supervisor,
+    const char *note, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_ACK_PUT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	bind_text(st, 3, case_no);
+	bind_text(st, 4, date);
+	bind_text(st, 5, rule);
+	bind_text(st, 6, supervisor);
+	bind_text(st, 7, note);
+	return step_done(s, st, err, errlen);
+}
+
+int
+store_event_put(struct store *s, int64_t log, uint64_t index,
+    const char *case_no, const char *type, const char *date, uint64_t time,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_EVENT_PUT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	sqlite3_bind_text(st, 3, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
+	bind_text(st, 5, date);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time);
+	return step_done(s, st, err, errlen);
+}
+
+int
+store_event_get(struct store *s, int64_t log, const char *case_no,
+    uint64_t index, char *type, size_t tcap, int64_t *corrected_by, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_EVENT_GET, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)index);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col_text(st, 0, type, tcap);
+		*corrected_by = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	ERR("database: %s", sqlite3_errmsg(DB(s)));
+	return -1;
+}
+
+int
+store_event_set_corrected(struct store *s, int64_t log, const char *case_no,
+    uint64_t index, uint64_t by, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = stmt(s, SQ_EVENT_CORRECT, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)index);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)by);
+	return step_done(s, st, err, errlen);
+}
+
+int
+store_case_events(struct store *s, int64_t log, const char *case_no,
+    store_event_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	/* Not the cached statement: the callback re-enters the store. */
+	if (sqlite3_prepare_v2(DB(s), store_sql[SQ_CASE_EVENTS], -1, &st, NULL) !=
+	    SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t by = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 2);
+		if (fn(arg, (uint64_t)sqlite3_column_int64(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), by, err,
+		    errlen) == -1) {
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_derived_clear(struct store *s, char *err, size_t errlen)
+{
+	char q[64];
+
+	for (size_t i = 0; i < NDERIVED; i++) {
+		snprintf(q, sizeof(q), "DELETE FROM %s", store_derived_tables[i][0]);
+		if (exec(s, q, err, errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+digest_u64(struct crypto_sha256_ctx *h, uint8_t tag, uint64_t v)
+{
+	uint8_t b[9];
+
+	b[0] = tag;
+	for (int i = 0; i < 8; i++)
+		b[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+	crypto_sha256_update(h, b, sizeof(b));
+}
+
+/* Digests the derived rows of every log (log < 0) or of one log, which
+ * then leaves out the log id column: ids are local to a database, so one
+ * court's state digests alike at every node that holds its log. */
+static int
+derived_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
+    char *err, size_t errlen)
+{
+	struct crypto_sha256_ctx h = { 0 };
+	char q[160];
+	int ret = -1;
+
+	if (crypto_sha256_begin(&h) == -1) {
+		ERR("SHA-256 unavailable");
+		return -1;
+	}
+	for (size_t t = 0; t < NDERIVED; t++) {
+		sqlite3_stmt *st;
+		int rc, ncol;
+
+		snprintf(q, sizeof(q), "SELECT * FROM %s%s ORDER BY %s",
+		    store_derived_tables[t][0], log >= 0 ? " WHERE log = ?1" : "",
+		    store_derived_tables[t][1]);
+		if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
+			ERR("database: %s", sqlite3_errmsg(DB(s)));
+			goto out;
+		}
+		if (log >= 0)
+			sqlite3_bind_int64(st, 1, log);
+		crypto_sha256_update(&h, store_derived_tables[t][0], strlen(store_derived_tables[t][0]) + 1);
+		ncol = sqlite3_column_count(st);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			for (int c = log >= 0 ? 1 : 0; c < ncol; c++) {
+				int ty = sqlite3_column_type(st, c);
+				const void *p;
+				int n;
+
+				switch (ty) {
+				case SQLITE_INTEGER:
+					digest_u64(&h, 'i',
+					    (uint64_t)sqlite3_column_int64(st, c));
+					break;
+				case SQLITE_NULL:
+					crypto_sha256_update(&h, "n", 1);
+					break;
+				default:
+					p = ty == SQLITE_BLOB ?
+					    sqlite3_column_blob(st, c) :
+					    (const void *)sqlite3_column_text(st, c);
+					n = sqlite3_column_bytes(st, c);
+					digest_u64(&h, ty == SQLITE_BLOB ? 'b' : 't',
+					    (uint64_t)n);
+					crypto_sha256_update(&h, p, (size_t)n);
+					break;
+				}
+			}
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			ERR("database: %s", sqlite3_errmsg(DB(s)));
+			goto out;
+		}
+	}
+	crypto_sha256_end(&h, out);
+	ret = 0;
+out:
+	crypto_sha256_free(&h);
+	return ret;
+}
+
+int
+store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN], char *err,
+    size_t errlen)
+{
+	return derived_digest(s, -1, out, err, errlen);
+}
+
+int
+store_log_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
+    char *err, size_t errlen)
+{
+	return derived_digest(s, log, out, err, errlen);
+}
+
+int
+store_query(struct store *s, const char *q, const char *const *args, int nargs,
+    store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	const char *cols[64];
+	int rc, ret = 0, ncol;
+
+	if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	for (int i = 0; i < nargs; i++)
+		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+	ncol = sqlite3_column_count(st);
+	if (ncol > 64)
+		ncol = 64;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < ncol; c++)
+			cols[c] = (const char *)sqlite3_column_text(st, c);
+		if (fn(arg, ncol, cols) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}

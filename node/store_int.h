@@ -1,0 +1,31 @@
+/*
+ * store_int.h — what the parts of store share (store.c, store_derived.c, store_sync.c);
+ * private to them.
+ */
+#ifndef COURTSYNC_STORE_INT_H
+#define COURTSYNC_STORE_INT_H
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "courtsync/store.h"
+
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
+#define DB(s) ((sqlite3 *)(s)->db)
+
+/* Derived tables and their primary keys, in digest order (store.c). */
+#define NDERIVED 6
+extern const char *const store_derived_tables[NDERIVED][2];
+/* The prepared statements' SQL (store.c). */
+extern const char *const store_sql[SQ_COUNT];
+
+sqlite3_stmt *stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
+int exec(struct store *s, const char *q, char *err, size_t errlen);
+int step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen);
+void bind_text(sqlite3_stmt *st, int i, const char *v);
+void col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
+
+#endif
