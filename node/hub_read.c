@@ -241,6 +241,18 @@ parse_num(const char *s, uint64_t *v)
 	return *end == '\0' ? 0 : -1;
 }
 
+/* Answers 416 when asked for entries beyond what is held. */
+static bool
+beyond_held(struct hub_reply *r, const char *origin, const struct store_log *l,
+    uint64_t n)
+{
+	if (n <= l->size)
+		return false;
+	hub_error(r, 416, "out_of_range", l->size, true, "%s holds %llu entries",
+	    origin, (unsigned long long)l->size);
+	return true;
+}
+
 int
 hub_checkpoint(struct hub *h, const char *origin, struct hub_reply *r)
 {
@@ -302,11 +314,8 @@ hub_entries(struct hub *h, const char *origin, const char *start,
 		    " A <= B are required");
 		return 0;
 	}
-	if (to > l.size) {
-		hub_error(r, 416, "out_of_range", l.size, true, "%s holds %llu"
-		    " entries", origin, (unsigned long long)l.size);
+	if (beyond_held(r, origin, &l, to))
 		return 0;
-	}
 	if (to - from > h->max_batch)
 		to = from + h->max_batch;
 	buf_reset(&r->body);
@@ -357,11 +366,8 @@ hub_inclusion(struct hub *h, const char *origin, const char *index,
 		    " I < N are required");
 		return 0;
 	}
-	if (n > l.size) {
-		hub_error(r, 416, "out_of_range", l.size, true, "%s holds %llu"
-		    " entries", origin, (unsigned long long)l.size);
+	if (beyond_held(r, origin, &l, n))
 		return 0;
-	}
 	t.s = &h->c->st;
 	t.log = l.id;
 	if (merkle_prove_inclusion(i, n, store_tree_get, &t, proof, &k, why,
@@ -391,11 +397,8 @@ hub_consistency(struct hub *h, const char *origin, const char *old,
 		    " 0 < M <= N are required");
 		return 0;
 	}
-	if (n > l.size) {
-		hub_error(r, 416, "out_of_range", l.size, true, "%s holds %llu"
-		    " entries", origin, (unsigned long long)l.size);
+	if (beyond_held(r, origin, &l, n))
 		return 0;
-	}
 	t.s = &h->c->st;
 	t.log = l.id;
 	if (merkle_prove_consistency(m, n, store_tree_get, &t, proof, &k, why,
