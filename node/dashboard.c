@@ -5,6 +5,8 @@
  * with the renderer the path asks for.  Only GET; every handler answers
  * once, on one exit path.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +166,29 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 	timeline_free(&t);
 }
 
+/* A whole-number query parameter in [lo, hi]; *out untouched (0) when
+ * absent.  0, or -1 with err naming it. */
+static int
+page_param(struct httpd_request *rq, const char *key, size_t lo, size_t hi,
+    size_t *out, char *err, size_t errlen)
+{
+	char v[32], *end;
+	unsigned long long n;
+
+	if (!httpd_query(rq, key, v, sizeof(v)) || v[0] == '\0')
+		return 0;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 ||
+	    n < lo || n > hi) {
+		cs_err(err, errlen, "%s: \"%s\" is not a whole number %zu–%zu",
+		    key, v, lo, hi);
+		return -1;
+	}
+	*out = (size_t)n;
+	return 0;
+}
+
 static unsigned
 parts_of(enum view v)
 {
@@ -193,6 +218,7 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 	struct report r;
 	struct buf carry;
 	char err[512], rule[RULE_ID_MAX + 1], court[CS_ORIGIN_MAX];
+	struct report_list page = { NULL, NULL, 0, 0 };
 	bool list = false;
 	unsigned what;
 	int rc;
@@ -227,9 +253,21 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 	} else {
 		court[0] = '\0';
 	}
+	if (page_param(rq, "offset", 0, SIZE_MAX / 2, &page.offset, err,
+	    sizeof(err)) == -1 || page_param(rq, "limit", 1, RENDER_LIST_MAX,
+	    &page.limit, err, sizeof(err)) == -1) {
+		fail(a, v, 400, err);
+		goto out;
+	}
+	if (page.offset > 0 || page.limit > 0)
+		list = true;
+	if (page.limit == 0)
+		page.limit = RENDER_PAGE;
+	page.rule = rule;
+	page.court = court;
 	if (v == V_WARNINGS || (v == V_API_WARNINGS && list))
 		what |= REPORT_LIST;
-	if (report_load(&r, &d->c.st, &q, &d->names, now_s(), what, rule, court,
+	if (report_load(&r, &d->c.st, &q, &d->names, now_s(), what, &page,
 	    err, sizeof(err)) == -1) {
 		fail(a, v, 500, err);
 		goto out;

@@ -144,7 +144,10 @@ render_query_set(struct view_query *q, const char *court, const char *key,
 			ERR("%s: \"%s\" is not a date (YYYY-MM-DD)", key, value);
 			return -1;
 		}
-		cs_strlcpy(dst, value, 11);
+		if (dst == q->as_of)
+			views_query_as_of(q, value);	/* and its half-year */
+		else
+			cs_strlcpy(dst, value, 11);
 		return 0;
 	}
 	if (strcmp(key, "scope") == 0) {
@@ -291,62 +294,91 @@ ind_cmp(const void *pa, const void *pb)
 }
 
 static int
-on_warning(void *arg, const struct warning *w)
+on_wcount(void *arg, const struct warning_count *c)
 {
 	struct loader *l = arg;
 	struct report *r = l->r;
-	struct report_wcount *last = r->nwc > 0 ? &r->wc[r->nwc - 1] : NULL;
+	struct report_wcount wc;
 
-	if (r->what & REPORT_WARNINGS) {
-		if (last == NULL || strcmp(last->court, w->court) != 0 ||
-		    strcmp(last->rule, w->rule) != 0) {
-			struct report_wcount c;
-
-			memset(&c, 0, sizeof(c));
-			cs_strlcpy(c.court, w->court, sizeof(c.court));
-			cs_strlcpy(c.rule, w->rule, sizeof(c.rule));
-			if (vec_push((void **)&r->wc, &r->nwc, &l->cap_wc,
-			    sizeof(c), &c) == -1)
-				goto oom;
-			last = &r->wc[r->nwc - 1];
-		}
-		if (w->state == WARN_OVERDUE) {
-			last->overdue++;
-			r->overdue++;
-		} else {
-			last->due_soon++;
-			r->due_soon++;
-		}
-		if (w->acked) {
-			last->acked++;
-			r->acked++;
-		}
-		/* the top overdue: most days late first, then as listed */
-		if (w->state == WARN_OVERDUE && (r->ntop < RENDER_TOP ||
-		    w->days > r->top[r->ntop - 1].days)) {
-			size_t i = r->ntop < RENDER_TOP ? r->ntop++ : RENDER_TOP - 1;
-
-			while (i > 0 && r->top[i - 1].days < w->days) {
-				r->top[i] = r->top[i - 1];
-				i--;
-			}
-			r->top[i] = *w;
-		}
-	}
-	if ((r->what & REPORT_LIST) &&
-	    (r->list_rule[0] == '\0' || strcmp(r->list_rule, w->rule) == 0) &&
-	    (r->list_court[0] == '\0' ||
-	    court_path_covers(r->list_court, w->court))) {
-		r->list_total++;
-		if (r->nlist < RENDER_LIST_MAX &&
-		    vec_push((void **)&r->list, &r->nlist, &l->cap_list,
-		    sizeof(*w), w) == -1)
-			goto oom;
+	memset(&wc, 0, sizeof(wc));
+	cs_strlcpy(wc.court, c->court, sizeof(wc.court));
+	cs_strlcpy(wc.rule, c->rule, sizeof(wc.rule));
+	wc.due_soon = c->due_soon;
+	wc.overdue = c->overdue;
+	wc.acked = c->acked;
+	r->due_soon += c->due_soon;
+	r->overdue += c->overdue;
+	r->acked += c->acked;
+	if (vec_push((void **)&r->wc, &r->nwc, &l->cap_wc, sizeof(wc),
+	    &wc) == -1) {
+		l->oom = true;
+		return -1;
 	}
 	return 0;
-oom:
-	l->oom = true;
-	return -1;
+}
+
+static int
+on_top(void *arg, const struct warning *w, const char *detail)
+{
+	struct report *r = ((struct loader *)arg)->r;
+
+	(void)detail;
+	if (r->ntop < RENDER_TOP)
+		r->top[r->ntop++] = *w;
+	return 0;
+}
+
+static int
+on_list(void *arg, const struct warning *w, const char *detail)
+{
+	struct loader *l = arg;
+
+	(void)detail;
+	if (vec_push((void **)&l->r->list, &l->r->nlist, &l->cap_list,
+	    sizeof(*w), w) == -1) {
+		l->oom = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* Counts per court and rule, the most overdue, and the page asked for:
+ * one reading of the warnings (views_warnings_load). */
+static int
+load_warnings(struct loader *l, const struct view_query *q,
+    const struct report_list *list, char *err, size_t errlen)
+{
+	struct report *r = l->r;
+	struct warning_set *ws;
+	struct warning_filter top = { NULL, NULL, true };
+	struct warning_filter f;
+	int ret = -1;
+
+	if (views_warnings_load(l->st, q, &ws, err, errlen) == -1)
+		return -1;
+	if ((r->what & REPORT_WARNINGS) &&
+	    (views_warnings_counts(ws, on_wcount, l) != 0 ||
+	    views_warnings_page(ws, &top, 0, RENDER_TOP, on_top, l,
+	    NULL) != 0))
+		goto out;
+	if (r->what & REPORT_LIST) {
+		f.rule = r->list_rule;
+		f.court = r->list_court;
+		f.overdue_only = false;
+		r->list_offset = list != NULL ? list->offset : 0;
+		r->list_limit = list != NULL && list->limit > 0 &&
+		    list->limit < RENDER_LIST_MAX ? list->limit :
+		    RENDER_LIST_MAX;
+		if (views_warnings_page(ws, &f, r->list_offset, r->list_limit,
+		    on_list, l, &r->list_total) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (ret == -1)
+		l->oom = true;
+	views_warnings_free(ws);
+	return ret;
 }
 
 static int
@@ -400,38 +432,36 @@ on_numbering(void *arg, const struct numbering_issue *i)
 }
 
 static int
+on_bcount(void *arg, const char *court, uint64_t events, int max_delay)
+{
+	struct loader *l = arg;
+	struct report *r = l->r;
+	struct report_bcount c;
+
+	memset(&c, 0, sizeof(c));
+	cs_strlcpy(c.court, court, sizeof(c.court));
+	c.events = events;
+	c.max_delay = max_delay;
+	r->bf_total += events;
+	if (vec_push((void **)&r->bc, &r->nbc, &l->cap_bc, sizeof(c),
+	    &c) == -1) {
+		l->oom = true;
+		return -1;
+	}
+	return 0;
+}
+
+static int
 on_backfill(void *arg, const struct backfill *b)
 {
 	struct loader *l = arg;
 	struct report *r = l->r;
-	struct report_bcount *c = NULL;
 
-	r->bf_total++;
-	for (size_t i = r->nbc; i > 0; i--)
-		if (strcmp(r->bc[i - 1].court, b->court) == 0) {
-			c = &r->bc[i - 1];
-			break;
-		}
-	if (c == NULL) {
-		struct report_bcount n;
-
-		memset(&n, 0, sizeof(n));
-		cs_strlcpy(n.court, b->court, sizeof(n.court));
-		if (vec_push((void **)&r->bc, &r->nbc, &l->cap_bc, sizeof(n),
-		    &n) == -1)
-			goto oom;
-		c = &r->bc[r->nbc - 1];
+	if (vec_push((void **)&r->bf, &r->nbf, &l->cap_bf, sizeof(*b), b) == -1) {
+		l->oom = true;
+		return -1;
 	}
-	c->events++;
-	if (b->delay > c->max_delay)
-		c->max_delay = b->delay;
-	if (r->nbf < RENDER_ITEMS_MAX &&
-	    vec_push((void **)&r->bf, &r->nbf, &l->cap_bf, sizeof(*b), b) == -1)
-		goto oom;
 	return 0;
-oom:
-	l->oom = true;
-	return -1;
 }
 
 static int
@@ -529,7 +559,7 @@ load_logs(struct loader *l, char *err, size_t errlen)
 int
 report_load(struct report *r, struct store *st, const struct view_query *q,
     const struct render_names *names, uint64_t now, unsigned what,
-    const char *list_rule, const char *list_court, char *err, size_t errlen)
+    const struct report_list *list, char *err, size_t errlen)
 {
 	struct loader l;
 
@@ -541,10 +571,10 @@ report_load(struct report *r, struct store *st, const struct view_query *q,
 	r->what = what;
 	r->now = now;
 	r->names = *names;
-	if (list_rule != NULL)
-		cs_strlcpy(r->list_rule, list_rule, sizeof(r->list_rule));
-	if (list_court != NULL)
-		cs_strlcpy(r->list_court, list_court, sizeof(r->list_court));
+	if (list != NULL && list->rule != NULL)
+		cs_strlcpy(r->list_rule, list->rule, sizeof(r->list_rule));
+	if (list != NULL && list->court != NULL)
+		cs_strlcpy(r->list_court, list->court, sizeof(r->list_court));
 	if (views_rules(st, &r->rules, &r->nrules, err, errlen) == -1)
 		return -1;
 	if ((what & REPORT_INDICATORS) &&
@@ -556,13 +586,15 @@ report_load(struct report *r, struct store *st, const struct view_query *q,
 	    ind_class(&r->ind[r->ncourts]) == 0; r->ncourts++)
 		;
 	if ((what & (REPORT_WARNINGS | REPORT_LIST)) &&
-	    views_warnings(st, q, on_warning, &l, err, errlen) == -1)
+	    load_warnings(&l, q, list, err, errlen) == -1)
 		goto fail;
 	wc_merge(r);
 	if ((what & REPORT_INTEGRITY) &&
 	    (views_numbering(st, q, on_numbering, &l, err, errlen) == -1 ||
-	    views_backfill(st, q, RENDER_BACKFILL_DAYS, on_backfill, &l, err,
-	    errlen) == -1))
+	    views_backfill_counts(st, q, RENDER_BACKFILL_DAYS, on_bcount, &l,
+	    err, errlen) == -1 ||
+	    views_backfill_top(st, q, RENDER_BACKFILL_DAYS, RENDER_ITEMS_MAX,
+	    on_backfill, &l, err, errlen) == -1))
 		goto fail;
 	if (r->nbc > 0)
 		qsort(r->bc, r->nbc, sizeof(*r->bc), bc_cmp);

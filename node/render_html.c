@@ -491,6 +491,58 @@ html_warning_rows(struct buf *b, const struct report *r,
 	return rc;
 }
 
+/* Links to the previous and next pages of the warnings list. */
+static int
+html_pager_link(struct buf *b, const struct report *r, const char *query,
+    size_t offset, const char *label)
+{
+	char off[32], lim[32];
+	struct buf q;
+	int rc = 0;
+
+	snprintf(off, sizeof(off), "%zu", offset);
+	snprintf(lim, sizeof(lim), "%zu", r->list_limit);
+	buf_init(&q, 16384);
+	rc |= buf_printf(&q, "limit=%s", lim);
+	if (r->list_rule[0] != '\0') {
+		rc |= buf_printf(&q, "&rule=");
+		rc |= render_url_encode(&q, r->list_rule);
+	}
+	if (r->list_court[0] != '\0') {
+		rc |= buf_printf(&q, "&court=");
+		rc |= render_url_encode(&q, r->list_court);
+	}
+	if (query != NULL && query[0] != '\0')
+		rc |= buf_printf(&q, "&%s", query);
+	rc |= buf_append(&q, "", 1);
+	rc |= buf_printf(b, " <a href=\"");
+	if (rc == 0)
+		rc |= href(b, "/warnings", "offset", off, NULL, NULL,
+		    (const char *)q.p);
+	rc |= buf_printf(b, "\">%s</a>", label);
+	buf_free(&q);
+	return rc;
+}
+
+static int
+html_pager(struct buf *b, const struct report *r, const char *query)
+{
+	int rc = 0;
+
+	if (r->list_offset == 0 && r->list_offset + r->nlist >= r->list_total)
+		return 0;
+	rc |= buf_printf(b, "<p class=\"pager\">");
+	if (r->list_offset > 0)
+		rc |= html_pager_link(b, r, query, r->list_offset >
+		    r->list_limit ? r->list_offset - r->list_limit : 0,
+		    "上一页");
+	if (r->list_offset + r->nlist < r->list_total)
+		rc |= html_pager_link(b, r, query, r->list_offset + r->nlist,
+		    "下一页");
+	rc |= buf_printf(b, "</p>\n");
+	return rc;
+}
+
 static int
 html_integrity(struct buf *b, const struct report *r, const char *query)
 {
@@ -703,10 +755,13 @@ render_html_warnings(struct buf *b, const struct report *r, const char *query)
 		rc |= buf_printf(b, " · ");
 		rc |= h(b, r->list_court[0] ? render_court_name(&r->names,
 		    r->list_court) : render_court_name(&r->names, r->q.scope));
-		rc |= buf_printf(b, " <span class=\"muted\">共 %llu 件%s</span>"
-		    "</h2>", (unsigned long long)r->list_total,
-		    r->list_total > r->nlist ? "，仅列出前一部分" : "");
+		rc |= buf_printf(b, " <span class=\"muted\">共 %llu 件，按超期"
+		    "天数排列，第 %zu–%zu 件</span></h2>",
+		    (unsigned long long)r->list_total,
+		    r->nlist > 0 ? r->list_offset + 1 : r->list_offset,
+		    r->list_offset + r->nlist);
 		rc |= html_warning_rows(b, r, r->list, r->nlist, query);
+		rc |= html_pager(b, r, query);
 		rc |= buf_printf(b, "</section>\n");
 	}
 	if (r->what & REPORT_WARNINGS) {

@@ -244,9 +244,11 @@ render_json_warnings(struct buf *b, const struct report *r)
 		rc |= js(b, r->list_rule);
 		rc |= buf_printf(b, ",\"court\":");
 		rc |= js(b, r->list_court);
-		rc |= buf_printf(b, ",\"total\":%llu,\"truncated\":%s,"
-		    "\"warnings\":[", (unsigned long long)r->list_total,
-		    r->list_total > r->nlist ? "true" : "false");
+		rc |= buf_printf(b, ",\"total\":%llu,\"offset\":%zu,"
+		    "\"limit\":%zu,\"truncated\":%s,\"warnings\":[",
+		    (unsigned long long)r->list_total, r->list_offset,
+		    r->list_limit, r->list_offset + r->nlist < r->list_total ?
+		    "true" : "false");
 		for (size_t i = 0; i < r->nlist; i++) {
 			rc |= buf_printf(b, "%s", i ? ",\n " : "");
 			rc |= json_warning(b, r, &r->list[i]);

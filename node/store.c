@@ -91,9 +91,23 @@ const char *const store_sql[SQ_COUNT] = {
 	    " assigned, track, basis, triaged, arrived, paid, ext_months,"
 	    " susp_days, susp_since, closed, mode, recovered, filed_idx,"
 	    " last_idx, nevents FROM cases WHERE log = ?1 AND case_no = ?2",
-	[SQ_CASE_PUT] = "INSERT OR REPLACE INTO cases VALUES (?1, ?2, ?3, ?4, ?5,"
+	[SQ_CASE_PUT] = "INSERT INTO cases VALUES (?1, ?2, ?3, ?4, ?5,"
 	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
-	    " ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
+	    " ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
+	    /* an upsert, not a REPLACE: the views' triggers see the old row */
+	    " ON CONFLICT(log, case_no) DO UPDATE SET"
+	    " year = excluded.year, type = excluded.type, seq = excluded.seq, filed"
+	    " = excluded.filed, applicant = excluded.applicant, respondent ="
+	    " excluded.respondent, claimed = excluded.claimed, original ="
+	    " excluded.original, nonlitigation = excluded.nonlitigation, handler ="
+	    " excluded.handler, team = excluded.team, assigned = excluded.assigned,"
+	    " track = excluded.track, basis = excluded.basis, triaged ="
+	    " excluded.triaged, arrived = excluded.arrived, paid = excluded.paid,"
+	    " ext_months = excluded.ext_months, susp_days = excluded.susp_days,"
+	    " susp_since = excluded.susp_since, closed = excluded.closed, mode ="
+	    " excluded.mode, recovered = excluded.recovered, filed_idx ="
+	    " excluded.filed_idx, last_idx = excluded.last_idx, nevents ="
+	    " excluded.nevents",
 	[SQ_NODE_UPSERT] = "INSERT INTO case_nodes VALUES (?1, ?2, ?3, ?4, ?4, 1,"
 	    " ?5, ?6) ON CONFLICT(log, case_no, node) DO UPDATE SET"
 	    " first_date = min(first_date, ?4), last_date = max(last_date, ?4),"
@@ -208,7 +222,8 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 		if (exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)
 			goto fail;
 		if (exec(s, schema, err, errlen) == -1 ||
-		    exec(s, "INSERT INTO meta VALUES ('schema', '1')",
+		    exec(s, store_views_schema, err, errlen) == -1 ||
+		    exec(s, "INSERT INTO meta VALUES ('schema', '2')",
 		    err, errlen) == -1 ||
 		    exec(s, "COMMIT", err, errlen) == -1) {
 			exec(s, "ROLLBACK", NULL, 0);
@@ -219,6 +234,12 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	r = store_meta_get(s, "schema", ver, sizeof(ver), err, errlen);
 	if (r == -1)
 		goto fail;
+	/* Version 1 had no view state: add it (store_views.c), once. */
+	if (r == 1 && atoi(ver) == 1 &&
+	    store_views_migrate(s, err, errlen) == -1)
+		goto fail;
+	if (r == 1 && atoi(ver) == 1)
+		cs_strlcpy(ver, "2", sizeof(ver));
 	if (r == 0 || atoi(ver) != STORE_SCHEMA_VERSION) {
 		ERR("%s: not a courtsync database of schema version %d", path,
 		    STORE_SCHEMA_VERSION);

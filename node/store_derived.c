@@ -301,7 +301,7 @@ store_derived_clear(struct store *s, char *err, size_t errlen)
 		if (exec(s, q, err, errlen) == -1)
 			return -1;
 	}
-	return 0;
+	return store_views_clear(s, err, errlen);
 }
 
 static void

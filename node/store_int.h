@@ -19,6 +19,8 @@
 /* Derived tables and their primary keys, in digest order (store.c). */
 #define NDERIVED 6
 extern const char *const store_derived_tables[NDERIVED][2];
+/* The view state's tables, indexes and triggers (store_views.c). */
+extern const char store_views_schema[];
 /* The prepared statements' SQL (store.c). */
 extern const char *const store_sql[SQ_COUNT];
 

@@ -232,18 +232,26 @@ views_rule_set(struct store *st, const char *id, const char *field,
 	}
 #ifdef STORE_HAVE_EXEC
 	{
-		struct rule r[R_COUNT];
+		struct rule r[R_COUNT], was;
 		char sd[16], ss[16], se[16], so[16];
 		const char *args[6];
+		bool refill;
 
 		if (rules_load(st, r, err, errlen) == -1)
 			return -1;
+		was = r[i];
 		if (field[0] == 'd' && field[1] == 'a')
 			r[i].days = v;
 		else if (field[0] == 'd')
 			r[i].due_soon = v;
 		else
 			r[i].enabled = b;
+		if (was.days == r[i].days && was.due_soon == r[i].due_soon &&
+		    was.enabled == r[i].enabled)
+			return 0;	/* as configured already: no write */
+		/* The within-limit counters depend on the 审限 periods. */
+		refill = (i == R_TIME || i == R_TIME_NONLIT) &&
+		    was.days != r[i].days;
 		snprintf(sd, sizeof(sd), "%d", r[i].days);
 		snprintf(ss, sizeof(ss), "%d", r[i].due_soon);
 		snprintf(se, sizeof(se), "%d", r[i].enabled ? 1 : 0);
@@ -254,9 +262,17 @@ views_rule_set(struct store *st, const char *id, const char *field,
 		args[3] = ss;
 		args[4] = se;
 		args[5] = so;
-		return store_exec(st, "INSERT OR REPLACE INTO rules(id, zh, days,"
+		if (store_begin(st, err, errlen) == -1)
+			return -1;
+		if (store_exec(st, "INSERT OR REPLACE INTO rules(id, zh, days,"
 		    " due_soon, enabled, ord) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		    args, 6, err, errlen);
+		    args, 6, err, errlen) == -1 ||
+		    (refill && store_views_refill(st, err, errlen) == -1) ||
+		    store_commit(st, err, errlen) == -1) {
+			store_rollback(st);
+			return -1;
+		}
+		return 0;
 	}
 #else
 	(void)st;
@@ -283,21 +299,27 @@ views_query_init(struct view_query *q, const char *court)
 {
 	uint64_t t;
 	char day[11];
-	bool h1;
 
 	memset(q, 0, sizeof(*q));
 	cs_strlcpy(q->scope, court != NULL ? court : "", sizeof(q->scope));
 	if (court_now(&t, NULL, 0) == -1)
 		t = (uint64_t)time(NULL);
 	date_from_days(cst_day(t), day);
-	cs_strlcpy(q->as_of, day, sizeof(q->as_of));
+	views_query_as_of(q, day);
+	cs_strlcpy(q->types, DEFAULT_TYPES, sizeof(q->types));
+}
+
+void
+views_query_as_of(struct view_query *q, const char *day)
+{
 	/* The half-year containing as_of: same year, fixed month-days. */
-	h1 = atoi(day + 5) <= 6;
+	bool h1 = atoi(day + 5) <= 6;
+
+	cs_strlcpy(q->as_of, day, sizeof(q->as_of));
 	memcpy(q->from, day, 5);
 	memcpy(q->to, day, 5);
 	memcpy(q->from + 5, h1 ? "01-01" : "07-01", 6);
 	memcpy(q->to + 5, h1 ? "06-30" : "12-31", 6);
-	cs_strlcpy(q->types, DEFAULT_TYPES, sizeof(q->types));
 }
 
 /* The 口径 as a comma list without blanks ("" = the default); full-width

@@ -148,6 +148,153 @@ ind_row(void *arg, int ncol, const char *const *cols)
 	return 0;
 }
 
+/* ---- indicators from the maintained counters (docs/VIEWS.md §7) ---- */
+
+/* ?1 scope, ?2 first day of the period, ?3 types, ?4 its last day, ?5 the
+ * last filing day that is more than 12 months before ?4.  Each is one
+ * range per log in scope over (day, type) rows. */
+#define VTYPES_SQL "instr(',' || ?3 || ',', ',' || v.type || ',') > 0"
+#define D2 "CAST(?2 AS INTEGER)"
+#define D4 "CAST(?4 AS INTEGER)"
+
+static const char vfiled_sql[] =
+	"SELECT v.log, sum(CASE WHEN v.day >= " D2 " THEN v.n END),"
+	" sum(CASE WHEN v.day < " D2 " THEN v.n END), sum(v.n)"
+	" FROM logs l CROSS JOIN vc_filed v ON v.log = l.id"
+	" WHERE " SCOPE_SQL " AND v.day <= " D4 " AND " VTYPES_SQL
+	" GROUP BY v.log";
+
+#define IN_PERIOD(x) "sum(CASE WHEN v.day >= " D2 " THEN " x " END)"
+#define FIRST(x) "CASE WHEN v.type = '执' THEN " x " END"
+static const char vclosed_sql[] =
+	"SELECT v.log, " IN_PERIOD("v.n") ", " IN_PERIOD("v.completed") ","
+	" " IN_PERIOD("v.within") ", " IN_PERIOD(FIRST("v.n")) ","
+	" " IN_PERIOD(FIRST("v.zhongben")) ", " IN_PERIOD("v.claimed") ","
+	" " IN_PERIOD("v.recovered") ", " IN_PERIOD("v.days") ","
+	" sum(CASE WHEN v.day < " D2 " THEN v.n END), sum(v.n)"
+	" FROM logs l CROSS JOIN vc_closed v ON v.log = l.id"
+	" WHERE " SCOPE_SQL " AND v.day <= " D4 " AND " VTYPES_SQL
+	" GROUP BY v.log";
+
+static const char vopen_sql[] =
+	"SELECT v.log, sum(v.n)"
+	" FROM logs l CROSS JOIN vc_open v ON v.log = l.id"
+	" WHERE " SCOPE_SQL " AND v.closed > " D4
+	" AND v.filed <= CAST(?5 AS INTEGER) AND " VTYPES_SQL
+	" GROUP BY v.log";
+
+/* Before the counts are final: what was filed and closed before the
+ * period and by its end, per court. */
+struct vsum {
+	uint64_t	filed_before, filed_to, closed_before, closed_to;
+};
+
+struct vctx {
+	const struct scope	*sc;
+	struct indicators	*per;
+	struct vsum		*sum;
+};
+
+static uint64_t
+col_u64(int ncol, const char *const *cols, int i)
+{
+	return strtoull(COL(i), NULL, 10);
+}
+
+static int
+vfiled_row(void *arg, int ncol, const char *const *cols)
+{
+	struct vctx *x = arg;
+	long pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+
+	if (pos < 0)
+		return 0;
+	x->per[pos].received = col_u64(ncol, cols, 1);
+	x->sum[pos].filed_before = col_u64(ncol, cols, 2);
+	x->sum[pos].filed_to = col_u64(ncol, cols, 3);
+	return 0;
+}
+
+static int
+vclosed_row(void *arg, int ncol, const char *const *cols)
+{
+	struct vctx *x = arg;
+	long pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+	struct indicators *in;
+
+	if (pos < 0)
+		return 0;
+	in = &x->per[pos];
+	in->closed = col_u64(ncol, cols, 1);
+	in->completed = col_u64(ncol, cols, 2);
+	in->within_limit = col_u64(ncol, cols, 3);
+	in->first_closed = col_u64(ncol, cols, 4);
+	in->first_zhongben = col_u64(ncol, cols, 5);
+	in->claimed = col_u64(ncol, cols, 6);
+	in->recovered = col_u64(ncol, cols, 7);
+	in->days = col_u64(ncol, cols, 8);
+	x->sum[pos].closed_before = col_u64(ncol, cols, 9);
+	x->sum[pos].closed_to = col_u64(ncol, cols, 10);
+	return 0;
+}
+
+static int
+vopen_row(void *arg, int ncol, const char *const *cols)
+{
+	struct vctx *x = arg;
+	long pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+
+	if (pos >= 0)
+		x->per[pos].open_12m = col_u64(ncol, cols, 1);
+	return 0;
+}
+
+/* The last filing day F with F + 12 months < to (F + 12 months is
+ * non-decreasing in F and lies between F + 365 and F + 366). */
+static int64_t
+last_filed_12m(int64_t to)
+{
+	int64_t f = to - 367;
+
+	while (add_months_d(f + 1, 12) < to)
+		f++;
+	return f;
+}
+
+static int
+ind_maintained(struct store *st, const struct view_query *q, struct ictx *x,
+    const char *types, char *err, size_t errlen)
+{
+	struct vctx v = { x->sc, x->per, NULL };
+	char from[24], to[24], fmax[24];
+	const char *args[5] = { q->scope, from, types, to, fmax };
+	int ret = -1;
+
+	if ((v.sum = calloc(x->sc->n + 1, sizeof(*v.sum))) == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	snprintf(from, sizeof(from), "%lld", (long long)date_days(q->from));
+	snprintf(to, sizeof(to), "%lld", (long long)x->to_d);
+	snprintf(fmax, sizeof(fmax), "%lld", (long long)last_filed_12m(x->to_d));
+	if (store_query(st, vfiled_sql, args, 4, vfiled_row, &v, err,
+	    errlen) == -1 ||
+	    store_query(st, vclosed_sql, args, 4, vclosed_row, &v, err,
+	    errlen) == -1 ||
+	    store_query(st, vopen_sql, args, 5, vopen_row, &v, err,
+	    errlen) == -1)
+		goto out;
+	for (size_t i = 0; i < x->sc->n; i++) {
+		x->per[i].old_open = v.sum[i].filed_before -
+		    v.sum[i].closed_before;
+		x->per[i].open_end = v.sum[i].filed_to - v.sum[i].closed_to;
+	}
+	ret = 0;
+out:
+	free(v.sum);
+	return ret;
+}
+
 static double
 ratio(uint64_t a, uint64_t b)
 {
@@ -225,7 +372,8 @@ views_indicators(struct store *st, const struct view_query *q,
 	args[0] = q->scope;
 	args[1] = q->to;
 	args[2] = types;
-	if (store_query(st, ind_sql, args, 3, ind_row, &x, err, errlen) == -1)
+	if (q->recompute ? store_query(st, ind_sql, args, 3, ind_row, &x, err,
+	    errlen) == -1 : ind_maintained(st, q, &x, types, err, errlen) == -1)
 		goto out;
 	ret = 0;
 	for (size_t i = 0; i < sc.n; i++) {
@@ -443,6 +591,36 @@ num_cmp(const void *pa, const void *pb)
 	return (int)a->reused - (int)b->reused;
 }
 
+/* The oracle reads every case and filing in scope; the maintained view
+ * only the (court, year, type) groups with fewer numbers than their
+ * highest (vc_numbers), and the filings a correction touched (index
+ * events_refiled). */
+static const char gaps_sql_all[] =
+	"SELECT l.origin, c.year, c.type, c.seq"
+	" FROM logs l CROSS JOIN cases c ON c.log = l.id WHERE " SCOPE_SQL
+	" ORDER BY l.origin, c.year, c.type, c.seq";
+static const char gaps_sql[] =
+	"SELECT l.origin, c.year, c.type, c.seq"
+	" FROM logs l CROSS JOIN vc_numbers v ON v.log = l.id"
+	" CROSS JOIN cases c INDEXED BY cases_numbers ON c.log = v.log"
+	"  AND c.year = v.year AND c.type = v.type"
+	" WHERE " SCOPE_SQL " AND v.n < v.maxseq"
+	" ORDER BY l.origin, c.year, c.type, c.seq";
+static const char reuse_sql_all[] =
+	"SELECT l.origin, e.case_no"
+	" FROM logs l CROSS JOIN events e ON e.log = l.id WHERE " SCOPE_SQL
+	" AND e.type = 'case_filed' GROUP BY e.log, e.case_no"
+	" HAVING count(*) >= 2 AND count(e.corrected_by) >= 1";
+static const char reuse_sql[] =
+	"SELECT l.origin, e.case_no"
+	" FROM logs l CROSS JOIN events e INDEXED BY events_refiled"
+	"  ON e.log = l.id AND e.type = 'case_filed'"
+	"  AND e.corrected_by IS NOT NULL"
+	" WHERE " SCOPE_SQL " AND (SELECT count(*) FROM events f"
+	"  WHERE f.log = e.log AND f.case_no = e.case_no"
+	"  AND f.type = 'case_filed') >= 2"
+	" GROUP BY e.log, e.case_no";
+
 int
 views_numbering(struct store *st, const struct view_query *q,
     numbering_fn fn, void *arg, char *err, size_t errlen)
@@ -453,15 +631,10 @@ views_numbering(struct store *st, const struct view_query *q,
 
 	memset(&x, 0, sizeof(x));
 	x.year = -1;
-	if (store_query(st, "SELECT l.origin, c.year, c.type, c.seq"
-	    " FROM logs l CROSS JOIN cases c ON c.log = l.id WHERE " SCOPE_SQL
-	    " ORDER BY l.origin, c.year, c.type, c.seq", args, 1, gap_row, &x,
-	    err, errlen) == -1 || x.oom)
+	if (store_query(st, q->recompute ? gaps_sql_all : gaps_sql, args, 1,
+	    gap_row, &x, err, errlen) == -1 || x.oom)
 		goto out;
-	if (store_query(st, "SELECT l.origin, e.case_no"
-	    " FROM logs l CROSS JOIN events e ON e.log = l.id WHERE " SCOPE_SQL
-	    " AND e.type = 'case_filed' GROUP BY e.log, e.case_no"
-	    " HAVING count(*) >= 2 AND count(e.corrected_by) >= 1", args, 1,
+	if (store_query(st, q->recompute ? reuse_sql_all : reuse_sql, args, 1,
 	    reuse_row, &x, err, errlen) == -1 || x.oom)
 		goto out;
 	if (x.n > 0)
@@ -535,6 +708,114 @@ views_backfill(struct store *st, const struct view_query *q, int min_days,
 	    backfill_row, &x, err, errlen) == -1)
 		return -1;
 	return x.ret;
+}
+
+/* Back-filled events per court: from the counters (vc_backfill) or, for
+ * the oracle, from every event in scope. */
+#define BF_DELAY "((e.time + 28800) / 86400 -" \
+	" CAST(julianday(e.date) - 2440587.5 AS INTEGER))"
+static const char bfcount_sql_all[] =
+	"SELECT l.origin, count(*), max(" BF_DELAY ")"
+	" FROM logs l CROSS JOIN events e ON e.log = l.id WHERE " SCOPE_SQL
+	" AND e.date IS NOT NULL AND " BF_DELAY " > CAST(?2 AS INTEGER)"
+	" GROUP BY l.origin ORDER BY l.origin";
+static const char bfcount_sql[] =
+	"SELECT l.origin, sum(v.n), max(v.delay)"
+	" FROM logs l CROSS JOIN vc_backfill v ON v.log = l.id WHERE " SCOPE_SQL
+	" AND v.delay > CAST(?2 AS INTEGER)"
+	" GROUP BY l.origin ORDER BY l.origin";
+
+struct bcctx {
+	backfill_count_fn	 fn;
+	void			*arg;
+	int			 ret;
+};
+
+static int
+bfcount_row(void *arg, int ncol, const char *const *cols)
+{
+	struct bcctx *x = arg;
+
+	x->ret = x->fn(x->arg, COL(0), strtoull(COL(1), NULL, 10),
+	    atoi(COL(2)));
+	return x->ret;
+}
+
+int
+views_backfill_counts(struct store *st, const struct view_query *q,
+    int min_days, backfill_count_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct bcctx x = { fn, arg, 0 };
+	char md[16];
+	const char *args[2] = { q->scope, md };
+
+	snprintf(md, sizeof(md), "%d", min_days < 0 ? 0 : min_days);
+	if (store_query(st, q->recompute ? bfcount_sql_all : bfcount_sql,
+	    args, 2, bfcount_row, &x, err, errlen) == -1)
+		return -1;
+	return x.ret;
+}
+
+/* The longest delays of one court: the index events_delay read
+ * backwards, or (the oracle) every event of the court sorted. */
+#define BF_TOP_SQL(events) \
+	"SELECT ?1, e.case_no, e.idx, e.type, e.date, e.time," \
+	" (SELECT min(k.time) FROM cosigs k" \
+	"   WHERE k.log = e.log AND k.size > e.idx)" \
+	" FROM " events " WHERE e.log = CAST(?3 AS INTEGER)" \
+	" AND e.date IS NOT NULL AND " BF_DELAY " > CAST(?2 AS INTEGER)" \
+	" ORDER BY " BF_DELAY " DESC, e.case_no DESC, e.idx DESC" \
+	" LIMIT CAST(?4 AS INTEGER)"
+static const char bftop_sql_all[] = BF_TOP_SQL("events e NOT INDEXED");
+static const char bftop_sql[] = BF_TOP_SQL("events e INDEXED BY events_delay");
+
+struct btctx {
+	struct bctx	 b;
+	size_t		 left;
+};
+
+static int
+bftop_row(void *arg, int ncol, const char *const *cols)
+{
+	struct btctx *x = arg;
+
+	if (x->left == 0)
+		return 1;
+	x->left--;
+	return backfill_row(&x->b, ncol, cols);
+}
+
+int
+views_backfill_top(struct store *st, const struct view_query *q,
+    int min_days, size_t limit, backfill_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	struct scope sc;
+	struct btctx x;
+	char md[16], id[24], lim[24];
+	const char *args[4] = { NULL, md, id, lim };
+	int ret = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.b.min_days = min_days < 0 ? 0 : min_days;
+	x.b.fn = fn;
+	x.b.arg = arg;
+	x.left = limit;
+	snprintf(md, sizeof(md), "%d", x.b.min_days);
+	if (scope_load(st, q->scope, &sc, err, errlen) == -1)
+		return -1;
+	for (size_t i = 0; i < sc.n && x.left > 0 && x.b.ret == 0; i++) {
+		args[0] = sc.v[i].origin;
+		snprintf(id, sizeof(id), "%lld", (long long)sc.v[i].id);
+		snprintf(lim, sizeof(lim), "%zu", x.left);
+		if (store_query(st, q->recompute ? bftop_sql_all : bftop_sql,
+		    args, 4, bftop_row, &x, err, errlen) == -1) {
+			ret = -1;
+			break;
+		}
+	}
+	scope_free(&sc);
+	return ret == 0 ? x.b.ret : ret;
 }
 
 /* ---- sync health ---- */

@@ -168,24 +168,32 @@ enum {
 
 #define NODE_MAX(n) "max(CASE WHEN n.node = '" n "' THEN n.first_date END)"
 
-static const char warn_sql[] =
-	"SELECT c.log, c.case_no, c.year, c.type, c.seq, c.filed,"
-	" c.nonlitigation, c.assigned, c.closed, c.mode, c.ext_months,"
-	" (SELECT total(julianday(CASE WHEN s.end = '' OR s.end > ?2 THEN ?2"
-	"   ELSE s.end END) - julianday(s.start)) FROM suspensions s"
-	"   WHERE s.log = c.log AND s.case_no = c.case_no AND s.start <= ?2),"
-	" " NODE_MAX("notice") ", " NODE_MAX("report_order") ","
-	" " NODE_MAX("online_search") ", " NODE_MAX("investigation_done") ","
-	" " NODE_MAX("consumption_restriction") ", " NODE_MAX("debtor_search") ","
-	" " NODE_MAX("seizure") ","
-	" max(CASE WHEN n.node = 'seizure' THEN n.expires END),"
-	" " NODE_MAX("valuation") ", " NODE_MAX("periodic_search") ","
-	" max(CASE WHEN n.node = 'periodic_search' THEN n.last_date END)"
-	" FROM logs l CROSS JOIN cases c ON c.log = l.id"
-	" LEFT JOIN case_nodes n ON n.log = c.log AND n.case_no = c.case_no"
-	" WHERE " SCOPE_SQL " AND " TYPES_SQL " AND c.filed <= ?2"
-	" AND (c.closed IS NULL OR c.closed > ?2 OR c.mode = 'terminated_round')"
-	" GROUP BY c.log, c.case_no";
+#define WARN_SQL(cases, watch) \
+	"SELECT c.log, c.case_no, c.year, c.type, c.seq, c.filed," \
+	" c.nonlitigation, c.assigned, c.closed, c.mode, c.ext_months," \
+	" (SELECT total(julianday(CASE WHEN s.end = '' OR s.end > ?2 THEN ?2" \
+	"   ELSE s.end END) - julianday(s.start)) FROM suspensions s" \
+	"   WHERE s.log = c.log AND s.case_no = c.case_no AND s.start <= ?2)," \
+	" " NODE_MAX("notice") ", " NODE_MAX("report_order") "," \
+	" " NODE_MAX("online_search") ", " NODE_MAX("investigation_done") "," \
+	" " NODE_MAX("consumption_restriction") ", " NODE_MAX("debtor_search") "," \
+	" " NODE_MAX("seizure") "," \
+	" max(CASE WHEN n.node = 'seizure' THEN n.expires END)," \
+	" " NODE_MAX("valuation") ", " NODE_MAX("periodic_search") "," \
+	" max(CASE WHEN n.node = 'periodic_search' THEN n.last_date END)" \
+	" FROM logs l CROSS JOIN " cases " ON c.log = l.id" \
+	" LEFT JOIN case_nodes n ON n.log = c.log AND n.case_no = c.case_no" \
+	" WHERE " SCOPE_SQL " AND " TYPES_SQL " AND c.filed <= ?2" \
+	watch \
+	" AND (c.closed IS NULL OR c.closed > ?2 OR c.mode = 'terminated_round')" \
+	" GROUP BY c.log, c.case_no"
+
+/* The oracle reads every case in scope; the maintained view only the open
+ * obligations, an index range (store_views.c): the same cases, because
+ * the horizon is after as_of exactly when the condition above holds. */
+static const char warn_sql_all[] = WARN_SQL("cases c", "");
+static const char warn_sql[] = WARN_SQL("cases c INDEXED BY cases_watch",
+    " AND " STORE_WATCH_SQL("c.") " > ?2");
 
 static void
 zhongben_rules(struct wctx *x, const struct wcase *k, int ncol,
@@ -315,14 +323,25 @@ warn_row(void *arg, int ncol, const char *const *cols)
 
 /* ---- payouts: FIFO over each open case's ledger ---- */
 
-static const char pay_sql[] =
-	"SELECT c.log, c.case_no, c.year, c.type, c.seq, g.date, g.direction,"
+#define PAY_COLS \
+	"SELECT c.log, c.case_no, c.year, c.type, c.seq, g.date, g.direction," \
 	" g.amount, g.idx"
+#define PAY_WHERE \
+	" WHERE " SCOPE_SQL " AND " TYPES_SQL " AND c.filed <= ?2" \
+	" AND (c.closed IS NULL OR c.closed > ?2) AND g.date <= ?2" \
+	" ORDER BY c.log, c.case_no, g.idx"
+/* The oracle: every ledger row in scope.  Maintained: the open
+ * obligations' cases, then each one's ledger rows (index ledger_case). */
+static const char pay_sql_all[] = PAY_COLS
 	" FROM logs l CROSS JOIN ledger g ON g.log = l.id"
 	" CROSS JOIN cases c ON c.log = g.log AND c.case_no = g.case_no"
-	" WHERE " SCOPE_SQL " AND " TYPES_SQL " AND c.filed <= ?2"
-	" AND (c.closed IS NULL OR c.closed > ?2) AND g.date <= ?2"
-	" ORDER BY c.log, c.case_no, g.idx";
+	PAY_WHERE;
+static const char pay_sql[] = PAY_COLS
+	" FROM logs l CROSS JOIN cases c INDEXED BY cases_watch ON c.log = l.id"
+	"  AND " STORE_WATCH_SQL("c.") " > ?2"
+	" CROSS JOIN ledger g INDEXED BY ledger_case"
+	"  ON g.log = c.log AND g.case_no = c.case_no"
+	PAY_WHERE;
 
 /* Decides the payout rule for the case read so far: one warning per case,
  * the arrival that is most overdue (else the one due soonest). */
@@ -438,11 +457,20 @@ pay_row(void *arg, int ncol, const char *const *cols)
 
 /* ---- acknowledgments ---- */
 
-static const char ack_sql[] =
-	"SELECT a.log, a.case_no, a.rule, a.date, a.supervisor, a.note"
-	" FROM logs l CROSS JOIN acks a ON a.log = l.id"
-	" WHERE " SCOPE_SQL " AND a.date <= ?2"
-	" ORDER BY a.log, a.case_no, a.rule, a.date, a.idx";
+#define ACK_COLS "SELECT a.log, a.case_no, a.rule, a.date, a.supervisor, a.note"
+#define ACK_WHERE \
+	" WHERE " SCOPE_SQL " AND a.date <= ?2" \
+	" ORDER BY a.log, a.case_no, a.rule, a.date, a.idx"
+/* Acknowledgments matter only for cases that warn: maintained, those of
+ * the open obligations (index acks_case). */
+static const char ack_sql_all[] = ACK_COLS
+	" FROM logs l CROSS JOIN acks a ON a.log = l.id" ACK_WHERE;
+static const char ack_sql[] = ACK_COLS
+	" FROM logs l CROSS JOIN cases c INDEXED BY cases_watch ON c.log = l.id"
+	"  AND " STORE_WATCH_SQL("c.") " > ?2"
+	" CROSS JOIN acks a INDEXED BY acks_case"
+	"  ON a.log = c.log AND a.case_no = c.case_no"
+	ACK_WHERE;
 
 static int
 ack_row(void *arg, int ncol, const char *const *cols)
@@ -522,81 +550,227 @@ witem_cmp(const void *pa, const void *pb)
 	return strcmp(a->case_no, b->case_no);
 }
 
-int
-views_warnings_detail(struct store *st, const struct view_query *q,
-    warning_detail_fn fn, void *arg, char *err, size_t errlen)
+/* Most urgent first: overdue by most days, then due soon by fewest days
+ * left; ties in the listing order (court, rule, case). */
+static int
+witem_urgency_cmp(const void *pa, const void *pb)
 {
-	struct scope sc;
-	struct wctx *x = NULL;
-	struct warning wbuf, *w = &wbuf;
+	const struct witem *a = *(const struct witem *const *)pa;
+	const struct witem *b = *(const struct witem *const *)pb;
+
+	if (a->state != b->state)
+		return a->state == WARN_OVERDUE ? -1 : 1;
+	if (a->days != b->days)
+		return (a->days > b->days) == (a->state == WARN_OVERDUE) ? -1 : 1;
+	return witem_cmp(a, b);
+}
+
+struct warning_set {
+	struct scope	  sc;
+	struct wctx	 *x;
+	const struct ack **acked;	/* per item: its acknowledgment, or NULL */
+};
+
+void
+views_warnings_free(struct warning_set *ws)
+{
+	if (ws == NULL)
+		return;
+	if (ws->x != NULL) {
+		free(ws->x->v);
+		free(ws->x->acks);
+		free(ws->x->arr);
+		free(ws->x);
+	}
+	free(ws->acked);
+	scope_free(&ws->sc);
+	free(ws);
+}
+
+int
+views_warnings_load(struct store *st, const struct view_query *q,
+    struct warning_set **out, char *err, size_t errlen)
+{
+	struct warning_set *ws;
+	struct wctx *x;
 	char types[64];
 	const char *args[3];
-	int ret = -1;
 
-	if (check_query(q, false, err, errlen) == -1 ||
-	    scope_load(st, q->scope, &sc, err, errlen) == -1)
+	*out = NULL;
+	if (check_query(q, false, err, errlen) == -1)
 		return -1;
-	if ((x = calloc(1, sizeof(*x))) == NULL) {
+	if ((ws = calloc(1, sizeof(*ws))) == NULL) {
 		ERR("out of memory");
-		goto out;
+		return -1;
 	}
+	if (scope_load(st, q->scope, &ws->sc, err, errlen) == -1) {
+		free(ws);
+		return -1;
+	}
+	if ((x = ws->x = calloc(1, sizeof(*x))) == NULL)
+		goto oom;
 	types_norm(q->types, types, sizeof(types));
 	args[0] = q->scope;
 	args[1] = q->as_of;
 	args[2] = types;
-	x->sc = &sc;
+	x->sc = &ws->sc;
 	x->as_of = date_days(q->as_of);
 	x->pay_log = -1;
 	if (rules_load(st, x->r, err, errlen) == -1 ||
-	    store_query(st, warn_sql, args, 3, warn_row, x, err, errlen) == -1 ||
-	    x->oom ||
-	    store_query(st, pay_sql, args, 3, pay_row, x, err, errlen) == -1 ||
-	    x->oom)
+	    store_query(st, q->recompute ? warn_sql_all : warn_sql, args, 3,
+	    warn_row, x, err, errlen) == -1 || x->oom ||
+	    store_query(st, q->recompute ? pay_sql_all : pay_sql, args, 3,
+	    pay_row, x, err, errlen) == -1 || x->oom)
 		goto fail;
 	pay_finish(x);
-	if (x->oom || store_query(st, ack_sql, args, 2, ack_row, x, err,
-	    errlen) == -1 || x->oom)
+	if (x->oom || store_query(st, q->recompute ? ack_sql_all : ack_sql,
+	    args, 2, ack_row, x, err, errlen) == -1 || x->oom)
 		goto fail;
 	if (x->n > 0)
 		qsort(x->v, x->n, sizeof(*x->v), witem_cmp);
-	ret = 0;
+	if ((ws->acked = calloc(x->n + 1, sizeof(*ws->acked))) == NULL)
+		goto oom;
+	for (size_t i = 0; i < x->n; i++)
+		ws->acked[i] = ack_find(x, ws->sc.v[x->v[i].court].id,
+		    x->v[i].case_no, x->r[x->v[i].ord].id);
+	*out = ws;
+	return 0;
+oom:
+	ERR("out of memory");
+	views_warnings_free(ws);
+	return -1;
+fail:
+	if (x->oom)
+		ERR("out of memory");
+	views_warnings_free(ws);
+	return -1;
+}
+
+/* Item i of the set as a struct warning. */
+static void
+witem_warning(const struct warning_set *ws, size_t i, struct warning *w)
+{
+	const struct witem *it = &ws->x->v[i];
+	const struct ack *a = ws->acked[i];
+
+	memset(w, 0, sizeof(*w));
+	cs_strlcpy(w->court, ws->sc.v[it->court].origin, sizeof(w->court));
+	cs_strlcpy(w->case_no, it->case_no, sizeof(w->case_no));
+	cs_strlcpy(w->rule, ws->x->r[it->ord].id, sizeof(w->rule));
+	w->state = it->state;
+	date_from_days(it->deadline, w->deadline);
+	w->days = it->days;
+	if (a != NULL) {
+		w->acked = true;
+		cs_strlcpy(w->ack_by, a->by, sizeof(w->ack_by));
+		cs_strlcpy(w->ack_date, a->date, sizeof(w->ack_date));
+		cs_strlcpy(w->ack_note, a->note, sizeof(w->ack_note));
+	}
+}
+
+uint64_t
+views_warnings_total(const struct warning_set *ws)
+{
+	return ws->x->n;
+}
+
+int
+views_warnings_each(const struct warning_set *ws, warning_detail_fn fn,
+    void *arg)
+{
+	struct warning w;
+	int r;
+
+	for (size_t i = 0; i < ws->x->n; i++) {
+		witem_warning(ws, i, &w);
+		if ((r = fn(arg, &w, ws->x->v[i].detail)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+views_warnings_counts(const struct warning_set *ws, warning_count_fn fn,
+    void *arg)
+{
+	const struct wctx *x = ws->x;
+	struct warning_count c;
+	int r;
+
+	/* Items are in (court, rule, case) order: each run is one count. */
+	for (size_t i = 0; i < x->n;) {
+		size_t j = i;
+
+		memset(&c, 0, sizeof(c));
+		cs_strlcpy(c.court, ws->sc.v[x->v[i].court].origin,
+		    sizeof(c.court));
+		cs_strlcpy(c.rule, x->r[x->v[i].ord].id, sizeof(c.rule));
+		for (; j < x->n && x->v[j].court == x->v[i].court &&
+		    x->v[j].ord == x->v[i].ord; j++) {
+			if (x->v[j].state == WARN_OVERDUE)
+				c.overdue++;
+			else
+				c.due_soon++;
+			c.acked += ws->acked[j] != NULL;
+		}
+		if ((r = fn(arg, &c)) != 0)
+			return r;
+		i = j;
+	}
+	return 0;
+}
+
+int
+views_warnings_page(const struct warning_set *ws,
+    const struct warning_filter *f, size_t offset, size_t limit,
+    warning_detail_fn fn, void *arg, uint64_t *total)
+{
+	const struct wctx *x = ws->x;
+	const struct witem **sel;
+	struct warning w;
+	size_t n = 0;
+	int r = 0;
+
+	if ((sel = malloc((x->n + 1) * sizeof(*sel))) == NULL)
+		return -1;
 	for (size_t i = 0; i < x->n; i++) {
 		const struct witem *it = &x->v[i];
-		const struct ack *a;
-		int r;
 
-		memset(w, 0, sizeof(*w));
-		cs_strlcpy(w->court, sc.v[it->court].origin, sizeof(w->court));
-		cs_strlcpy(w->case_no, it->case_no, sizeof(w->case_no));
-		cs_strlcpy(w->rule, x->r[it->ord].id, sizeof(w->rule));
-		w->state = it->state;
-		date_from_days(it->deadline, w->deadline);
-		w->days = it->days;
-		a = ack_find(x, sc.v[it->court].id, w->case_no, w->rule);
-		if (a != NULL) {
-			w->acked = true;
-			cs_strlcpy(w->ack_by, a->by, sizeof(w->ack_by));
-			cs_strlcpy(w->ack_date, a->date, sizeof(w->ack_date));
-			cs_strlcpy(w->ack_note, a->note, sizeof(w->ack_note));
-		}
-		if ((r = fn(arg, w, it->detail)) != 0) {
-			ret = r;
+		if (f != NULL && f->rule != NULL && f->rule[0] != '\0' &&
+		    strcmp(f->rule, x->r[it->ord].id) != 0)
+			continue;
+		if (f != NULL && f->court != NULL && f->court[0] != '\0' &&
+		    !court_path_covers(f->court, ws->sc.v[it->court].origin))
+			continue;
+		if (f != NULL && f->overdue_only && it->state != WARN_OVERDUE)
+			continue;
+		sel[n++] = it;
+	}
+	if (total != NULL)
+		*total = n;
+	if (n > 0)
+		qsort(sel, n, sizeof(*sel), witem_urgency_cmp);
+	for (size_t k = offset; k < n && k - offset < limit; k++) {
+		witem_warning(ws, (size_t)(sel[k] - x->v), &w);
+		if ((r = fn(arg, &w, sel[k]->detail)) != 0)
 			break;
-		}
 	}
-	goto out;
-fail:
-	if (x != NULL && x->oom)
-		ERR("out of memory");
-out:
-	if (x != NULL) {
-		free(x->v);
-		free(x->acks);
-		free(x->arr);
-		free(x);
-	}
-	scope_free(&sc);
-	return ret;
+	free(sel);
+	return r;
+}
+
+int
+views_warnings_detail(struct store *st, const struct view_query *q,
+    warning_detail_fn fn, void *arg, char *err, size_t errlen)
+{
+	struct warning_set *ws;
+	int r;
+
+	if (views_warnings_load(st, q, &ws, err, errlen) == -1)
+		return -1;
+	r = views_warnings_each(ws, fn, arg);
+	views_warnings_free(ws);
+	return r;
 }
 
 struct wplain {

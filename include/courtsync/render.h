@@ -27,9 +27,11 @@
 #include "courtsync/views.h"
 
 #define RENDER_TOP		20	/* overdue warnings in the summary */
-#define RENDER_LIST_MAX		5000	/* warnings in one list page */
+#define RENDER_LIST_MAX		1000	/* warnings in one list page, at most */
+#define RENDER_PAGE		100	/* … by default */
 #define RENDER_ITEMS_MAX	200	/* numbering issues, back-filled events
-					 * listed (all are counted) */
+					 * listed (all are counted); the
+					 * back-filled: the longest delays */
 #define RENDER_BACKFILL_DAYS	7	/* recorded this many days after the
 					 * business date: back-filled */
 
@@ -47,7 +49,9 @@ const char *render_court_name(const struct render_names *n, const char *path);
 /* Sets one parameter of a query from text (the dashboard's query string,
  * `report`'s options): key "as_of", "from", "to" (dates), "scope" (a
  * court path within `court`, this node's own) or "types" (type codes such
- * as "执,执恢").  Errors name the key and the value. */
+ * as "执,执恢").  Setting as_of also sets the period to the half-year
+ * containing it, so set from and to after as_of.  Errors name the key and
+ * the value. */
 int	render_query_set(struct view_query *q, const char *court,
 	    const char *key, const char *value, char *err, size_t errlen);
 /* Checks the whole query: from <= to. */
@@ -117,9 +121,10 @@ struct report {
 
 	char			 list_rule[RULE_ID_MAX];	/* "" = any */
 	char			 list_court[CS_ORIGIN_MAX];	/* subtree, "" = scope */
-	struct warning		*list;
+	struct warning		*list;		/* one page, most urgent first */
 	size_t			 nlist;
-	uint64_t		 list_total;	/* may exceed nlist (capped) */
+	size_t			 list_offset, list_limit;
+	uint64_t		 list_total;	/* all the filter selects */
 
 	struct numbering_issue	*num;
 	size_t			 nnum;
@@ -137,15 +142,22 @@ struct report {
 	char			 push_error[512];
 };
 
+/* The page of warnings REPORT_LIST reads: one rule and a court's subtree
+ * (NULL or "" = any), most urgent first from `offset`, at most `limit`
+ * (0 or more than RENDER_LIST_MAX: RENDER_LIST_MAX). */
+struct report_list {
+	const char	*rule, *court;
+	size_t		 offset, limit;
+};
+
 /* Reads the parts `what` asks for, for query q, from the store (through
- * views.h and the store's read helpers only).  list_rule and list_court
- * (either may be NULL or "") select REPORT_LIST's warnings.  `now` is the
- * time lags are measured to.  On error err names the query that failed
- * and r must still be report_free'd.  names must outlive r. */
+ * views.h and the store's read helpers only); list (may be NULL) selects
+ * REPORT_LIST's page.  `now` is the time lags are measured to.  On error
+ * err names the query that failed and r must still be report_free'd.
+ * names must outlive r. */
 int	report_load(struct report *r, struct store *st, const struct view_query *q,
 	    const struct render_names *names, uint64_t now, unsigned what,
-	    const char *list_rule, const char *list_court, char *err,
-	    size_t errlen);
+	    const struct report_list *list, char *err, size_t errlen);
 /* Frees what report_load allocated; a zeroed report is fine. */
 void	report_free(struct report *r);
 

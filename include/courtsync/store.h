@@ -20,7 +20,7 @@
 #include "courtsync/fold.h"
 #include "courtsync/merkle.h"
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL };
 
@@ -162,6 +162,23 @@ int	store_case_events(struct store *s, int64_t log, const char *case_no,
 
 /* Deletes every derived row (all logs) before a rebuild. */
 int	store_derived_clear(struct store *s, char *err, size_t errlen);
+/* The view state (store_views.c, docs/VIEWS.md §7): counters and indexes
+ * kept by triggers in the same transaction as the derived rows.  Refill
+ * recomputes the counters from the derived tables (after a change of the
+ * 审限 rules, whose periods the within-limit counts depend on); clear
+ * empties them; migrate turns a version 1 database into version 2. */
+/* The horizon of a case row R's obligations ("c." or ""): a case can warn
+ * as of day A only if this is after A (open, closed after A, or closed by
+ * 终本, whose conditions and periodic searches warn after closing).  The
+ * index cases_watch is on (log, this): queries that use this exact text
+ * read the open obligations as an index range. */
+#define STORE_WATCH_SQL(R) \
+	"(CASE WHEN " R "closed IS NULL OR " R "mode = 'terminated_round'" \
+	" THEN '9999-12-31' ELSE " R "closed END)"
+int	store_views_refill(struct store *s, char *err, size_t errlen);
+int	store_views_clear(struct store *s, char *err, size_t errlen);
+int	store_views_migrate(struct store *s, char *err, size_t errlen);
+
 /* SHA-256 over every derived table, rows in primary-key order, each value
  * type-tagged: equal digests mean equal derived state. */
 int	store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN],

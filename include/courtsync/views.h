@@ -48,11 +48,17 @@ struct view_query {
 	char	as_of[11];		/* warnings, open cases: as of this day */
 	char	from[11], to[11];	/* indicator period, inclusive */
 	char	types[64];		/* 口径: "执,执恢" (default) */
+	bool	recompute;		/* the test oracle: compute from every
+					 * case and event in scope instead of
+					 * the maintained view state */
 };
 
 /* Fills q with defaults: scope = court, as_of = today (China Standard
  * Time), period = the half-year containing as_of, types "执,执恢". */
 void	views_query_init(struct view_query *q, const char *court);
+/* Sets as_of (a valid date) and the period to the half-year containing
+ * it: 01-01..06-30 or 07-01..12-31 of its year. */
+void	views_query_as_of(struct view_query *q, const char *day);
 
 /* ---- warnings ---- */
 
@@ -87,6 +93,47 @@ typedef int (*warning_detail_fn)(void *arg, const struct warning *w,
     const char *detail);
 int	views_warnings_detail(struct store *st, const struct view_query *q,
 	    warning_detail_fn fn, void *arg, char *err, size_t errlen);
+
+/* The warnings of one query, loaded once and read several ways: counts
+ * per court and rule, pages in order of urgency, or all of them.  The
+ * maintained view reads only the open obligations (docs/VIEWS.md §7), so
+ * loading costs what the open cases in scope cost, not what the node has
+ * ever held; the set takes memory in proportion to the warnings. */
+struct warning_set;
+int	views_warnings_load(struct store *st, const struct view_query *q,
+	    struct warning_set **ws, char *err, size_t errlen);
+void	views_warnings_free(struct warning_set *ws);
+uint64_t views_warnings_total(const struct warning_set *ws);
+/* Every warning, ordered by court, rule, case (as views_warnings). */
+int	views_warnings_each(const struct warning_set *ws, warning_detail_fn fn,
+	    void *arg);
+
+/* Warnings of one rule at one court, for each (court, rule) that has any,
+ * by court (origin order) then rule (rule order). */
+struct warning_count {
+	char		court[CS_ORIGIN_MAX];
+	char		rule[RULE_ID_MAX];
+	uint64_t	due_soon, overdue, acked;
+};
+typedef int (*warning_count_fn)(void *arg, const struct warning_count *c);
+int	views_warnings_counts(const struct warning_set *ws, warning_count_fn fn,
+	    void *arg);
+
+/* Which warnings a page lists: one rule ("" or NULL = any), a court's
+ * subtree ("" or NULL = the whole scope), overdue ones only. */
+struct warning_filter {
+	const char	*rule;
+	const char	*court;
+	bool		 overdue_only;
+};
+/* The warnings the filter selects (f may be NULL), most urgent first —
+ * overdue by most days late, then due soon by fewest days left; ties by
+ * court, rule, case — from `offset`, at most `limit` of them.  *total
+ * (if not NULL) gets how many the filter selects.  Returns 0, the
+ * callback's non-zero value, or -1 when out of memory. */
+int	views_warnings_page(const struct warning_set *ws,
+	    const struct warning_filter *f, size_t offset, size_t limit,
+	    warning_detail_fn fn, void *arg, uint64_t *total);
 
 /* ---- the seven indicators (质效指标) ---- */
 
@@ -162,6 +209,21 @@ struct backfill {
 typedef int (*backfill_fn)(void *arg, const struct backfill *b);
 int	views_backfill(struct store *st, const struct view_query *q, int min_days,
 	    backfill_fn fn, void *arg, char *err, size_t errlen);
+
+/* Back-filled events (as views_backfill) counted per court, in origin
+ * order: how many, and the longest delay.  From the maintained counters:
+ * the cost does not depend on how many events are held. */
+typedef int (*backfill_count_fn)(void *arg, const char *court,
+    uint64_t events, int max_delay);
+int	views_backfill_counts(struct store *st, const struct view_query *q,
+	    int min_days, backfill_count_fn fn, void *arg, char *err,
+	    size_t errlen);
+/* At most `limit` back-filled events, court by court (origin order), the
+ * longest delay first (then case number and log index, descending): a
+ * page of the worst, read from an index. */
+int	views_backfill_top(struct store *st, const struct view_query *q,
+	    int min_days, size_t limit, backfill_fn fn, void *arg, char *err,
+	    size_t errlen);
 
 /* ---- sync health ---- */
 

@@ -67,3 +67,23 @@ def test_the_late_notice_is_warned_and_acknowledged_everywhere(net):
         text = json.dumps(report(net[lvl], "cn/gs/ln/wudu"), ensure_ascii=False)
         assert "(2024)甘1202执5001号" in text, lvl
         assert "王庭长" in text, lvl
+
+
+def test_maintained_views_equal_the_oracle_at_every_level(net):
+    """docs/VIEWS.md §7: the counters and indexes a hub maintains while it
+    ingests give what a full recomputation gives, at every level and for
+    every scope it holds, for other days and periods too."""
+    queries = [QUERY, ("--as-of", "2024-03-31"),
+               ("--as-of", "2025-01-15", "--from", "2024-04-01",
+                "--to", "2024-12-31", "--types", "执,执恢,执保")]
+    for lvl in COUNTIES[:1] + HUBS:
+        for scope in {lvl, LN} if court_covers(lvl, LN) else {lvl}:
+            for q in queries:
+                a = net[lvl].ok("report", "--json", "--scope", scope, *q).out
+                b = net[lvl].ok("report", "--json", "--recompute", "--scope",
+                                scope, *q).out
+                assert a == b, (lvl, scope, q)
+
+
+def court_covers(court: str, path: str) -> bool:
+    return path == court or path.startswith(court + "/")
