@@ -1017,8 +1017,13 @@ cmd_report(int argc, char **argv)
 	static const char *const keys[][2] = {
 		{ "as-of", "as_of" }, { "from", "from" }, { "to", "to" },
 		{ "scope", "scope" }, { "types", "types" },
+		{ "rule", NULL }, { "court", NULL }, { "offset", NULL },
+		{ "limit", NULL },
 	};
-	const char *vals[5] = { NULL };
+	enum { K_RULE = 5, K_COURT, K_OFFSET, K_LIMIT };
+	const char *vals[9] = { NULL };
+	struct report_list list = { NULL, NULL, 0, RENDER_PAGE };
+	unsigned what = REPORT_INDICATORS | REPORT_WARNINGS | REPORT_INTEGRITY;
 	struct view_query q;
 	struct render_names names;
 	struct registry reg;
@@ -1044,7 +1049,9 @@ cmd_report(int argc, char **argv)
 		if (is_help(argv[i])) {
 			printf("usage: courtsync [-C HOME] report [--as-of DATE]"
 			    " [--from DATE --to DATE]\n       [--scope PATH]"
-			    " [--types 执,执恢] [--json] [--recompute]\nThe"
+			    " [--types 执,执恢] [--json] [--recompute]\n"
+			    "       [--rule ID] [--court PATH] [--offset N]"
+			    " [--limit N]\nThe"
 			    " seven indicators per court, per level and in"
 			    " total; the warnings\nper rule and state and the"
 			    " %d most overdue; numbering issues and\nback-filled"
@@ -1053,7 +1060,11 @@ cmd_report(int argc, char **argv)
 			    " half-year.  --recompute computes\neverything from"
 			    " every case and event instead of the maintained"
 			    " view\nstate (the test oracle: the output is the"
-			    " same, only slower).\n", RENDER_TOP);
+			    " same, only slower).\n--rule ID, --court PATH,"
+			    " --offset N, --limit N (default %d, at most %d):\n"
+			    "also a page of the warnings list, most urgent"
+			    " first (in --json: \"list\").\n", RENDER_TOP,
+			    RENDER_PAGE, RENDER_LIST_MAX);
 			return CLI_OK;
 		}
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
@@ -1070,11 +1081,50 @@ cmd_report(int argc, char **argv)
 		return rc;
 	views_query_init(&q, c.cfg.path);
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-		if (vals[k] != NULL && render_query_set(&q, c.cfg.path,
-		    keys[k][1], vals[k], err, sizeof(err)) == -1) {
+		if (vals[k] != NULL && keys[k][1] != NULL &&
+		    render_query_set(&q, c.cfg.path, keys[k][1], vals[k], err,
+		    sizeof(err)) == -1) {
 			court_close(&c);
 			return cli_fail(CLI_USAGE, "report: %s", err);
 		}
+	/* A page of the warnings list, most urgent first. */
+	for (size_t k = K_RULE; k <= K_LIMIT; k++) {
+		unsigned long long n;
+		char *end;
+
+		if (vals[k] == NULL)
+			continue;
+		what |= REPORT_LIST;
+		if (k == K_RULE) {
+			list.rule = vals[k];
+			continue;
+		}
+		if (k == K_COURT) {
+			if (!court_path_valid(vals[k]) ||
+			    !court_path_covers(q.scope, vals[k])) {
+				court_close(&c);
+				return cli_fail(CLI_USAGE, "report: --court %s is"
+				    " not a court path within %s", vals[k],
+				    q.scope);
+			}
+			list.court = vals[k];
+			continue;
+		}
+		errno = 0;
+		n = strtoull(vals[k], &end, 10);
+		if (vals[k][0] < '0' || vals[k][0] > '9' || *end != '\0' ||
+		    errno != 0 || n > (k == K_LIMIT ? RENDER_LIST_MAX : 1000000000) ||
+		    (k == K_LIMIT && n == 0)) {
+			court_close(&c);
+			return cli_fail(CLI_USAGE, "report: --%s \"%s\" is not a"
+			    " whole number %s", keys[k][0], vals[k], k == K_LIMIT ?
+			    "1–1000" : "0–1000000000");
+		}
+		if (k == K_LIMIT)
+			list.limit = (size_t)n;
+		else
+			list.offset = (size_t)n;
+	}
 	if (render_query_check(&q, err, sizeof(err)) == -1) {
 		court_close(&c);
 		return cli_fail(CLI_USAGE, "report: %s", err);
@@ -1089,8 +1139,7 @@ cmd_report(int argc, char **argv)
 	names.self_path = c.cfg.path;
 	names.self_name = c.cfg.name;
 	buf_init(&out, 0);
-	if (report_load(&r, &c.st, &q, &names, now, REPORT_INDICATORS |
-	    REPORT_WARNINGS | REPORT_INTEGRITY, NULL, err,
+	if (report_load(&r, &c.st, &q, &names, now, what, &list, err,
 	    sizeof(err)) == -1)
 		rc = cli_fail(CLI_SYSTEM, "report: %s", err);
 	else if ((json ? render_json_report(&out, &r) :

@@ -209,6 +209,11 @@ court_open(struct court *c, const char *home, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	/* After a migration: the warning windows, once (docs/VIEWS.md §7). */
+	if (views_windows_refresh(&c->st, false, err, errlen) == -1) {
+		court_close(c);
+		return -1;
+	}
 	return 0;
 }
 

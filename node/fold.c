@@ -10,6 +10,7 @@
 
 #include "courtsync/fold.h"
 #include "courtsync/store.h"
+#include "courtsync/views.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define S(ev, k) ((ev)->f[(k)].s)
@@ -293,8 +294,9 @@ fold_flush(struct fold_ctx *c, char *err, size_t errlen)
 		return 0;
 	for (size_t i = 0; i < CACHE_SLOTS && ret == 0; i++) {
 		struct cache_slot *s = &fc->slot[i];
-		if (s->used && s->dirty && store_case_put(c->st, c->log, s->cs,
-		    err, errlen) == -1)
+		if (s->used && s->dirty && (store_case_put(c->st, c->log, s->cs,
+		    err, errlen) == -1 || views_windows_case(c->st, c->log,
+		    s->cs, s->cs->case_no, err, errlen) == -1))
 			ret = -1;
 	}
 	cache_clear(fc);
@@ -505,6 +507,10 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 		    " without its filing", (unsigned long long)target, cno);
 		goto out;
 	}
+	/* The case's warning windows follow its new rows (or none). */
+	if (views_windows_case(c->st, c->log, rf->exists ? cs : NULL, cno, err,
+	    errlen) == -1)
+		goto out;
 	ret = 0;
 out:
 	if (rf != NULL)
@@ -569,7 +575,9 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 		goto out;
 	if (store_event_put(c->st, c->log, index, S(ev, F_CASE),
 	    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen) == -1 ||
-	    store_case_put(c->st, c->log, cs, err, errlen) == -1)
+	    store_case_put(c->st, c->log, cs, err, errlen) == -1 ||
+	    views_windows_case(c->st, c->log, cs, cs->case_no, err,
+	    errlen) == -1)
 		goto out;
 	ret = 0;
 out:

@@ -342,6 +342,38 @@ on_list(void *arg, const struct warning *w, const char *detail)
 	return 0;
 }
 
+static void
+list_limits(struct report *r, const struct report_list *list)
+{
+	r->list_offset = list != NULL ? list->offset : 0;
+	r->list_limit = list != NULL && list->limit > 0 &&
+	    list->limit < RENDER_LIST_MAX ? list->limit : RENDER_LIST_MAX;
+}
+
+/* The same from the warning windows the node maintains: counts from an
+ * index, the pages from the first rows of ordered ranges. */
+static int
+load_warnings_kept(struct loader *l, const struct view_query *q,
+    const struct report_list *list, char *err, size_t errlen)
+{
+	struct report *r = l->r;
+	struct warning_filter top = { NULL, NULL, true };
+	struct warning_filter f = { r->list_rule, r->list_court, false };
+
+	if ((r->what & REPORT_WARNINGS) &&
+	    (views_warning_counts(l->st, q, on_wcount, l, err, errlen) != 0 ||
+	    views_warning_page(l->st, q, &top, 0, RENDER_TOP, on_top, l, NULL,
+	    err, errlen) != 0))
+		return -1;
+	if (r->what & REPORT_LIST) {
+		list_limits(r, list);
+		if (views_warning_page(l->st, q, &f, r->list_offset,
+		    r->list_limit, on_list, l, &r->list_total, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Counts per court and rule, the most overdue, and the page asked for:
  * one reading of the warnings (views_warnings_load). */
 static int
@@ -354,6 +386,8 @@ load_warnings(struct loader *l, const struct view_query *q,
 	struct warning_filter f;
 	int ret = -1;
 
+	if (!q->recompute)
+		return load_warnings_kept(l, q, list, err, errlen);
 	if (views_warnings_load(l->st, q, &ws, err, errlen) == -1)
 		return -1;
 	if ((r->what & REPORT_WARNINGS) &&
@@ -365,10 +399,7 @@ load_warnings(struct loader *l, const struct view_query *q,
 		f.rule = r->list_rule;
 		f.court = r->list_court;
 		f.overdue_only = false;
-		r->list_offset = list != NULL ? list->offset : 0;
-		r->list_limit = list != NULL && list->limit > 0 &&
-		    list->limit < RENDER_LIST_MAX ? list->limit :
-		    RENDER_LIST_MAX;
+		list_limits(r, list);
 		if (views_warnings_page(ws, &f, r->list_offset, r->list_limit,
 		    on_list, l, &r->list_total) != 0)
 			goto out;
@@ -803,6 +834,9 @@ text_indicators(struct buf *b, const struct report *r)
 	return rc;
 }
 
+static int text_warning_rows(struct buf *b, const struct report *r,
+    const struct warning *ws, size_t n);
+
 static int
 text_warnings(struct buf *b, const struct report *r)
 {
@@ -836,14 +870,37 @@ text_warnings(struct buf *b, const struct report *r)
 	free(t);
 	if (r->ntop > 0) {
 		rc |= buf_printf(b, "\n超期最久的 %zu 件:\n", r->ntop);
+		rc |= text_warning_rows(b, r, r->top, r->ntop);
+	}
+	if (r->what & REPORT_LIST) {
+		rc |= buf_printf(b, "\n预警清单 (%s, %s): 共 %llu 件, 第 %zu–%zu 件"
+		    " (超期在前, 按天数):\n", r->list_rule[0] ? r->list_rule :
+		    "全部规则", r->list_court[0] ? r->list_court : r->q.scope,
+		    (unsigned long long)r->list_total,
+		    r->nlist > 0 ? r->list_offset + 1 : r->list_offset,
+		    r->list_offset + r->nlist);
+		rc |= text_warning_rows(b, r, r->list, r->nlist);
+	}
+	return rc;
+}
+
+/* Warnings one per line: court, case, rule, deadline, days, acknowledged. */
+static int
+text_warning_rows(struct buf *b, const struct report *r,
+    const struct warning *ws, size_t n)
+{
+	char v[32];
+	int rc = 0;
+
+	{
 		rc |= cell(b, "法院", 22, false);
 		rc |= cell(b, "案号", 28, false);
 		rc |= cell(b, "规则", 24, false);
 		rc |= cell(b, "期限", 10, false);
-		rc |= cell(b, "超期天数", 8, true);
-		rc |= buf_append(b, "督办\n", strlen("督办\n"));
-		for (size_t i = 0; i < r->ntop; i++) {
-			const struct warning *w = &r->top[i];
+		rc |= cell(b, "天数", 8, true);
+		rc |= buf_append(b, " 状态 督办\n", strlen(" 状态 督办\n"));
+		for (size_t i = 0; i < n; i++) {
+			const struct warning *w = &ws[i];
 
 			rc |= cell(b, render_court_name(&r->names, w->court), 22,
 			    false);
@@ -852,8 +909,9 @@ text_warnings(struct buf *b, const struct report *r)
 			rc |= cell(b, w->deadline, 10, false);
 			snprintf(v, sizeof(v), "%d", w->days);
 			rc |= cell(b, v, 8, true);
-			rc |= buf_printf(b, "%s%s%s\n", w->acked ? "已督办 " : "-",
-			    w->acked ? w->ack_by : "", w->acked ? "" : "");
+			rc |= buf_printf(b, " %s %s%s\n", w->state == WARN_OVERDUE ?
+			    "超期" : "临期", w->acked ? "已督办 " : "-",
+			    w->acked ? w->ack_by : "");
 		}
 	}
 	return rc;

@@ -209,6 +209,11 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 		return -1;
 	}
 	s->db = db;
+	{
+		static uint64_t opens;
+
+		s->open_id = __atomic_add_fetch(&opens, 1, __ATOMIC_RELAXED);
+	}
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_extended_result_codes(db, 1);
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
@@ -223,7 +228,8 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 			goto fail;
 		if (exec(s, schema, err, errlen) == -1 ||
 		    exec(s, store_views_schema, err, errlen) == -1 ||
-		    exec(s, "INSERT INTO meta VALUES ('schema', '2')",
+		    exec(s, "INSERT INTO meta VALUES ('schema', '3'),"
+		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
 		    exec(s, "COMMIT", err, errlen) == -1) {
 			exec(s, "ROLLBACK", NULL, 0);
@@ -234,12 +240,13 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	r = store_meta_get(s, "schema", ver, sizeof(ver), err, errlen);
 	if (r == -1)
 		goto fail;
-	/* Version 1 had no view state: add it (store_views.c), once. */
-	if (r == 1 && atoi(ver) == 1 &&
-	    store_views_migrate(s, err, errlen) == -1)
-		goto fail;
-	if (r == 1 && atoi(ver) == 1)
-		cs_strlcpy(ver, "2", sizeof(ver));
+	/* Versions 1 and 2 had none or part of the view state: add it
+	 * (store_views.c), once. */
+	if (r == 1 && (atoi(ver) == 1 || atoi(ver) == 2)) {
+		if (store_views_migrate(s, atoi(ver), err, errlen) == -1)
+			goto fail;
+		snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
+	}
 	if (r == 0 || atoi(ver) != STORE_SCHEMA_VERSION) {
 		ERR("%s: not a courtsync database of schema version %d", path,
 		    STORE_SCHEMA_VERSION);
@@ -257,6 +264,11 @@ store_close(struct store *s)
 	for (int i = 0; i < SQ_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
+	}
+	for (int i = 0; i < STORE_KEPT; i++) {
+		sqlite3_finalize(s->kept_stmt[i]);
+		s->kept_stmt[i] = NULL;
+		s->kept_sql[i] = NULL;
 	}
 	if (s->db != NULL)
 		sqlite3_close(DB(s));

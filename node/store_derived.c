@@ -430,3 +430,64 @@ store_query(struct store *s, const char *q, const char *const *args, int nargs,
 	sqlite3_finalize(st);
 	return ret;
 }
+
+/* The kept statement for sql, prepared on first use. */
+static sqlite3_stmt *
+kept(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < STORE_KEPT && s->kept_sql[i] != NULL; i++)
+		if (s->kept_sql[i] == sql)
+			return s->kept_stmt[i];
+	if (i == STORE_KEPT) {
+		ERR("database: more than %d kept statements", STORE_KEPT);
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(DB(s), sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    (sqlite3_stmt **)&s->kept_stmt[i], NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return NULL;
+	}
+	s->kept_sql[i] = sql;
+	return s->kept_stmt[i];
+}
+
+int
+store_query_kept(struct store *s, const char *sql, const char *const *args,
+    int nargs, store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = kept(s, sql, err, errlen);
+	const char *cols[64];
+	int rc, ret = 0, ncol;
+
+	if (st == NULL)
+		return -1;
+	for (int i = 0; i < nargs; i++)
+		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
+	ncol = sqlite3_column_count(st);
+	if (ncol > 64)
+		ncol = 64;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int c = 0; c < ncol; c++)
+			cols[c] = (const char *)sqlite3_column_text(st, c);
+		if (fn != NULL && fn(arg, ncol, cols) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		ret = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+int
+store_exec_kept(struct store *s, const char *sql, const char *const *args,
+    int nargs, char *err, size_t errlen)
+{
+	return store_query_kept(s, sql, args, nargs, NULL, NULL, err, errlen);
+}

@@ -143,6 +143,16 @@ const char store_views_schema[] =
 	/* Events per court and back-filling delay (days > 0). */
 	"CREATE TABLE vc_backfill(log INTEGER NOT NULL, delay INTEGER NOT NULL,"
 	"  n INTEGER NOT NULL, PRIMARY KEY(log, delay)) WITHOUT ROWID;"
+	/* Warning windows per case and rule (views_windows.c). */
+	"CREATE TABLE vw(log INTEGER NOT NULL, case_no TEXT NOT NULL,"
+	"  rule INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL,"
+	"  u INTEGER NOT NULL, state INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	"  type TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	"  ack INTEGER NOT NULL, PRIMARY KEY(log, case_no, rule, a))"
+	"  WITHOUT ROWID;"
+	"CREATE INDEX vw_alive ON vw(log, b, a, rule, state, type, ack);"
+	"CREATE INDEX vw_order ON vw(log, state, kind, b, u, rule, year, type,"
+	"  seq);"
 	/* Open obligations: cases that can still warn, by horizon. */
 	"CREATE INDEX cases_watch ON cases(log, " STORE_WATCH_SQL("") ");"
 	"CREATE INDEX cases_numbers ON cases(log, year, type, seq);"
@@ -205,17 +215,33 @@ store_views_clear(struct store *s, char *err, size_t errlen)
 {
 	return exec(s, "DELETE FROM vc_filed; DELETE FROM vc_closed;"
 	    " DELETE FROM vc_open; DELETE FROM vc_numbers;"
-	    " DELETE FROM vc_backfill;", err, errlen);
+	    " DELETE FROM vc_backfill; DELETE FROM vw;", err, errlen);
 }
 
+/* Version 2 had the counters but no warning windows. */
+static const char vw_schema[] =
+	"CREATE TABLE vw(log INTEGER NOT NULL, case_no TEXT NOT NULL,"
+	"  rule INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL,"
+	"  u INTEGER NOT NULL, state INTEGER NOT NULL, kind INTEGER NOT NULL,"
+	"  type TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL,"
+	"  ack INTEGER NOT NULL, PRIMARY KEY(log, case_no, rule, a))"
+	"  WITHOUT ROWID;"
+	"CREATE INDEX vw_alive ON vw(log, b, a, rule, state, type, ack);"
+	"CREATE INDEX vw_order ON vw(log, state, kind, b, u, rule, year, type,"
+	"  seq);";
+
 int
-store_views_migrate(struct store *s, char *err, size_t errlen)
+store_views_migrate(struct store *s, int from, char *err, size_t errlen)
 {
 	if (exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)
 		return -1;
-	if (exec(s, store_views_schema, err, errlen) == -1 ||
-	    exec(s, views_fill, err, errlen) == -1 ||
-	    exec(s, "UPDATE meta SET value = '2' WHERE key = 'schema'", err,
+	/* The warning windows are derived by the views layer
+	 * (views_windows_refresh) when the meta key vw_valid is not 1. */
+	if ((from == 1 ? exec(s, store_views_schema, err, errlen) == -1 ||
+	    exec(s, views_fill, err, errlen) == -1 :
+	    exec(s, vw_schema, err, errlen) == -1) ||
+	    exec(s, "INSERT OR REPLACE INTO meta VALUES ('vw_valid', '0');"
+	    " UPDATE meta SET value = '3' WHERE key = 'schema'", err,
 	    errlen) == -1 ||
 	    exec(s, "COMMIT", err, errlen) == -1) {
 		exec(s, "ROLLBACK", NULL, 0);

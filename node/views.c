@@ -264,14 +264,18 @@ views_rule_set(struct store *st, const char *id, const char *field,
 		args[5] = so;
 		if (store_begin(st, err, errlen) == -1)
 			return -1;
+		views_rules_changed();
 		if (store_exec(st, "INSERT OR REPLACE INTO rules(id, zh, days,"
 		    " due_soon, enabled, ord) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		    args, 6, err, errlen) == -1 ||
 		    (refill && store_views_refill(st, err, errlen) == -1) ||
+		    views_windows_refresh(st, true, err, errlen) == -1 ||
 		    store_commit(st, err, errlen) == -1) {
 			store_rollback(st);
+			views_rules_changed();
 			return -1;
 		}
+		views_rules_changed();
 		return 0;
 	}
 #else

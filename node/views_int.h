@@ -65,5 +65,10 @@ int check_query(const struct view_query *q, bool period, char *err, size_t errle
 void scope_free(struct scope *s);
 int scope_load(struct store *st, const char *scope, struct scope *s, char *err, size_t errlen);
 long scope_find(const struct scope *s, int64_t id);
+/* The warning of one rule (enum rule_ix) of one case, decided as for the
+ * whole scope: fn is called with it, or not at all if it does not warn. */
+int views_case_warning(struct store *st, const struct view_query *q,
+    int64_t log, const char *case_no, int rule, warning_detail_fn fn,
+    void *arg, char *err, size_t errlen);
 
 #endif

@@ -191,6 +191,10 @@ enum {
 /* The oracle reads every case in scope; the maintained view only the open
  * obligations, an index range (store_views.c): the same cases, because
  * the horizon is after as_of exactly when the condition above holds. */
+/* One case (?4 its log id, ?5 its number): a page's warnings, decided
+ * exactly as for the whole scope. */
+#define ONE_CASE " AND c.log = CAST(?4 AS INTEGER) AND c.case_no = ?5"
+static const char warn_sql_case[] = WARN_SQL("cases c", ONE_CASE);
 static const char warn_sql_all[] = WARN_SQL("cases c", "");
 static const char warn_sql[] = WARN_SQL("cases c INDEXED BY cases_watch",
     " AND " STORE_WATCH_SQL("c.") " > ?2");
@@ -342,6 +346,11 @@ static const char pay_sql[] = PAY_COLS
 	" CROSS JOIN ledger g INDEXED BY ledger_case"
 	"  ON g.log = c.log AND g.case_no = c.case_no"
 	PAY_WHERE;
+static const char pay_sql_case[] = PAY_COLS
+	" FROM logs l CROSS JOIN cases c ON c.log = l.id" ONE_CASE
+	" CROSS JOIN ledger g INDEXED BY ledger_case"
+	"  ON g.log = c.log AND g.case_no = c.case_no"
+	PAY_WHERE;
 
 /* Decides the payout rule for the case read so far: one warning per case,
  * the arrival that is most overdue (else the one due soonest). */
@@ -471,6 +480,11 @@ static const char ack_sql[] = ACK_COLS
 	" CROSS JOIN acks a INDEXED BY acks_case"
 	"  ON a.log = c.log AND a.case_no = c.case_no"
 	ACK_WHERE;
+static const char ack_sql_case[] = ACK_COLS
+	" FROM logs l CROSS JOIN cases c ON c.log = l.id" ONE_CASE
+	" CROSS JOIN acks a INDEXED BY acks_case"
+	"  ON a.log = c.log AND a.case_no = c.case_no"
+	ACK_WHERE;
 
 static int
 ack_row(void *arg, int ncol, const char *const *cols)
@@ -587,14 +601,17 @@ views_warnings_free(struct warning_set *ws)
 	free(ws);
 }
 
-int
-views_warnings_load(struct store *st, const struct view_query *q,
-    struct warning_set **out, char *err, size_t errlen)
+/* The warnings of the scope, or (log != NULL) of one case of it. */
+static int
+warnings_load(struct store *st, const struct view_query *q, const char *log,
+    const char *case_no, struct warning_set **out, char *err, size_t errlen)
 {
 	struct warning_set *ws;
 	struct wctx *x;
 	char types[64];
-	const char *args[3];
+	const char *args[5];
+	const char *wsql, *psql, *asql;
+	int nargs = log != NULL ? 5 : 3;
 
 	*out = NULL;
 	if (check_query(q, false, err, errlen) == -1)
@@ -613,18 +630,33 @@ views_warnings_load(struct store *st, const struct view_query *q,
 	args[0] = q->scope;
 	args[1] = q->as_of;
 	args[2] = types;
+	args[3] = log;
+	args[4] = case_no;
+	if (log != NULL) {
+		wsql = warn_sql_case;
+		psql = pay_sql_case;
+		asql = ack_sql_case;
+	} else if (q->recompute) {
+		wsql = warn_sql_all;
+		psql = pay_sql_all;
+		asql = ack_sql_all;
+	} else {
+		wsql = warn_sql;
+		psql = pay_sql;
+		asql = ack_sql;
+	}
 	x->sc = &ws->sc;
 	x->as_of = date_days(q->as_of);
 	x->pay_log = -1;
 	if (rules_load(st, x->r, err, errlen) == -1 ||
-	    store_query(st, q->recompute ? warn_sql_all : warn_sql, args, 3,
-	    warn_row, x, err, errlen) == -1 || x->oom ||
-	    store_query(st, q->recompute ? pay_sql_all : pay_sql, args, 3,
-	    pay_row, x, err, errlen) == -1 || x->oom)
+	    store_query(st, wsql, args, nargs, warn_row, x, err, errlen) == -1 ||
+	    x->oom ||
+	    store_query(st, psql, args, nargs, pay_row, x, err, errlen) == -1 ||
+	    x->oom)
 		goto fail;
 	pay_finish(x);
-	if (x->oom || store_query(st, q->recompute ? ack_sql_all : ack_sql,
-	    args, 2, ack_row, x, err, errlen) == -1 || x->oom)
+	if (x->oom || store_query(st, asql, args, nargs, ack_row, x, err,
+	    errlen) == -1 || x->oom)
 		goto fail;
 	if (x->n > 0)
 		qsort(x->v, x->n, sizeof(*x->v), witem_cmp);
@@ -644,6 +676,13 @@ fail:
 		ERR("out of memory");
 	views_warnings_free(ws);
 	return -1;
+}
+
+int
+views_warnings_load(struct store *st, const struct view_query *q,
+    struct warning_set **out, char *err, size_t errlen)
+{
+	return warnings_load(st, q, NULL, NULL, out, err, errlen);
 }
 
 /* Item i of the set as a struct warning. */
@@ -794,4 +833,27 @@ views_warnings(struct store *st, const struct view_query *q, warning_fn fn,
 	struct wplain p = { fn, arg };
 
 	return views_warnings_detail(st, q, wplain_fn, &p, err, errlen);
+}
+
+int
+views_case_warning(struct store *st, const struct view_query *q, int64_t log,
+    const char *case_no, int rule, warning_detail_fn fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct warning_set *ws;
+	struct warning w;
+	char slog[24];
+	int r = 0;
+
+	snprintf(slog, sizeof(slog), "%lld", (long long)log);
+	if (warnings_load(st, q, slog, case_no, &ws, err, errlen) == -1)
+		return -1;
+	for (size_t i = 0; i < ws->x->n; i++)
+		if (ws->x->v[i].ord == rule) {
+			witem_warning(ws, i, &w);
+			r = fn(arg, &w, ws->x->v[i].detail);
+			break;
+		}
+	views_warnings_free(ws);
+	return r;
 }

@@ -20,7 +20,7 @@
 #include "courtsync/fold.h"
 #include "courtsync/merkle.h"
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL };
 
@@ -35,10 +35,15 @@ enum store_stmt_id {
 	SQ_COUNT
 };
 
+#define STORE_KEPT	24		/* statements store_query_kept keeps */
+
 struct store {
 	void	*db;			/* sqlite3 * */
 	void	*stmt[SQ_COUNT];	/* sqlite3_stmt *, prepared on first use */
 	int	 in_tx;
+	const char *kept_sql[STORE_KEPT];	/* store_query_kept's cache */
+	void	*kept_stmt[STORE_KEPT];
+	uint64_t open_id;		/* unique per store_open in a process */
 };
 
 /* One log: its id, origin path and size (entries held). */
@@ -166,7 +171,8 @@ int	store_derived_clear(struct store *s, char *err, size_t errlen);
  * kept by triggers in the same transaction as the derived rows.  Refill
  * recomputes the counters from the derived tables (after a change of the
  * 审限 rules, whose periods the within-limit counts depend on); clear
- * empties them; migrate turns a version 1 database into version 2. */
+ * empties them; migrate turns a version 1 or 2 database into version 3
+ * (the warning windows then are rebuilt by views_windows_refresh). */
 /* The horizon of a case row R's obligations ("c." or ""): a case can warn
  * as of day A only if this is after A (open, closed after A, or closed by
  * 终本, whose conditions and periodic searches warn after closing).  The
@@ -177,7 +183,8 @@ int	store_derived_clear(struct store *s, char *err, size_t errlen);
 	" THEN '9999-12-31' ELSE " R "closed END)"
 int	store_views_refill(struct store *s, char *err, size_t errlen);
 int	store_views_clear(struct store *s, char *err, size_t errlen);
-int	store_views_migrate(struct store *s, char *err, size_t errlen);
+int	store_views_migrate(struct store *s, int from, char *err,
+	    size_t errlen);
 
 /* SHA-256 over every derived table, rows in primary-key order, each value
  * type-tagged: equal digests mean equal derived state. */
@@ -194,6 +201,16 @@ int	store_log_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
 typedef int (*store_row_fn)(void *arg, int ncol, const char *const *cols);
 int	store_query(struct store *s, const char *sql, const char *const *args,
 	    int nargs, store_row_fn fn, void *arg, char *err, size_t errlen);
+
+/* store_query and store_exec for hot paths: the statement is prepared
+ * once per connection and kept, found again by the address of `sql`,
+ * which must therefore be a string constant (never a buffer reused for
+ * other text). */
+int	store_query_kept(struct store *s, const char *sql,
+	    const char *const *args, int nargs, store_row_fn fn, void *arg,
+	    char *err, size_t errlen);
+int	store_exec_kept(struct store *s, const char *sql,
+	    const char *const *args, int nargs, char *err, size_t errlen);
 
 /* Runs one SQL statement that writes (text arguments bound to ?1..),
  * for small administrative tables such as `rules`. */

@@ -41,6 +41,22 @@ int	views_rules(struct store *st, struct rule **rules, size_t *n,
 int	views_rule_set(struct store *st, const char *id, const char *field,
 	    const char *value, char *err, size_t errlen);
 
+/* ---- warning windows (docs/VIEWS.md §7, views_windows.c) ---- */
+
+/* Derives the warning windows of one case from its derived rows (cs NULL:
+ * the case is gone) and stores them if they changed.  The fold calls it
+ * for every case row it writes, in the same transaction. */
+int	views_windows_case(struct store *st, int64_t log,
+	    const struct case_state *cs, const char *case_no, char *err,
+	    size_t errlen);
+/* Derives every case's windows again if they are not current (after a
+ * migration; force: always, after a change of the rules), in one
+ * transaction unless the caller has one open. */
+int	views_windows_refresh(struct store *st, bool force, char *err,
+	    size_t errlen);
+/* The rules changed in this process: cached copies are read again. */
+void	views_rules_changed(void);
+
 /* ---- the query ---- */
 
 struct view_query {
@@ -134,6 +150,17 @@ struct warning_filter {
 int	views_warnings_page(const struct warning_set *ws,
 	    const struct warning_filter *f, size_t offset, size_t limit,
 	    warning_detail_fn fn, void *arg, uint64_t *total);
+
+/* The same counts and pages read from the warning windows the node
+ * maintains (docs/VIEWS.md §7): they cost what the warnings alive on
+ * as_of and the page cost, not what the node holds.  With q->recompute
+ * (or windows not yet derived) they load the whole set instead. */
+int	views_warning_counts(struct store *st, const struct view_query *q,
+	    warning_count_fn fn, void *arg, char *err, size_t errlen);
+int	views_warning_page(struct store *st, const struct view_query *q,
+	    const struct warning_filter *f, size_t offset, size_t limit,
+	    warning_detail_fn fn, void *arg, uint64_t *total, char *err,
+	    size_t errlen);
 
 /* ---- the seven indicators (质效指标) ---- */
 
