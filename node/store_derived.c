@@ -398,18 +398,15 @@ store_log_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
 	return derived_digest(s, log, out, err, errlen);
 }
 
-int
-store_query(struct store *s, const char *q, const char *const *args, int nargs,
-    store_row_fn fn, void *arg, char *err, size_t errlen)
+/* Binds text arguments, steps st to its end calling fn per row (fn NULL:
+ * none), resets it.  0, fn's stop (still 0), or -1 with err. */
+static int
+query_run(struct store *s, sqlite3_stmt *st, const char *const *args,
+    int nargs, store_row_fn fn, void *arg, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
 	const char *cols[64];
 	int rc, ret = 0, ncol;
 
-	if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
-		ERR("database: %s", sqlite3_errmsg(DB(s)));
-		return -1;
-	}
 	for (int i = 0; i < nargs; i++)
 		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
 	ncol = sqlite3_column_count(st);
@@ -418,7 +415,7 @@ store_query(struct store *s, const char *q, const char *const *args, int nargs,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int c = 0; c < ncol; c++)
 			cols[c] = (const char *)sqlite3_column_text(st, c);
-		if (fn(arg, ncol, cols) != 0) {
+		if (fn != NULL && fn(arg, ncol, cols) != 0) {
 			rc = SQLITE_DONE;
 			break;
 		}
@@ -427,6 +424,23 @@ store_query(struct store *s, const char *q, const char *const *args, int nargs,
 		ERR("database: %s", sqlite3_errmsg(DB(s)));
 		ret = -1;
 	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return ret;
+}
+
+int
+store_query(struct store *s, const char *q, const char *const *args, int nargs,
+    store_row_fn fn, void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	ret = query_run(s, st, args, nargs, fn, arg, err, errlen);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -458,31 +472,9 @@ store_query_kept(struct store *s, const char *sql, const char *const *args,
     int nargs, store_row_fn fn, void *arg, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = kept(s, sql, err, errlen);
-	const char *cols[64];
-	int rc, ret = 0, ncol;
 
-	if (st == NULL)
-		return -1;
-	for (int i = 0; i < nargs; i++)
-		sqlite3_bind_text(st, i + 1, args[i], -1, SQLITE_STATIC);
-	ncol = sqlite3_column_count(st);
-	if (ncol > 64)
-		ncol = 64;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int c = 0; c < ncol; c++)
-			cols[c] = (const char *)sqlite3_column_text(st, c);
-		if (fn != NULL && fn(arg, ncol, cols) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		ERR("database: %s", sqlite3_errmsg(DB(s)));
-		ret = -1;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return ret;
+	return st == NULL ? -1 : query_run(s, st, args, nargs, fn, arg, err,
+	    errlen);
 }
 
 int

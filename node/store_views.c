@@ -119,6 +119,19 @@
 	CHANGED("recovered") " OR " CHANGED("ext_months") " OR " \
 	CHANGED("susp_days") " OR " CHANGED("nonlitigation")
 
+/* Warning windows per case and rule (views_windows.c); version 2 had the
+ * counters but not these. */
+#define VW_SCHEMA \
+	"CREATE TABLE vw(log INTEGER NOT NULL, case_no TEXT NOT NULL," \
+	"  rule INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL," \
+	"  u INTEGER NOT NULL, state INTEGER NOT NULL, kind INTEGER NOT NULL," \
+	"  type TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL," \
+	"  ack INTEGER NOT NULL, PRIMARY KEY(log, case_no, rule, a))" \
+	"  WITHOUT ROWID;" \
+	"CREATE INDEX vw_alive ON vw(log, b, a, rule, state, type, ack);" \
+	"CREATE INDEX vw_order ON vw(log, state, kind, b, u, rule, year, type," \
+	"  seq);"
+
 const char store_views_schema[] =
 	/* Cases filed per court, day and type. */
 	"CREATE TABLE vc_filed(log INTEGER NOT NULL, day INTEGER NOT NULL,"
@@ -143,16 +156,7 @@ const char store_views_schema[] =
 	/* Events per court and back-filling delay (days > 0). */
 	"CREATE TABLE vc_backfill(log INTEGER NOT NULL, delay INTEGER NOT NULL,"
 	"  n INTEGER NOT NULL, PRIMARY KEY(log, delay)) WITHOUT ROWID;"
-	/* Warning windows per case and rule (views_windows.c). */
-	"CREATE TABLE vw(log INTEGER NOT NULL, case_no TEXT NOT NULL,"
-	"  rule INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL,"
-	"  u INTEGER NOT NULL, state INTEGER NOT NULL, kind INTEGER NOT NULL,"
-	"  type TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL,"
-	"  ack INTEGER NOT NULL, PRIMARY KEY(log, case_no, rule, a))"
-	"  WITHOUT ROWID;"
-	"CREATE INDEX vw_alive ON vw(log, b, a, rule, state, type, ack);"
-	"CREATE INDEX vw_order ON vw(log, state, kind, b, u, rule, year, type,"
-	"  seq);"
+	VW_SCHEMA
 	/* Open obligations: cases that can still warn, by horizon. */
 	"CREATE INDEX cases_watch ON cases(log, " STORE_WATCH_SQL("") ");"
 	"CREATE INDEX cases_numbers ON cases(log, year, type, seq);"
@@ -218,17 +222,7 @@ store_views_clear(struct store *s, char *err, size_t errlen)
 	    " DELETE FROM vc_backfill; DELETE FROM vw;", err, errlen);
 }
 
-/* Version 2 had the counters but no warning windows. */
-static const char vw_schema[] =
-	"CREATE TABLE vw(log INTEGER NOT NULL, case_no TEXT NOT NULL,"
-	"  rule INTEGER NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL,"
-	"  u INTEGER NOT NULL, state INTEGER NOT NULL, kind INTEGER NOT NULL,"
-	"  type TEXT NOT NULL, year INTEGER NOT NULL, seq INTEGER NOT NULL,"
-	"  ack INTEGER NOT NULL, PRIMARY KEY(log, case_no, rule, a))"
-	"  WITHOUT ROWID;"
-	"CREATE INDEX vw_alive ON vw(log, b, a, rule, state, type, ack);"
-	"CREATE INDEX vw_order ON vw(log, state, kind, b, u, rule, year, type,"
-	"  seq);";
+static const char vw_schema[] = VW_SCHEMA;
 
 int
 store_views_migrate(struct store *s, int from, char *err, size_t errlen)

@@ -461,3 +461,33 @@ scope_find(const struct scope *s, int64_t id)
 	}
 	return -1;
 }
+
+bool
+grow(void **v, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t c = *cap != 0 ? *cap * 2 : 16;
+		void *p = realloc(*v, c * size);
+
+		if (p == NULL)
+			return false;
+		*v = p;
+		*cap = c;
+	}
+	return true;
+}
+
+int
+case_order(int ya, const char *ta, uint32_t sa, const char *ca, int yb,
+    const char *tb, uint32_t sb, const char *cb)
+{
+	int c;
+
+	if (ya != yb)
+		return ya < yb ? -1 : 1;
+	if ((c = strcmp(ta, tb)) != 0)
+		return c;
+	if (sa != sb)
+		return sa < sb ? -1 : 1;
+	return strcmp(ca, cb);
+}

@@ -27,6 +27,11 @@
 #define TYPES_SQL "instr(',' || ?3 || ',', ',' || c.type || ',') > 0"
 
 #define DEFAULT_TYPES	"执,执恢"
+
+/* Warning windows (views_windows.c, views_pages.c). */
+#define VW_INF		2147483647	/* a window without end */
+enum { ST_SOON = 0, ST_OVER = 1 };	/* vw.state */
+enum { K_MOVING = 0, K_FIXED = 1 };	/* vw.kind */
 #define PERIODIC_YEARS	5		/* 终本规定 §9 */
 
 enum rule_ix {
@@ -65,6 +70,12 @@ int check_query(const struct view_query *q, bool period, char *err, size_t errle
 void scope_free(struct scope *s);
 int scope_load(struct store *st, const char *scope, struct scope *s, char *err, size_t errlen);
 long scope_find(const struct scope *s, int64_t id);
+/* Cases in number order: year, type, number (then the text, for ties). */
+int case_order(int ya, const char *ta, uint32_t sa, const char *ca, int yb,
+    const char *tb, uint32_t sb, const char *cb);
+/* Makes room for one more element of `size` bytes in *v (n used, cap
+ * allocated); false when out of memory. */
+bool grow(void **v, size_t *n, size_t *cap, size_t size);
 /* The warning of one rule (enum rule_ix) of one case, decided as for the
  * whole scope: fn is called with it, or not at all if it does not warn. */
 int views_case_warning(struct store *st, const struct view_query *q,

@@ -549,19 +549,13 @@ static int
 witem_cmp(const void *pa, const void *pb)
 {
 	const struct witem *a = pa, *b = pb;
-	int c;
 
 	if (a->court != b->court)
 		return a->court < b->court ? -1 : 1;
 	if (a->ord != b->ord)
 		return a->ord < b->ord ? -1 : 1;
-	if (a->year != b->year)
-		return a->year < b->year ? -1 : 1;
-	if ((c = strcmp(a->type, b->type)) != 0)
-		return c;
-	if (a->seq != b->seq)
-		return a->seq < b->seq ? -1 : 1;
-	return strcmp(a->case_no, b->case_no);
+	return case_order(a->year, a->type, a->seq, a->case_no, b->year,
+	    b->type, b->seq, b->case_no);
 }
 
 /* Most urgent first: overdue by most days, then due soon by fewest days
