@@ -9,16 +9,51 @@
 #define D2 "CAST(?2 AS INTEGER)"
 #define VTYPES "instr(',' || ?3 || ',', ',' || v.type || ',') > 0"
 
-/* The windows alive on day ?2 in scope ?1, of the 口径 ?3, per court and
- * rule: an index range per court (vw_alive: b > A), read from the index
- * alone. */
+/*
+ * The windows alive on day A (a ≤ A < b) are five index ranges per court,
+ * each about as long as its answer:
+ *   - windows without end (b = VW_INF) that began by A: vw_alive (log, b, a);
+ *   - due soon, moving: they end by D + 1 ≤ A + due_soon + 1, so b lies in
+ *     (A, A + the largest due_soon + 1]: vw_order (log, 0, 0, b);
+ *   - the others that end, after A: vw_order (log, state, kind, b) — for
+ *     an A of today none (they end on a recorded day), for a past A those
+ *     ended since.
+ * A range of b > A alone would also read every window that begins after
+ * A (the open cases' later deadlines).  ?2 A, ?4 A + largest due_soon + 1.
+ */
+#define FINITE(st, kd, hi) \
+	" SELECT l.id, l.origin, v.rule, v.state, v.ack, v.case_no, v.u," \
+	" v.kind, v.year, v.type, v.seq FROM logs l" \
+	" CROSS JOIN vw v INDEXED BY vw_order ON v.log = l.id" \
+	" AND v.state = " st " AND v.kind = " kd " AND v.b > " D2 \
+	" AND v.b " hi " WHERE " SCOPE_SQL " AND v.a <= " D2 " AND " VTYPES
+#define ALIVE \
+	" SELECT l.id, l.origin, v.rule, v.state, v.ack, v.case_no, v.u," \
+	" v.kind, v.year, v.type, v.seq FROM logs l" \
+	" CROSS JOIN vw v INDEXED BY vw_alive ON v.log = l.id" \
+	" AND v.b = 2147483647 AND v.a <= " D2 \
+	" WHERE " SCOPE_SQL " AND " VTYPES \
+	" UNION ALL" FINITE("0", "0", "<= CAST(?4 AS INTEGER)") \
+	" UNION ALL" FINITE("1", "0", "< 2147483647") \
+	" UNION ALL" FINITE("1", "1", "< 2147483647") \
+	" UNION ALL" FINITE("0", "1", "< 2147483647")
+
+/* Per court and rule, in court then rule order. */
 static const char count_sql[] =
-	"SELECT l.id, v.rule, sum(v.state = 0), sum(v.state = 1),"
-	" sum(v.ack <= " D2 ")"
-	" FROM logs l CROSS JOIN vw v INDEXED BY vw_alive"
-	"  ON v.log = l.id AND v.b > " D2
-	" WHERE " SCOPE_SQL " AND v.a <= " D2 " AND " VTYPES
-	" GROUP BY l.id, v.rule ORDER BY l.origin, v.rule";
+	"SELECT id, rule, sum(state = 0), sum(state = 1), sum(ack <= " D2 ")"
+	" FROM (" ALIVE ") GROUP BY id, rule ORDER BY origin, rule";
+
+/* The largest due_soon of the rules in force. */
+static int
+max_due_soon(const struct rule r[R_COUNT])
+{
+	int m = 0;
+
+	for (int i = 0; i < R_COUNT; i++)
+		if (r[i].enabled && r[i].due_soon > m)
+			m = r[i].due_soon;
+	return m;
+}
 
 /* One court's most urgent windows of one state and kind, open-ended
  * (b = VW_INF): the first rows of vw_order.  ?1 log, ?2 A, ?3 types,
@@ -30,13 +65,15 @@ static const char stream_sql[] =
 	" AND v.b = 2147483647 AND v.a <= " D2 " AND " VTYPES
 	" AND (?6 = '' OR v.rule = CAST(?6 AS INTEGER))"
 	" ORDER BY v.u, v.rule, v.year, v.type, v.seq LIMIT CAST(?7 AS INTEGER)";
-/* The windows that end after A but not never: due soon, and (for a past
- * A) overdue ones ended since. */
+/* The windows alive on A that end (due soon, and for a past A overdue
+ * ones ended since) in scope ?1, with their court's log id. */
 static const char ending_sql[] =
-	"SELECT v.case_no, v.rule, v.u, v.state, v.kind, v.year, v.type, v.seq"
-	" FROM vw v INDEXED BY vw_alive WHERE v.log = CAST(?1 AS INTEGER)"
-	" AND v.b > " D2 " AND v.b < 2147483647 AND v.a <= " D2 " AND " VTYPES
-	" AND (?6 = '' OR v.rule = CAST(?6 AS INTEGER))";
+	"SELECT case_no, rule, u, state, kind, year, type, seq, id FROM ("
+	FINITE("0", "0", "<= CAST(?4 AS INTEGER)")
+	" UNION ALL" FINITE("1", "0", "< 2147483647")
+	" UNION ALL" FINITE("1", "1", "< 2147483647")
+	" UNION ALL" FINITE("0", "1", "< 2147483647")
+	") WHERE ?6 = '' OR rule = CAST(?6 AS INTEGER)";
 
 static bool
 windows_current(struct store *st, const struct view_query *q, char *err,
@@ -95,15 +132,17 @@ load_counts(struct store *st, const struct view_query *q,
     const struct scope *sc, const struct rule r[R_COUNT], struct cctx *x,
     char *err, size_t errlen)
 {
-	char types[64], as_of[24];
-	const char *args[3] = { q->scope, as_of, types };
+	char types[64], as_of[24], soon[24];
+	const char *args[4] = { q->scope, as_of, types, soon };
 
 	memset(x, 0, sizeof(*x));
 	x->sc = sc;
 	x->r = r;
 	types_norm(q->types, types, sizeof(types));
 	snprintf(as_of, sizeof(as_of), "%lld", (long long)date_days(q->as_of));
-	if (store_query(st, count_sql, args, 3, count_row, x, err, errlen) == -1)
+	snprintf(soon, sizeof(soon), "%lld", (long long)date_days(q->as_of) +
+	    max_due_soon(r) + 1);
+	if (store_query(st, count_sql, args, 4, count_row, x, err, errlen) == -1)
 		return -1;
 	if (x->oom) {
 		ERR("out of memory");
@@ -156,6 +195,8 @@ struct pitem {
 };
 
 struct pctx {
+	const struct scope *sc;
+	const char	*only;		/* a court's subtree, or NULL */
 	long		 court;
 	int64_t		 as_of;
 	bool		 overdue_only;
@@ -172,6 +213,14 @@ pitem_row(void *arg, int ncol, const char *const *cols)
 	int64_t u = strtoll(COL(2), NULL, 10);
 	int state = atoi(COL(3)), kind = atoi(COL(4));
 
+	long court = x->court;
+
+	if (ncol > 8) {			/* ending_sql: the court's log id */
+		court = scope_find(x->sc, strtoll(COL(8), NULL, 10));
+		if (court < 0 || (x->only != NULL && x->only[0] != '\0' &&
+		    !court_path_covers(x->only, x->sc->v[court].origin)))
+			return 0;
+	}
 	if (x->overdue_only && state != ST_OVER)
 		return 0;
 	if (!grow((void **)&x->v, &x->n, &x->cap, sizeof(*x->v))) {
@@ -180,7 +229,7 @@ pitem_row(void *arg, int ncol, const char *const *cols)
 	}
 	it = &x->v[x->n++];
 	memset(it, 0, sizeof(*it));
-	it->court = x->court;
+	it->court = court;
 	cs_strlcpy(it->case_no, COL(0), sizeof(it->case_no));
 	it->rule = atoi(COL(1));
 	it->state = state;
@@ -263,8 +312,9 @@ views_warning_page(struct store *st, const struct view_query *q,
 		}
 		snprintf(srule, sizeof(srule), "%d", k);
 	}
-	/* The total from the counts. */
-	if (load_counts(st, q, &sc, r, &cx, err, errlen) == -1)
+	/* The total from the counts, if asked for. */
+	if (total != NULL && load_counts(st, q, &sc, r, &cx, err,
+	    errlen) == -1)
 		goto out;
 	for (size_t i = 0; i < cx.n; i++) {
 		const struct warning_count *c = &cx.v[i];
@@ -277,11 +327,25 @@ views_warning_page(struct store *st, const struct view_query *q,
 	}
 	if (total != NULL)
 		*total = tot;
+	else
+		tot = UINT64_MAX;
 	types_norm(q->types, types, sizeof(types));
+	px.sc = &sc;
+	px.only = court;
 	px.as_of = date_days(q->as_of);
 	px.overdue_only = f != NULL && f->overdue_only;
 	snprintf(as_of, sizeof(as_of), "%lld", (long long)px.as_of);
 	snprintf(slim, sizeof(slim), "%zu", offset + limit);
+	if (offset < tot && limit > 0) {
+		char soon[24];
+		const char *eargs[6] = { q->scope, as_of, types, soon, "", srule };
+
+		snprintf(soon, sizeof(soon), "%lld", (long long)px.as_of +
+		    max_due_soon(r) + 1);
+		if (store_query_kept(st, ending_sql, eargs, 6, pitem_row, &px,
+		    err, errlen) == -1)
+			goto out;
+	}
 	for (size_t i = 0; i < sc.n && offset < tot && limit > 0; i++) {
 		if (court != NULL && court[0] != '\0' &&
 		    !court_path_covers(court, sc.v[i].origin))
@@ -297,9 +361,6 @@ views_warning_page(struct store *st, const struct view_query *q,
 			    &px, err, errlen) == -1)
 				goto out;
 		}
-		if (store_query_kept(st, ending_sql, args, 6, pitem_row, &px,
-		    err, errlen) == -1)
-			goto out;
 		if (px.oom) {
 			ERR("out of memory");
 			goto out;
