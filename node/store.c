@@ -228,7 +228,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 			goto fail;
 		if (exec(s, schema, err, errlen) == -1 ||
 		    exec(s, store_views_schema, err, errlen) == -1 ||
-		    exec(s, "INSERT INTO meta VALUES ('schema', '3'),"
+		    exec(s, "INSERT INTO meta VALUES ('schema', '4'),"
 		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
 		    exec(s, "COMMIT", err, errlen) == -1) {
@@ -240,9 +240,9 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	r = store_meta_get(s, "schema", ver, sizeof(ver), err, errlen);
 	if (r == -1)
 		goto fail;
-	/* Versions 1 and 2 had none or part of the view state: add it
+	/* Versions 1 to 3 had none or part of the view state: add it
 	 * (store_views.c), once. */
-	if (r == 1 && (atoi(ver) == 1 || atoi(ver) == 2)) {
+	if (r == 1 && atoi(ver) >= 1 && atoi(ver) < STORE_SCHEMA_VERSION) {
 		if (store_views_migrate(s, atoi(ver), err, errlen) == -1)
 			goto fail;
 		snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);

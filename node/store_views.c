@@ -130,7 +130,9 @@
 	"  WITHOUT ROWID;" \
 	"CREATE INDEX vw_alive ON vw(log, b, a, rule, state, type, ack);" \
 	"CREATE INDEX vw_order ON vw(log, state, kind, b, u, rule, year, type," \
-	"  seq);"
+	"  seq);" \
+	"CREATE INDEX vw_soon ON vw(log, rule, b, a, type, ack)" \
+	"  WHERE state = 0 AND kind = 0;"
 
 const char store_views_schema[] =
 	/* Cases filed per court, day and type. */
@@ -231,11 +233,14 @@ store_views_migrate(struct store *s, int from, char *err, size_t errlen)
 		return -1;
 	/* The warning windows are derived by the views layer
 	 * (views_windows_refresh) when the meta key vw_valid is not 1. */
-	if ((from == 1 ? exec(s, store_views_schema, err, errlen) == -1 ||
-	    exec(s, views_fill, err, errlen) == -1 :
-	    exec(s, vw_schema, err, errlen) == -1) ||
-	    exec(s, "INSERT OR REPLACE INTO meta VALUES ('vw_valid', '0');"
-	    " UPDATE meta SET value = '3' WHERE key = 'schema'", err,
+	if ((from == 1 && (exec(s, store_views_schema, err, errlen) == -1 ||
+	    exec(s, views_fill, err, errlen) == -1)) ||
+	    (from == 2 && exec(s, vw_schema, err, errlen) == -1) ||
+	    (from == 3 && exec(s, "CREATE INDEX vw_soon ON vw(log, rule, b,"
+	    " a, type, ack) WHERE state = 0 AND kind = 0", err, errlen) == -1) ||
+	    exec(s, from < 3 ? "INSERT OR REPLACE INTO meta VALUES"
+	    " ('vw_valid', '0')" : "SELECT 1", err, errlen) == -1 ||
+	    exec(s, "UPDATE meta SET value = '4' WHERE key = 'schema'", err,
 	    errlen) == -1 ||
 	    exec(s, "COMMIT", err, errlen) == -1) {
 		exec(s, "ROLLBACK", NULL, 0);

@@ -14,45 +14,58 @@
  * each about as long as its answer:
  *   - windows without end (b = VW_INF) that began by A: vw_alive (log, b, a);
  *   - due soon, moving: they end by D + 1 ≤ A + due_soon + 1, so b lies in
- *     (A, A + the largest due_soon + 1]: vw_order (log, 0, 0, b);
+ *     (A, A + that rule's due_soon + 1]: vw_soon (log, rule, b), per rule;
  *   - the others that end, after A: vw_order (log, state, kind, b) — for
  *     an A of today none (they end on a recorded day), for a past A those
  *     ended since.
  * A range of b > A alone would also read every window that begins after
  * A (the open cases' later deadlines).  ?2 A, ?4 A + largest due_soon + 1.
  */
-#define FINITE(st, kd, hi) \
-	" SELECT l.id, l.origin, v.rule, v.state, v.ack, v.case_no, v.u," \
-	" v.kind, v.year, v.type, v.seq FROM logs l" \
+#define FINITE(st, kd, hi, cols) \
+	" SELECT " cols " FROM logs l" \
 	" CROSS JOIN vw v INDEXED BY vw_order ON v.log = l.id" \
 	" AND v.state = " st " AND v.kind = " kd " AND v.b > " D2 \
 	" AND v.b " hi " WHERE " SCOPE_SQL " AND v.a <= " D2 " AND " VTYPES
+/* What counts read (vw_alive and vw_soon cover it), and what pages read. */
+#define CCOLS "l.id, l.origin, v.rule, v.state, v.ack"
+#define PCOLS "l.id, v.rule, v.state, v.case_no, v.u, v.kind, v.year," \
+	" v.type, v.seq"
+/* Due soon, moving, of rule r: b in (A, A + its due_soon + 1] (?5 + r). */
+#define SOON(r, p, cols) \
+	" UNION ALL SELECT " cols " FROM logs l" \
+	" CROSS JOIN vw v INDEXED BY vw_soon ON v.log = l.id" \
+	" AND v.rule = " #r " AND v.state = 0 AND v.kind = 0 AND v.b > " D2 \
+	" AND v.b <= CAST(?" #p " AS INTEGER)" \
+	" WHERE " SCOPE_SQL " AND v.a <= " D2 " AND " VTYPES
+#define SOONS(c) \
+	SOON(0, 5, c) SOON(1, 6, c) SOON(2, 7, c) SOON(3, 8, c) SOON(4, 9, c) \
+	SOON(5, 10, c) SOON(6, 11, c) SOON(7, 12, c) SOON(8, 13, c) \
+	SOON(9, 14, c) SOON(10, 15, c) SOON(11, 16, c) SOON(12, 17, c)
 #define ALIVE \
-	" SELECT l.id, l.origin, v.rule, v.state, v.ack, v.case_no, v.u," \
-	" v.kind, v.year, v.type, v.seq FROM logs l" \
+	" SELECT " CCOLS " FROM logs l" \
 	" CROSS JOIN vw v INDEXED BY vw_alive ON v.log = l.id" \
 	" AND v.b = 2147483647 AND v.a <= " D2 \
 	" WHERE " SCOPE_SQL " AND " VTYPES \
-	" UNION ALL" FINITE("0", "0", "<= CAST(?4 AS INTEGER)") \
-	" UNION ALL" FINITE("1", "0", "< 2147483647") \
-	" UNION ALL" FINITE("1", "1", "< 2147483647") \
-	" UNION ALL" FINITE("0", "1", "< 2147483647")
+	SOONS(CCOLS) \
+	" UNION ALL" FINITE("1", "0", "< 2147483647", CCOLS) \
+	" UNION ALL" FINITE("1", "1", "< 2147483647", CCOLS) \
+	" UNION ALL" FINITE("0", "1", "< 2147483647", CCOLS)
 
 /* Per court and rule, in court then rule order. */
 static const char count_sql[] =
 	"SELECT id, rule, sum(state = 0), sum(state = 1), sum(ack <= " D2 ")"
 	" FROM (" ALIVE ") GROUP BY id, rule ORDER BY origin, rule";
 
-/* The largest due_soon of the rules in force. */
-static int
-max_due_soon(const struct rule r[R_COUNT])
+/* Arguments ?5..?17: per rule, A + its due_soon + 1, as text. */
+static void
+soon_args(const struct rule r[R_COUNT], int64_t as_of, char v[R_COUNT][24],
+    const char **args)
 {
-	int m = 0;
-
-	for (int i = 0; i < R_COUNT; i++)
-		if (r[i].enabled && r[i].due_soon > m)
-			m = r[i].due_soon;
-	return m;
+	for (int i = 0; i < R_COUNT; i++) {
+		snprintf(v[i], sizeof(v[i]), "%lld", (long long)as_of +
+		    r[i].due_soon + 1);
+		args[4 + i] = v[i];
+	}
 }
 
 /* One court's most urgent windows of one state and kind, open-ended
@@ -69,11 +82,11 @@ static const char stream_sql[] =
  * ones ended since) in scope ?1, with their court's log id. */
 static const char ending_sql[] =
 	"SELECT case_no, rule, u, state, kind, year, type, seq, id FROM ("
-	FINITE("0", "0", "<= CAST(?4 AS INTEGER)")
-	" UNION ALL" FINITE("1", "0", "< 2147483647")
-	" UNION ALL" FINITE("1", "1", "< 2147483647")
-	" UNION ALL" FINITE("0", "1", "< 2147483647")
-	") WHERE ?6 = '' OR rule = CAST(?6 AS INTEGER)";
+	FINITE("1", "0", "< 2147483647", PCOLS)
+	SOONS(PCOLS)
+	" UNION ALL" FINITE("1", "1", "< 2147483647", PCOLS)
+	" UNION ALL" FINITE("0", "1", "< 2147483647", PCOLS)
+	") WHERE ?4 = '' OR rule = CAST(?4 AS INTEGER)";
 
 static bool
 windows_current(struct store *st, const struct view_query *q, char *err,
@@ -132,17 +145,17 @@ load_counts(struct store *st, const struct view_query *q,
     const struct scope *sc, const struct rule r[R_COUNT], struct cctx *x,
     char *err, size_t errlen)
 {
-	char types[64], as_of[24], soon[24];
-	const char *args[4] = { q->scope, as_of, types, soon };
+	char types[64], as_of[24], soon[R_COUNT][24];
+	const char *args[4 + R_COUNT] = { q->scope, as_of, types, "" };
 
 	memset(x, 0, sizeof(*x));
 	x->sc = sc;
 	x->r = r;
 	types_norm(q->types, types, sizeof(types));
 	snprintf(as_of, sizeof(as_of), "%lld", (long long)date_days(q->as_of));
-	snprintf(soon, sizeof(soon), "%lld", (long long)date_days(q->as_of) +
-	    max_due_soon(r) + 1);
-	if (store_query(st, count_sql, args, 4, count_row, x, err, errlen) == -1)
+	soon_args(r, date_days(q->as_of), soon, args);
+	if (store_query_kept(st, count_sql, args, 4 + R_COUNT, count_row, x,
+	    err, errlen) == -1)
 		return -1;
 	if (x->oom) {
 		ERR("out of memory");
@@ -337,13 +350,12 @@ views_warning_page(struct store *st, const struct view_query *q,
 	snprintf(as_of, sizeof(as_of), "%lld", (long long)px.as_of);
 	snprintf(slim, sizeof(slim), "%zu", offset + limit);
 	if (offset < tot && limit > 0) {
-		char soon[24];
-		const char *eargs[6] = { q->scope, as_of, types, soon, "", srule };
+		char soon[R_COUNT][24];
+		const char *eargs[4 + R_COUNT] = { q->scope, as_of, types, srule };
 
-		snprintf(soon, sizeof(soon), "%lld", (long long)px.as_of +
-		    max_due_soon(r) + 1);
-		if (store_query_kept(st, ending_sql, eargs, 6, pitem_row, &px,
-		    err, errlen) == -1)
+		soon_args(r, px.as_of, soon, eargs);
+		if (store_query_kept(st, ending_sql, eargs, 4 + R_COUNT,
+		    pitem_row, &px, err, errlen) == -1)
 			goto out;
 	}
 	for (size_t i = 0; i < sc.n && offset < tot && limit > 0; i++) {

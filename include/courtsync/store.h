@@ -20,7 +20,7 @@
 #include "courtsync/fold.h"
 #include "courtsync/merkle.h"
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL };
 
@@ -171,8 +171,9 @@ int	store_derived_clear(struct store *s, char *err, size_t errlen);
  * kept by triggers in the same transaction as the derived rows.  Refill
  * recomputes the counters from the derived tables (after a change of the
  * 审限 rules, whose periods the within-limit counts depend on); clear
- * empties them; migrate turns a version 1 or 2 database into version 3
- * (the warning windows then are rebuilt by views_windows_refresh). */
+ * empties them; migrate turns a version 1, 2 or 3 database into the
+ * current one (the warning windows then are derived by
+ * views_windows_refresh). */
 /* The horizon of a case row R's obligations ("c." or ""): a case can warn
  * as of day A only if this is after A (open, closed after A, or closed by
  * 终本, whose conditions and periodic searches warn after closing).  The
