@@ -606,6 +606,8 @@ warnings_load(struct store *st, const struct view_query *q, const char *log,
 	const char *args[5];
 	const char *wsql, *psql, *asql;
 	int nargs = log != NULL ? 5 : 3;
+	int (*query)(struct store *, const char *, const char *const *, int,
+	    store_row_fn, void *, char *, size_t);
 
 	*out = NULL;
 	if (check_query(q, false, err, errlen) == -1)
@@ -642,14 +644,16 @@ warnings_load(struct store *st, const struct view_query *q, const char *log,
 	x->sc = &ws->sc;
 	x->as_of = date_days(q->as_of);
 	x->pay_log = -1;
+	/* One case's queries run once per warning of a page: kept. */
+	query = log != NULL ? store_query_kept : store_query;
 	if (rules_load(st, x->r, err, errlen) == -1 ||
-	    store_query(st, wsql, args, nargs, warn_row, x, err, errlen) == -1 ||
+	    query(st, wsql, args, nargs, warn_row, x, err, errlen) == -1 ||
 	    x->oom ||
-	    store_query(st, psql, args, nargs, pay_row, x, err, errlen) == -1 ||
+	    query(st, psql, args, nargs, pay_row, x, err, errlen) == -1 ||
 	    x->oom)
 		goto fail;
 	pay_finish(x);
-	if (x->oom || store_query(st, asql, args, nargs, ack_row, x, err,
+	if (x->oom || query(st, asql, args, nargs, ack_row, x, err,
 	    errlen) == -1 || x->oom)
 		goto fail;
 	if (x->n > 0)
