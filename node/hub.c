@@ -8,7 +8,8 @@
  * that is rolled back on the first refusal, so a refused batch changes
  * nothing; the cosignature is made inside the transaction and sent only
  * after the commit, because a witness may vouch only for what it has
- * durably stored.
+ * durably stored.  The checks of each new entry that need no database run
+ * a thread ahead of the fold (hub_verify.c), with the same answers.
  */
 #include "hub_int.h"
 
