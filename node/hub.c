@@ -8,7 +8,8 @@
  * that is rolled back on the first refusal, so a refused batch changes
  * nothing; the cosignature is made inside the transaction and sent only
  * after the commit, because a witness may vouch only for what it has
- * durably stored.
+ * durably stored.  The checks of each new entry that need no database run
+ * a thread ahead of the fold (hub_verify.c), with the same answers.
  */
 #include "hub_int.h"
 
@@ -26,8 +27,9 @@ hub_init(struct hub *h, struct court *c, const struct registry *reg,
 	h->max_batch = max_batch;
 	buf_init(&h->scratch, 0);
 	h->cache = fold_cache_new();
+	h->pipe = hub_pipe_new();
 	if ((h->events = malloc(2 * sizeof(*h->events))) == NULL ||
-	    h->cache == NULL) {
+	    h->cache == NULL || h->pipe == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
@@ -50,6 +52,8 @@ hub_free(struct hub *h)
 	h->events = NULL;
 	fold_cache_free(h->cache);
 	h->cache = NULL;
+	hub_pipe_free(h->pipe);
+	h->pipe = NULL;
 }
 
 void
@@ -383,7 +387,7 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	struct lstate s;
 	struct buf held;
 	char why[768], name[NOTE_NAME_MAX], line[512], note[NOTE_MAX + 1];
-	uint8_t leaf[CS_HASH_LEN], myroot[CS_HASH_LEN];
+	uint8_t myroot[CS_HASH_LEN];
 	uint64_t end, s_old, appended = 0;
 	struct fold_ctx fc;
 	int ret = 0, x;
@@ -487,54 +491,39 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 			goto out;
 		}
 	}
-	/* New entries: decode, chain, hash, fold, store. */
+	/* New entries: decode, chain, hash (hub_verify.c, a thread ahead),
+	 * fold, store. */
 	fc.st = st;
 	fc.log = s.l.id;
 	fc.code = rc->code;
 	fc.scratch = h->events;
 	fc.cache = h->cache;
+	if (end > s_old && hub_pipe_start(h->pipe, &b, &s, s_old, end, why,
+	    sizeof(why)) == -1)
+		goto fail;
 	for (uint64_t i = s_old; i < end; i++) {
-		struct merkle_node done[MERKLE_MAX_LEVELS];
-		struct entry e;
-		int nd;
+		struct hub_vslot *sl = hub_pipe_next(h->pipe);
 
-		codec_array_at(&b.entries, (size_t)(i - b.start), &v);
-		if (entry_decode(v.p, v.n, &e, why, sizeof(why)) == -1) {
-			hub_error(r, 422, "bad_entry", 0, false, "entry %llu of"
-			    " %s: %s", (unsigned long long)i, b.origin, why);
+		if (sl->status != 0) {
+			hub_error(r, sl->status, sl->code, sl->size,
+			    sl->with_size, "%s", sl->msg);
 			goto out;
 		}
-		if (strcmp(e.origin, b.origin) != 0 || e.index != i) {
-			hub_error(r, 422, "bad_entry", 0, false, "entry %llu of"
-			    " %s names %s index %llu", (unsigned long long)i,
-			    b.origin, e.origin, (unsigned long long)e.index);
-			goto out;
-		}
-		if (memcmp(e.prev, s.last, CS_HASH_LEN) != 0) {
-			hub_error(r, i == s_old && i > 0 ? 409 : 422,
-			    i == s_old && i > 0 ? "conflict" : "bad_entry", s_old,
-			    i == s_old && i > 0, "entry %llu of %s: its prev is"
-			    " not the hash of entry %llu%s",
-			    (unsigned long long)i, b.origin,
-			    (unsigned long long)i - 1, i == s_old && i > 0 ?
-			    " held here (the log forked?)" : "");
-			goto out;
-		}
-		merkle_leaf_hash(v.p, v.n, leaf);
-		nd = merkle_frontier_append(&s.fr, leaf, done);
-		memcpy(s.last, leaf, CS_HASH_LEN);
-		if (fold_apply_decoded(&fc, &e, why, sizeof(why)) == -1) {
+		if (fold_apply(&fc, i, sl->time, &sl->ev[0], why,
+		    sizeof(why)) == -1) {
 			char m[900];
 			snprintf(m, sizeof(m), "%s", why);
 			hub_error(r, 422, "fold_refused", 0, false, "entry %llu of"
 			    " %s: %s", (unsigned long long)i, b.origin, m);
 			goto out;
 		}
-		if (store_entry_put(st, s.l.id, i, leaf, done, nd, v.p, v.n, why,
-		    sizeof(why)) == -1)
+		if (store_entry_put(st, s.l.id, i, sl->leaf, sl->done, sl->nd,
+		    sl->data, sl->n, why, sizeof(why)) == -1)
 			goto fail;
+		hub_pipe_release(h->pipe);
 		appended++;
 	}
+	hub_pipe_finish(h->pipe);
 	if (fold_flush(&fc, why, sizeof(why)) == -1)
 		goto fail;
 	/* The checkpoint's root against ours at its size. */
@@ -620,6 +609,7 @@ fail:
 	ret = -1;
 	hub_error(r, 500, "internal", 0, false, "%s", why);
 out:
+	hub_pipe_finish(h->pipe);
 	if (in_tx)
 		store_rollback(st);
 	fold_cache_reset(h->cache);

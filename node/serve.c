@@ -28,6 +28,11 @@
 
 static atomic_int stopping;
 
+/* WAL frames (4 KiB pages) at which the hub's checkpointer starts a pass,
+ * and at which a commit finishes the checkpoint itself (store.h). */
+#define CKPT_SOFT	STORE_WAL_AUTOCHECKPOINT
+#define CKPT_HARD	(2 * STORE_WAL_AUTOCHECKPOINT)
+
 struct server {
 	struct court		 srv;	/* the server thread's connection */
 	struct registry		 reg;
@@ -440,6 +445,11 @@ serve_run(const char *home, char *err, size_t errlen)
 		goto run;
 	if ((listener = httpd_listen(&s->httpd, &lc, err, errlen)) == -1)
 		goto out_httpd;
+	/* Pushed batches commit on this thread: their WAL is checkpointed
+	 * on another, off the request path. */
+	if (store_ckpt_start(&s->srv.st, CKPT_SOFT, CKPT_HARD, err,
+	    errlen) == -1)
+		goto out_httpd;
 	if (httpd_route(&s->httpd, listener, "/v1/push", on_push, s) == -1 ||
 	    httpd_route(&s->httpd, listener, "/v1/evidence", on_evidence,
 	    s) == -1 ||
@@ -476,6 +486,7 @@ out_httpd:
 	}
 	httpd_free(&s->httpd);
 	dashboard_free(&s->dash);
+	store_ckpt_stop(&s->srv.st);
 out_hub:
 	hub_free(&s->hub);
 out_reg:

@@ -1,6 +1,8 @@
 /*
  * store.c — the node's SQLite database (see store.h).
  */
+#include <pthread.h>
+
 #include "store_int.h"
 
 static const char schema[] =
@@ -219,10 +221,10 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
 	    exec(s, sync == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", err, errlen) == -1 ||
-	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144;"
-	    " PRAGMA wal_autocheckpoint=4096",
+	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144",
 	    err, errlen) == -1)
 		goto fail;
+	sqlite3_wal_autocheckpoint(db, STORE_WAL_AUTOCHECKPOINT);
 	if (create) {
 		if (exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)
 			goto fail;
@@ -261,6 +263,7 @@ fail:
 void
 store_close(struct store *s)
 {
+	store_ckpt_stop(s);
 	for (int i = 0; i < SQ_COUNT; i++) {
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
@@ -275,6 +278,8 @@ store_close(struct store *s)
 	s->db = NULL;
 }
 
+static void ckpt_before_write(struct store_ckpt *k);
+
 static int
 run_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 {
@@ -286,6 +291,8 @@ run_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 int
 store_begin(struct store *s, char *err, size_t errlen)
 {
+	if (s->ckpt != NULL)
+		ckpt_before_write(s->ckpt);
 	if (run_stmt(s, SQ_BEGIN, err, errlen) == -1)
 		return -1;
 	s->in_tx = 1;
@@ -644,4 +651,175 @@ store_checkpoints_each(struct store *s, int64_t log, store_ckpt_fn fn,
 	}
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/* ---- WAL checkpoints off the request path ----
+ *
+ * By default the connection that commits runs the checkpoint once the WAL
+ * passes wal_autocheckpoint pages: at a hub that is the request thread,
+ * inside the COMMIT of a batch (copying some 16 MB of pages back into the
+ * database, with two fsyncs).  Here the writer's WAL hook only notes the
+ * WAL's length and wakes a thread with a connection of its own, which runs
+ * PASSIVE checkpoints: they copy what is committed without waiting for or
+ * blocking the writer, and change no page, so the writer's page cache
+ * stays valid.  Crash safety is SQLite's: a checkpoint copies committed
+ * frames only, and an interrupted one is simply redone.
+ *
+ * SQLite starts the WAL over (and so rewrites a file whose pages are
+ * already allocated and cached, instead of appending to it) only when a
+ * write transaction begins with every frame copied back.  A hub's next
+ * batch usually begins while the thread is still copying, so the WAL would
+ * grow for ever: past `hard` frames, store_begin waits for the pass under
+ * way and copies what is left itself, and that transaction starts the WAL
+ * over.  The thread started its pass at the previous commit, so the wait is
+ * what is left of it, not a whole checkpoint.
+ */
+struct store_ckpt {
+	sqlite3		*db;		/* the checkpointer's own connection */
+	struct store	*writer;	/* whose commits it follows */
+	pthread_t	 thread;
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 wake;		/* a pass is due, or stop */
+	pthread_cond_t	 done;		/* the pass under way finished */
+	int		 soft, hard;	/* WAL frames: wake / finish at begin */
+	int		 frames;	/* in the WAL after the last commit */
+	bool		 due, busy, stop;
+};
+
+static void *
+ckpt_main(void *arg)
+{
+	struct store_ckpt *k = arg;
+
+	pthread_mutex_lock(&k->mu);
+	for (;;) {
+		while (!k->due && !k->stop)
+			pthread_cond_wait(&k->wake, &k->mu);
+		if (k->stop)
+			break;
+		k->due = false;
+		k->busy = true;
+		pthread_mutex_unlock(&k->mu);
+		/* SQLITE_BUSY (another connection checkpointing) is fine:
+		 * the next commit asks again. */
+		sqlite3_wal_checkpoint_v2(k->db, "main",
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&k->mu);
+		k->busy = false;
+		pthread_cond_broadcast(&k->done);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return NULL;
+}
+
+/* The writer's WAL hook: runs after each commit, write lock released. */
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct store_ckpt *k = arg;
+
+	(void)db;
+	(void)name;
+	pthread_mutex_lock(&k->mu);
+	k->frames = frames;
+	if (frames >= k->soft && !k->due) {
+		k->due = true;
+		pthread_cond_signal(&k->wake);
+	}
+	pthread_mutex_unlock(&k->mu);
+	return SQLITE_OK;
+}
+
+/* Before the writer's write transaction: bounds the WAL (see above). */
+static void
+ckpt_before_write(struct store_ckpt *k)
+{
+	pthread_mutex_lock(&k->mu);
+	if (k->frames < k->hard) {
+		pthread_mutex_unlock(&k->mu);
+		return;
+	}
+	while (k->busy || k->due)
+		pthread_cond_wait(&k->done, &k->mu);
+	k->busy = true;
+	pthread_mutex_unlock(&k->mu);
+	/* Copies only what the thread's pass left (often nothing). */
+	sqlite3_wal_checkpoint_v2(DB(k->writer), "main",
+	    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	pthread_mutex_lock(&k->mu);
+	k->busy = false;
+	k->frames = 0;
+	pthread_cond_broadcast(&k->done);
+	pthread_mutex_unlock(&k->mu);
+}
+
+int
+store_ckpt_start(struct store *s, int soft, int hard, char *err, size_t errlen)
+{
+	struct store_ckpt *k;
+	const char *path = sqlite3_db_filename(DB(s), "main");
+
+	if (soft < 1 || hard < soft || s->ckpt != NULL) {
+		ERR("checkpointer: bad thresholds %d, %d", soft, hard);
+		return -1;
+	}
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	k->writer = s;
+	k->soft = soft;
+	k->hard = hard;
+	if (path == NULL || sqlite3_open_v2(path, &k->db, SQLITE_OPEN_READWRITE,
+	    NULL) != SQLITE_OK) {
+		ERR("checkpointer: cannot open %s: %s", path != NULL ? path : "?",
+		    k->db != NULL ? sqlite3_errmsg(k->db) : "out of memory");
+		goto fail;
+	}
+	/* A connection learns that the database is in WAL mode, and opens
+	 * the WAL a checkpoint needs, when it first reads. */
+	if (sqlite3_exec(k->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		ERR("checkpointer: %s", sqlite3_errmsg(k->db));
+		goto fail;
+	}
+	pthread_mutex_init(&k->mu, NULL);
+	pthread_cond_init(&k->wake, NULL);
+	pthread_cond_init(&k->done, NULL);
+	if (pthread_create(&k->thread, NULL, ckpt_main, k) != 0) {
+		ERR("checkpointer: cannot start its thread");
+		pthread_cond_destroy(&k->done);
+		pthread_cond_destroy(&k->wake);
+		pthread_mutex_destroy(&k->mu);
+		goto fail;
+	}
+	/* Replaces the automatic checkpoint (itself a WAL hook). */
+	sqlite3_wal_hook(DB(s), ckpt_hook, k);
+	s->ckpt = k;
+	return 0;
+fail:
+	sqlite3_close(k->db);
+	free(k);
+	return -1;
+}
+
+void
+store_ckpt_stop(struct store *s)
+{
+	struct store_ckpt *k = s->ckpt;
+
+	if (k == NULL)
+		return;
+	sqlite3_wal_autocheckpoint(DB(s), STORE_WAL_AUTOCHECKPOINT);
+	s->ckpt = NULL;
+	pthread_mutex_lock(&k->mu);
+	k->stop = true;
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->mu);
+	pthread_join(k->thread, NULL);
+	pthread_cond_destroy(&k->done);
+	pthread_cond_destroy(&k->wake);
+	pthread_mutex_destroy(&k->mu);
+	sqlite3_close(k->db);
+	free(k);
 }

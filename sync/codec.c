@@ -7,6 +7,7 @@
  * body and speed (auditors read millions of entries); bodies are decoded with
  * msgpack-c.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,27 +300,81 @@ depth_ok(const msgpack_object *o, int depth)
 	return 1;
 }
 
+/*
+ * A document's memory: the msgpack object tree lives in a zone.  A hub
+ * decodes one event body per entry, and a new zone each time (msgpack-c's
+ * msgpack_unpack_next) is a malloc of 8 KiB and a free per entry: freed
+ * documents keep their zone, cleared back to its first chunk, in a small
+ * pool for the next decode.  The pool is shared by threads under a mutex
+ * (uncontended: a few dozen cycles) and stays reachable from it until exit.
+ */
+struct codec_impl {
+	msgpack_zone	 zone;
+	msgpack_object	 obj;
+};
+
+#define CODEC_POOL	4
+
+static pthread_mutex_t	 pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct codec_impl *pool[CODEC_POOL];
+static int		 npool;
+
+static struct codec_impl *
+impl_get(void)
+{
+	struct codec_impl *m = NULL;
+
+	pthread_mutex_lock(&pool_mu);
+	if (npool > 0)
+		m = pool[--npool];
+	pthread_mutex_unlock(&pool_mu);
+	if (m != NULL)
+		return m;
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return NULL;
+	if (!msgpack_zone_init(&m->zone, MSGPACK_ZONE_CHUNK_SIZE)) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void
+impl_put(struct codec_impl *m)
+{
+	msgpack_zone_clear(&m->zone);
+	pthread_mutex_lock(&pool_mu);
+	if (npool < CODEC_POOL) {
+		pool[npool++] = m;
+		m = NULL;
+	}
+	pthread_mutex_unlock(&pool_mu);
+	if (m != NULL) {
+		msgpack_zone_destroy(&m->zone);
+		free(m);
+	}
+}
+
 int
 codec_decode(struct codec_doc *d, const void *p, size_t n,
     struct codec_value *root, char *err, size_t errlen)
 {
-	msgpack_unpacked *u;
+	struct codec_impl *m;
 	size_t off = 0;
 	msgpack_unpack_return r;
 
 	codec_doc_free(d);
-	if ((u = malloc(sizeof(*u))) == NULL) {
+	if ((m = impl_get()) == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
-	msgpack_unpacked_init(u);
-	d->impl = u;
-	r = msgpack_unpack_next(u, p, n, &off);
+	d->impl = m;
+	r = msgpack_unpack(p, n, &off, &m->zone, &m->obj);
 	if (r == MSGPACK_UNPACK_CONTINUE) {
 		ERR("truncated msgpack (%zu bytes)", n);
 		return -1;
 	}
-	if (r != MSGPACK_UNPACK_SUCCESS) {
+	if (r != MSGPACK_UNPACK_SUCCESS && r != MSGPACK_UNPACK_EXTRA_BYTES) {
 		ERR("malformed msgpack");
 		return -1;
 	}
@@ -327,11 +382,11 @@ codec_decode(struct codec_doc *d, const void *p, size_t n,
 		ERR("%zu trailing bytes after the msgpack object", n - off);
 		return -1;
 	}
-	if (!depth_ok(&u->data, 0)) {
+	if (!depth_ok(&m->obj, 0)) {
 		ERR("msgpack nested deeper than 16 levels");
 		return -1;
 	}
-	value_from(&u->data, root);
+	value_from(&m->obj, root);
 	return 0;
 }
 
@@ -339,8 +394,7 @@ void
 codec_doc_free(struct codec_doc *d)
 {
 	if (d->impl != NULL) {
-		msgpack_unpacked_destroy(d->impl);
-		free(d->impl);
+		impl_put(d->impl);
 		d->impl = NULL;
 	}
 }

@@ -22,6 +22,7 @@ struct hub {
 	struct buf		 scratch;
 	struct event		*events;	/* fold scratch, 2 events */
 	struct fold_cache	*cache;		/* case rows during one batch */
+	struct hub_pipe		*pipe;		/* entries verified ahead */
 };
 
 /* An answer: HTTP status, content type, body. */

@@ -36,6 +36,7 @@ enum store_stmt_id {
 };
 
 #define STORE_KEPT	24		/* statements store_query_kept keeps */
+struct store_ckpt;
 
 struct store {
 	void	*db;			/* sqlite3 * */
@@ -44,6 +45,7 @@ struct store {
 	const char *kept_sql[STORE_KEPT];	/* store_query_kept's cache */
 	void	*kept_stmt[STORE_KEPT];
 	uint64_t open_id;		/* unique per store_open in a process */
+	struct store_ckpt *ckpt;	/* checkpointer thread, or NULL */
 };
 
 /* One log: its id, origin path and size (entries held). */
@@ -59,6 +61,24 @@ int	store_open(struct store *s, const char *path, bool create,
 	    enum store_sync sync, char *err, size_t errlen);
 /* Finalizes statements and closes; a zeroed store is fine. */
 void	store_close(struct store *s);
+
+/* WAL pages after which a connection's commit checkpoints (SQLite's
+ * wal_autocheckpoint), unless a checkpointer follows it. */
+#define STORE_WAL_AUTOCHECKPOINT	4096
+
+/*
+ * Starts a thread with a connection of its own that checkpoints the WAL
+ * of s's database, so that s's commits never do (a hub's request thread).
+ * It runs a PASSIVE checkpoint when a commit of s leaves `soft` or more
+ * frames in the WAL; once a commit leaves `hard` or more, s's next
+ * store_begin waits for the pass under way and finishes it, so that the
+ * WAL starts over.  store_ckpt_stop (a no-op without a checkpointer; also
+ * done by store_close) joins the thread and gives s back its automatic
+ * checkpoints.
+ */
+int	store_ckpt_start(struct store *s, int soft, int hard, char *err,
+	    size_t errlen);
+void	store_ckpt_stop(struct store *s);
 
 int	store_begin(struct store *s, char *err, size_t errlen);	/* IMMEDIATE */
 /* A read snapshot (deferred BEGIN): takes no write lock, so a long read

@@ -342,6 +342,55 @@ test_decode_refusals(void)
 	codec_doc_free(&d);
 }
 
+/* Freed documents' memory is reused: values of documents alive at once
+ * stay distinct, and a big document's zone is cleared for the next. */
+static void
+test_decode_reuse(void)
+{
+	struct codec_doc d[6];
+	struct codec_value root[6], v;
+	struct codec_writer w;
+	struct buf b;
+
+	memset(d, 0, sizeof(d));
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 6; i++) {
+			/* [round, i] */
+			char msg[3] = { (char)0x92, (char)round, (char)i };
+
+			CHECK_EQ_INT(codec_decode(&d[i], msg, 3, &root[i], err,
+			    sizeof(err)), 0);
+		}
+		for (int i = 0; i < 6; i++) {
+			CHECK_EQ_INT(root[i].type, CODEC_ARRAY);
+			CHECK_EQ_INT(root[i].n, 2);
+			codec_array_at(&root[i], 0, &v);
+			CHECK_EQ_INT(v.u, round);
+			codec_array_at(&root[i], 1, &v);
+			CHECK_EQ_INT(v.u, i);
+		}
+		for (int i = 0; i < 6; i++)
+			codec_doc_free(&d[i]);
+	}
+	/* 20,000 elements take several zone chunks; then a small one. */
+	buf_init(&b, 0);
+	codec_writer_init(&w, &b);
+	codec_put_array(&w, 20000);
+	for (uint32_t i = 0; i < 20000; i++)
+		codec_put_uint(&w, i);
+	CHECK_EQ_INT(codec_decode(&d[0], b.p, b.len, &root[0], err, sizeof(err)),
+	    0);
+	codec_array_at(&root[0], 19999, &v);
+	CHECK_EQ_INT(v.u, 19999);
+	codec_doc_free(&d[0]);
+	CHECK_EQ_INT(codec_decode(&d[0], "\x91\x05", 2, &root[0], err,
+	    sizeof(err)), 0);
+	codec_array_at(&root[0], 0, &v);
+	CHECK_EQ_INT(v.u, 5);
+	codec_doc_free(&d[0]);
+	buf_free(&b);
+}
+
 static void
 test_json_str(void)
 {
@@ -811,6 +860,7 @@ const struct test tests[] = {
 	{ "writer_cap", test_writer_cap },
 	{ "roundtrip", test_roundtrip },
 	{ "decode_refusals", test_decode_refusals },
+	{ "decode_reuse", test_decode_reuse },
 	{ "json_str", test_json_str },
 	{ "entry_golden", test_entry_golden },
 	{ "entry_roundtrip_big", test_entry_roundtrip_big },
