@@ -43,6 +43,9 @@ import time
 
 PROG = "bench_ingest"
 TARGET_RATE = 100000            # entries/s end to end
+TARGET_PEER = 2.0               # courtsync / PostgreSQL replication
+TARGET_HELD = 0.8               # rate at the largest held / the smallest
+TARGET_RSS = 1.2                # hub RSS at the largest held / smallest
 COURTSYNC_TIME = "1719763200"   # 2024-06-30 16:00 UTC: dates in 2024 are past
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -179,6 +182,27 @@ class Hub:
                 v[k] = int(n)
         return v["rchar"], v["wchar"]
 
+    def mem(self):
+        """(VmRSS, VmHWM) of the hub, bytes, from /proc/<pid>/status."""
+        v = {}
+        with open("/proc/%d/status" % self.p.pid) as f:
+            for line in f:
+                k, _, rest = line.partition(":")
+                if k in ("VmRSS", "VmHWM"):
+                    v[k] = int(rest.split()[0]) * 1024
+        return v["VmRSS"], v["VmHWM"]
+
+    def db_size(self):
+        """Bytes of the hub's database files (db, -wal)."""
+        t = 0
+        for suffix in ("", "-wal"):
+            try:
+                t += os.path.getsize(os.path.join(self.home, "courtsync.db"
+                                                  + suffix))
+            except OSError:
+                pass
+        return t
+
     def stop(self):
         if self.p.poll() is None:
             self.p.send_signal(signal.SIGTERM)
@@ -226,6 +250,7 @@ class Bench:
                         COURTSYNC_BIN=self.bin, LC_ALL="C.UTF-8")
         self.env.pop("COURTSYNC_HOME", None)
         self.dir = None
+        self.t_gen = 0.0
 
     def t_step(self, entries):
         """A generous time bound for a step over `entries` entries."""
@@ -269,51 +294,78 @@ class Bench:
 
     # ---- events ----
 
-    def events(self, code, n):
-        """The first n events of generate.py for court `code` (JSON lines)
-        and the number of events dropped (valid_prefix)."""
+    def events(self, code, n, name):
+        """The first n events of generate.py for court `code`, streamed into
+        DIR/<name>.jsonl (never all in memory: 10M events are ~1.3 GB of
+        JSON), and the number of events dropped (see valid_prefix)."""
         gen = os.path.join(REPO, "tests", "demo", "generate.py")
+        raw = os.path.join(self.dir, name + ".raw.jsonl")
+        out = os.path.join(self.dir, name + ".jsonl")
         cases = n // 8 + 64
         for _ in range(4):
-            out, _, _ = run([sys.executable, gen, "--code", code, "--cases",
-                             str(cases), "--seed", "1"], self.t_step(n),
-                            "generate.py --code %s" % code, env=self.env)
-            lines, dropped = self.valid_prefix(out.splitlines(), n)
-            if len(lines) == n:
-                break
+            with open(raw, "wb") as f:
+                c0 = time.monotonic()
+                try:
+                    p = subprocess.run([sys.executable, gen, "--code", code,
+                                        "--cases", str(cases), "--seed", "1"],
+                                       stdout=f, stderr=subprocess.PIPE,
+                                       env=self.env, timeout=self.t_step(n))
+                except subprocess.TimeoutExpired:
+                    die("generate.py --code %s: no answer after %d s"
+                        % (code, self.t_step(n)))
+                if p.returncode != 0:
+                    die("generate.py --code %s failed (exit %d): %s" % (
+                        code, p.returncode,
+                        p.stderr.decode(errors="replace")[-1500:]))
+            with open(raw, encoding="utf-8") as src, \
+                    open(out, "w", encoding="utf-8") as dst:
+                kept, dropped = self.valid_prefix(src, dst, n)
+            os.unlink(raw)
+            if kept == n:
+                self.t_gen += time.monotonic() - c0
+                return out, dropped
             cases = cases * 3 // 2
-        else:
-            die("generate.py gave fewer than %d events for %s" % (n, code))
-        return lines, dropped
+        die("generate.py gave fewer than %d events for %s" % (n, code))
 
-    def chunks(self, lines, name):
-        """Writes lines into files of max_batch lines; returns their names."""
-        files, b = [], self.a.batch
-        for k in range(0, len(lines), b):
-            f = os.path.join(self.dir, "%s-%05d.jsonl" % (name, k // b))
-            with open(f, "w", encoding="utf-8") as fh:
-                fh.write("\n".join(lines[k:k + b]) + "\n")
-            files.append(f)
+    def chunks(self, src, m, name):
+        """Writes the first m lines of src into files of max_batch lines;
+        returns their names."""
+        files, b, fh = [], self.a.batch, None
+        with open(src, encoding="utf-8") as f:
+            for k, line in enumerate(f):
+                if k == m:
+                    break
+                if k % b == 0:
+                    if fh:
+                        fh.close()
+                    files.append(os.path.join(self.dir, "%s-%05d.jsonl"
+                                              % (name, k // b)))
+                    fh = open(files[-1], "w", encoding="utf-8")
+                fh.write(line)
+        if fh:
+            fh.close()
         return files
 
     @staticmethod
-    def valid_prefix(lines, n):
+    def valid_prefix(src, dst, n):
         """generate.py, with thousands of cases, can date a late assignment
         after the same case's withdrawal (3-30 days after notice vs 8-15
         days after filing), which the fold rightly refuses: drop events of
-        closed cases.  Returns (the first n kept lines, events dropped)."""
-        closed, out, dropped = set(), [], 0
-        for line in lines:
+        closed cases.  Copies the first n kept lines of src to dst; returns
+        (lines kept, events dropped)."""
+        closed, kept, dropped = set(), 0, 0
+        for line in src:
+            if kept == n:
+                break
             r = json.loads(line)
             if r["case"] in closed:
                 dropped += 1
                 continue
             if r["type"] == "close":
                 closed.add(r["case"])
-            out.append(line)
-            if len(out) == n:
-                break
-        return out, dropped
+            dst.write(line if line.endswith("\n") else line + "\n")
+            kept += 1
+        return kept, dropped
 
     def import_files(self, home, files, n_events):
         """Imports chunk files one `courtsync import` each.  One file per
@@ -357,6 +409,9 @@ class Bench:
         finally:
             hub.stop()
         r["name"] = "push, hub durability=%s" % durability
+        if not self.a.k:    # disk: a 10M run needs room for the big hub
+            shutil.rmtree(hub_home, ignore_errors=True)
+            shutil.rmtree(wudu, ignore_errors=True)
         return r
 
     # ---- the bare floor ----
@@ -406,38 +461,50 @@ class Bench:
             out.append(r)
         return out, total
 
-    def scaling(self, wudu_files, cheng_files, held):
-        """wudu batches on a small hub; cheng's first batches, the bulk of
-        cheng, cheng's last batches; wudu batches on the large hub."""
+    def scaling(self, wudu_files, cheng_files, steps):
+        """One hub (durability=full).  For each held size S: cheng is
+        preloaded (imported at the county, then one `courtsync push` of
+        many batches) until the hub holds S entries; then reps single-batch
+        pushes of wudu (its log small: the other logs' size) and reps of
+        cheng (its own log ~S); then the hub's VmRSS and VmHWM."""
         hub_home, port = self.new_hub("hub-scale", "full")
         wudu = self.county(WUDU, self.pristine[WUDU], "wudu-scale", port)
         cheng = self.county(CHENG, self.pristine[CHENG], "cheng-scale", port)
-        reps = self.a.reps
-        res = {}
+        reps, b = self.a.reps, self.a.batch
+        out = []
         hub = Hub(self, hub_home, port, self.env)
         try:
-            res["w_small"], total = self.singles(wudu, wudu_files[:reps], hub,
-                                                 0, 0)
-            res["c_small"], total = self.singles(cheng, cheng_files[:reps],
-                                                 hub, total, 0)
-            mid = cheng_files[reps:len(cheng_files) - reps]
-            n_mid = held - 2 * reps * self.a.batch
-            say("  hub holds %d entries; preloading %d more entries of"
-                " cheng ..." % (total, n_mid))
-            t_imp = self.import_files(cheng, mid, n_mid)
-            pre = self.push(cheng, hub, total + n_mid, n_mid)
-            pre["name"] = "push, hub durability=full (cheng preload)"
-            pre["import"] = t_imp
-            total += n_mid
-            res["c_large"], total = self.singles(
-                cheng, cheng_files[len(cheng_files) - reps:], hub, total,
-                held - reps * self.a.batch)
-            res["w_large"], total = self.singles(wudu, wudu_files[reps:],
-                                                 hub, total,
-                                                 reps * self.a.batch)
+            total, wi, ci, w_log, c_log = 0, 0, 0, 0, 0
+            for s in steps:
+                k = (s - total) // b
+                pre = None
+                if k > 0:
+                    say("  hub holds %d entries; preloading %d entries of"
+                        " cheng to %d ..." % (total, k * b, total + k * b))
+                    files = cheng_files[ci:ci + k]
+                    t_imp = self.import_files(cheng, files, k * b)
+                    pre = self.push(cheng, hub, total + k * b, k * b)
+                    pre["import"], pre["before"] = t_imp, total
+                    if not self.a.k:
+                        for f in files:
+                            os.unlink(f)
+                    ci, total, c_log = ci + k, total + k * b, c_log + k * b
+                held = total
+                say("  hub holds %d entries: %d + %d single-batch pushes"
+                    " ..." % (held, reps, reps))
+                w, total = self.singles(wudu, wudu_files[wi:wi + reps], hub,
+                                        total, w_log)
+                c, total = self.singles(cheng, cheng_files[ci:ci + reps],
+                                        hub, total, c_log)
+                wi, ci = wi + reps, ci + reps
+                w_log, c_log = w_log + reps * b, c_log + reps * b
+                rss, hwm = hub.mem()
+                out.append({"step": s, "held": held, "wudu": w, "cheng": c,
+                            "pre": pre, "rss": rss, "hwm": hwm,
+                            "db": hub.db_size()})
         finally:
             hub.stop()
-        return res, pre
+        return out
 
 
 # ---- report ----------------------------------------------------------------
@@ -449,7 +516,11 @@ def fmt_row(name, n, t, cpu=None, hub=None):
         "-" if hub is None else "%.2f" % (hub / n * 1e6))
 
 
-def report(b, runs, bare, res, pre, t_import, dropped):
+def verdict(ok):
+    return "met" if ok else "MISSED"
+
+
+def report(b, runs, bare, peer, steps, t_import, dropped):
     a = b.a
     say()
     say("%-45s %9s %8s %11s %9s %10s %10s" % (
@@ -457,113 +528,189 @@ def report(b, runs, bare, res, pre, t_import, dropped):
         "client CPU", "hub CPU"))
     for r in runs:
         say(fmt_row(r["name"], r["n"], r["wall"], cpu=r["cpu"], hub=r["hub"]))
-    if pre is not None:
-        say(fmt_row(pre["name"], pre["n"], pre["wall"], cpu=pre["cpu"],
-                    hub=pre["hub"]))
+    for st in steps:
+        pre = st["pre"]
+        if pre is not None:
+            say(fmt_row("push, full (cheng preload %d -> %d)" % (
+                pre["before"], pre["before"] + pre["n"]), pre["n"],
+                pre["wall"], cpu=pre["cpu"], hub=pre["hub"]))
     for name, t in bare:
         say(fmt_row(name, a.n, t))
     say("(client CPU, hub CPU: us of CPU per entry, user+system, all"
         " threads; the hub's from /proc/<pid>/stat at %d Hz)"
         % os.sysconf("SC_CLK_TCK"))
-    say()
-    say("%-30s %12s %12s %9s   %s" % ("end to end vs bare", "courtsync/s",
-                                      "bare/s", "ratio",
-                                      "target >= %d entries/s" % TARGET_RATE))
-    for r, (_, t) in zip(runs, bare):
-        rate = r["n"] / r["wall"]
-        say("%-30s %12.0f %12.0f %8.1fx   %s" % (
-            r["name"].replace("push, ", ""), rate, a.n / t, r["wall"] / t,
-            "met" if rate >= TARGET_RATE else "MISSED"))
-    say("ratio = time per entry pushed end to end / time per bare insert of"
-        " the same entry bytes (%d rows per transaction, same synchronous)"
-        % a.batch)
-    if res:
+    if bare:
+        say()
+        say("%-30s %12s %12s %9s   %s" % (
+            "end to end vs bare", "courtsync/s", "bare/s", "ratio",
+            "target >= %d entries/s" % TARGET_RATE))
+        full_n = [r for r in runs if r["n"] == a.n]
+        for r, (_, t) in zip(full_n, bare):
+            rate = r["n"] / r["wall"]
+            say("%-30s %12.0f %12.0f %8.1fx   %s" % (
+                r["name"].replace("push, ", ""), rate, a.n / t, r["wall"] / t,
+                verdict(rate >= TARGET_RATE)))
+        say("ratio = time per entry pushed end to end / time per bare insert"
+            " of the same entry bytes (%d rows per transaction, same"
+            " synchronous)" % a.batch)
+    if peer is not None:
+        say()
+        say("courtsync hub ingest vs PostgreSQL %s logical replication, the"
+            " same entry bytes, both over mutual TLS on 127.0.0.1"
+            % peer["server_version"].split()[0])
+        say("%9s %12s %14s %9s   %s" % ("entries", "courtsync/s",
+                                        "PostgreSQL/s", "ratio",
+                                        "target >= %.0fx" % TARGET_PEER))
+        for r in peer["runs"]:
+            cs = peer["courtsync"][str(r["rows"])]
+            rate = cs["n"] / cs["wall"]
+            ratio = rate / r["rows_per_s"]
+            r["ratio"] = ratio
+            say("%9d %12.0f %14.0f %8.2fx   %s" % (
+                r["rows"], rate, r["rows_per_s"], ratio,
+                verdict(ratio >= TARGET_PEER)))
+        say("courtsync: `courtsync push` of a county's entries to a fresh hub"
+            " (durability=full): batches of %d, each verified, folded,"
+            " committed and cosigned before the next is sent; the county's"
+            " import is not counted." % a.batch)
+        say("PostgreSQL: from the first COPY at the publisher (%d rows per"
+            " transaction, fsync=on, synchronous_commit=on) until the"
+            " subscriber has the last row; replication over %s %s, client"
+            " certificate %s, sslmode=verify-full; subscription"
+            " synchronous_commit=%s (PostgreSQL's default)." % (
+                peer["batch"], peer["tls"][1], peer["tls"][2],
+                peer["tls"][3], peer["sub_synchronous_commit"]))
+        for r in peer["runs"]:
+            say("  PostgreSQL %d rows: insert at the publisher %.2f s"
+                " (%.0f rows/s), subscriber %.3f s behind at its end"
+                % (r["rows"], r["insert_s"], r["insert_rows_per_s"],
+                   r["lag_after_insert_s"]))
+    if steps:
         def med(rs, k):
             return statistics.median(r[k] for r in rs)
 
-        def span(rs, k):
-            return "%d..%d" % (rs[0][k], rs[-1][k])
         say()
-        say("work per push against the hub's size (hub durability=full; each"
-            " row: %d single-batch pushes of %d entries, medians)"
-            % (len(res["w_small"]), a.batch))
-        say("%-7s %-19s %-21s %8s %10s %8s %9s %9s" % (
-            "batch", "its log holds", "the hub holds", "wall ms",
-            "entries/s", "hub CPU", "hub wr", "hub rd"))
-        say("%-7s %-19s %-21s %8s %10s %8s %9s %9s" % (
-            "", "before the push", "before the push", "", "", "ms",
-            "KiB/entry", "KiB/entry"))
-        for court, key in (("wudu", "w_small"), ("wudu", "w_large"),
-                           ("cheng", "c_small"), ("cheng", "c_large")):
-            rs = res[key]
-            say("%-7s %-19s %-21s %8.1f %10.0f %8.1f %9.2f %9.2f" % (
-                court, span(rs, "log_before"), span(rs, "before"),
-                med(rs, "wall") * 1e3, a.batch / med(rs, "wall"),
-                med(rs, "hub") * 1e3, med(rs, "wr") / a.batch / 1024,
-                med(rs, "rd") / a.batch / 1024))
-        for what, s_, l_ in (("other logs' size (wudu, hub small -> large)",
-                              "w_small", "w_large"),
-                             ("its own log's size (cheng, first -> last"
-                              " batches)", "c_small", "c_large")):
-            rw = med(res[l_], "wall") / med(res[s_], "wall")
-            hs = med(res[s_], "hub")
-            rh = med(res[l_], "hub") / hs if hs > 0 else float("nan")
-            say("ratio for %-50s wall %5.2fx, hub CPU %5.2fx  %s" % (
-                what + ":", rw, rh, "met" if rw <= 1.25 else "MISSED"))
-        say("target: work per push proportional to the batch, not to the"
-            " log's size: ratio ~1 (met when the wall-time ratio <= 1.25)")
-        say("each push is one `courtsync push` process: start, registry"
-            " check, TLS handshake, one batch, empty cosignature requests."
-            "  hub wr/rd: bytes through write/read system calls"
-            " (/proc/<pid>/io wchar/rchar: WAL, checkpoints, page reads,"
-            " the socket)")
+        say("per-batch ingest against the entries the hub holds (hub"
+            " durability=full; each row: median of %d single-batch pushes"
+            " of %d entries)" % (a.reps, a.batch))
+        say("%-10s %-6s %-10s %8s %10s %8s %9s %9s %8s %8s %8s" % (
+            "hub holds", "batch", "its log", "wall ms", "entries/s",
+            "hub CPU", "hub wr", "hub rd", "VmRSS", "VmHWM", "db"))
+        say("%-10s %-6s %-10s %8s %10s %8s %9s %9s %8s %8s %8s" % (
+            "", "", "holds", "", "", "ms", "KiB/entry", "KiB/entry", "MB",
+            "MB", "MB"))
+        for st in steps:
+            for court in ("wudu", "cheng"):
+                rs = st[court]
+                say("%-10d %-6s %-10d %8.1f %10.0f %8.1f %9.2f %9.2f %8.1f"
+                    " %8.1f %8.0f" % (
+                        rs[0]["before"], court, rs[0]["log_before"],
+                        med(rs, "wall") * 1e3, a.batch / med(rs, "wall"),
+                        med(rs, "hub") * 1e3, med(rs, "wr") / a.batch / 1024,
+                        med(rs, "rd") / a.batch / 1024, st["rss"] / 1e6,
+                        st["hwm"] / 1e6, st["db"] / 1e6))
+        lo, hi = steps[0], steps[-1]
+        if len(steps) > 1:
+            for court, what in (("wudu", "other logs grow"),
+                                ("cheng", "its own log grows")):
+                r = med(lo[court], "wall") / med(hi[court], "wall")
+                say("rate@%d / rate@%d, %-5s (%s): %5.2fx   target >= %.1fx"
+                    "  %s" % (hi["held"], lo["held"], court, what, r,
+                              TARGET_HELD, verdict(r >= TARGET_HELD)))
+            r = hi["rss"] / lo["rss"]
+            say("hub VmRSS@%d / VmRSS@%d: %5.2fx (VmHWM %5.2fx)   target <="
+                " %.1fx  %s" % (hi["held"], lo["held"], r,
+                                hi["hwm"] / lo["hwm"], TARGET_RSS,
+                                verdict(r <= TARGET_RSS)))
+        say("hub holds: entries in the hub before the row's pushes (wudu's"
+            " pushes come first, then cheng's); its log holds: entries of"
+            " that log before them; each push is one `courtsync push`"
+            " process: start, registry check, TLS handshake, one batch,"
+            " empty cosignature requests.  hub wr/rd: bytes through"
+            " write/read system calls (/proc/<pid>/io).  VmRSS/VmHWM: the"
+            " hub's /proc/<pid>/status after the step's pushes; db: its"
+            " courtsync.db + WAL.")
     say()
-    say("Not in the figures above: importing wudu's %d events at the county"
-        " %.2f s (%.0f events/s, %d imports)%s; %d generated events of"
-        " already-closed cases dropped." % (
-            a.n, t_import, a.n / t_import, -(-a.n // a.batch),
-            "" if pre is None else
-            "; cheng's %d events %.2f s" % (pre["n"], pre["import"]),
-            dropped))
+    say("Not in the figures above: generating events %.0f s; importing"
+        " wudu's %d events at the county %.2f s (%.0f events/s, %d imports)"
+        "%s; %d generated events of already-closed cases dropped." % (
+            b.t_gen, a.n, t_import, a.n / t_import, -(-a.n // a.batch),
+            "".join("; cheng's %d preload events %.1f s" % (
+                st["pre"]["n"], st["pre"]["import"])
+                for st in steps if st["pre"]), dropped))
 
 
 # ---- main ------------------------------------------------------------------
 
+DEFAULT_STEPS = (100000, 1000000, 10000000)
+
+
 def parse_args():
     ap = argparse.ArgumentParser(
         prog=PROG, description="courtsync hub ingest, end to end, against"
-        " bare SQLite inserts of the same entries.")
+        " bare SQLite inserts and PostgreSQL logical replication of the same"
+        " entries, and per-batch ingest against the entries held.")
     ap.add_argument("-n", type=int, default=None,
-                    help="events pushed end to end (default 100000)")
+                    help="events pushed end to end, and rows replicated by"
+                    " PostgreSQL (default 1000000; also measured at 100000"
+                    " when n is larger)")
+    ap.add_argument("--held-steps", default=None, metavar="S1,S2,..",
+                    help="entries the hub holds at each step of the scaling"
+                    " run (default 100000,1000000,10000000; quick 10000,40000)")
     ap.add_argument("--held", type=int, default=None,
-                    help="entries of cheng preloaded into the hub for the"
-                    " scaling run (default 1000000; 0 skips that run)")
+                    help="0 skips the scaling run; M > 0 is the largest step"
+                    " (steps: the default ones below M, then M)")
+    ap.add_argument("--peer", action="store_true",
+                    help="only courtsync against PostgreSQL (end to end at"
+                    " durability=full; no bare floor, no scaling run)")
+    ap.add_argument("--no-peer", action="store_true",
+                    help="skip PostgreSQL")
     ap.add_argument("-b", "--batch", type=int, default=None,
-                    help="max_batch, entries per batch and per bare"
-                    " transaction (default 10000)")
+                    help="max_batch, entries per batch and per bare or"
+                    " PostgreSQL transaction (default 10000)")
     ap.add_argument("-r", "--reps", type=int, default=None,
-                    help="single-batch pushes at each hub size (default 5)")
+                    help="single-batch pushes of each log at each held step"
+                    " (default 5)")
     ap.add_argument("-k", action="store_true",
                     help="keep the temporary directory")
     ap.add_argument("-d", metavar="DIR", default=None,
-                    help="where to make the temporary directory (default"
+                    help="where to make the temporary directories (default"
                     " $TMPDIR or /tmp; must be a real disk, not tmpfs)")
     ap.add_argument("--quick", action="store_true",
-                    help="small sizes, a smoke run (n 10000, held 30000,"
-                    " batch 2000, 3 reps)")
+                    help="small sizes, a smoke run (n 10000, held steps"
+                    " 10000,40000, batch 2000, 3 reps)")
     ap.add_argument("--bin", default=os.path.join(REPO, "build", "courtsync"),
                     help="the courtsync binary (default build/courtsync)")
     a = ap.parse_args()
     q = a.quick
-    a.n = a.n if a.n is not None else (10000 if q else 100000)
-    a.held = a.held if a.held is not None else (30000 if q else 1000000)
+    a.n = a.n if a.n is not None else (10000 if q else 1000000)
     a.batch = a.batch if a.batch is not None else (2000 if q else 10000)
     a.reps = a.reps if a.reps is not None else (3 if q else 5)
-    if a.n < 1 or a.held < 0 or a.batch < 1 or a.reps < 1:
+    if a.n < 1 or a.batch < 1 or a.reps < 1:
         ap.error("sizes must be positive")
-    if 0 < a.held < 3 * a.reps * a.batch:
-        ap.error("--held must be 0 or at least 3 x reps x batch (%d)"
-                 % (3 * a.reps * a.batch))
+    if a.peer and a.no_peer:
+        ap.error("--peer and --no-peer")
+    if a.held_steps is not None and a.held is not None:
+        ap.error("--held and --held-steps: choose one")
+    if a.held_steps is not None:
+        try:
+            a.steps = [int(x) for x in a.held_steps.split(",") if x.strip()]
+        except ValueError:
+            ap.error("--held-steps: comma-separated integers")
+    elif a.held is not None:
+        if a.held < 0:
+            ap.error("--held must be >= 0")
+        a.steps = ([s for s in DEFAULT_STEPS if s < a.held] + [a.held]
+                   if a.held else [])
+    else:
+        a.steps = [10000, 40000] if q else list(DEFAULT_STEPS)
+    if a.peer:
+        a.steps = []
+    per_step = 2 * a.reps * a.batch
+    for i, st in enumerate(a.steps):
+        if st < 0 or (i and st < a.steps[i - 1] + per_step):
+            ap.error("held steps must increase by at least 2 x reps x batch"
+                     " (%d): the measured pushes add that much" % per_step)
     if a.batch > 1000000:
         ap.error("--batch: at most 1000000 (the max_batch limit)")
     # Room for a batch of the largest entries (CS_ENTRY_MAX is well below
@@ -571,7 +718,45 @@ def parse_args():
     a.max_body = max(64 << 20, a.batch * 4200)
     if a.max_body > 1 << 30:
         ap.error("--batch too large for max_body (1 GiB)")
+    # PostgreSQL and courtsync side by side at 100k and at n.
+    small = min(100000, a.n) // a.batch * a.batch
+    a.sizes = sorted({s for s in (small, a.n) if s > 0})
     return a
+
+
+def run_peer(b, db, sizes):
+    """bench/peer_postgres.py on the county's entries; its JSON, or None
+    when PostgreSQL 15 is not installed (and --peer was not asked for)."""
+    a = b.a
+    script = os.path.join(REPO, "bench", "peer_postgres.py")
+    if not os.access("/usr/lib/postgresql/15/bin/initdb", os.X_OK):
+        if a.peer:
+            die("--peer: /usr/lib/postgresql/15/bin/initdb is missing"
+                " (apt-get install postgresql-15)")
+        say("PostgreSQL peer: skipped, PostgreSQL 15 is not installed"
+            " (apt-get install postgresql-15)")
+        return None
+    out = os.path.join(b.dir, "peer.json")
+    argv = [sys.executable, script, "--db", db, "--sizes",
+            ",".join(map(str, sizes)), "-b", str(a.batch), "--json", out]
+    if a.d:
+        argv += ["-d", a.d]
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+    try:
+        rc = p.wait(timeout=600 + sum(sizes) / 1000)
+    except subprocess.TimeoutExpired:
+        die("peer_postgres.py: no answer in time")
+    finally:
+        if p.poll() is None:    # interrupted: let it stop its clusters
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    if rc != 0:
+        die("peer_postgres.py failed (exit %d)" % rc)
+    with open(out) as f:
+        return json.load(f)
 
 
 def main():
@@ -594,43 +779,70 @@ def main():
         t_all = time.monotonic()
         say("%s: SQLite %s (python), %d CPUs online, directory %s" % (
             PROG, sqlite3.sqlite_version, os.cpu_count() or 0, b.dir))
-        n_wudu = max(a.n, 2 * a.reps * a.batch if a.held > 0 else 0)
+        steps = a.steps
+        n_single = len(steps) * a.reps * a.batch
+        n_wudu = max(a.n, n_single)
         say("workload: %d events of 武都 (甘1202) pushed end to end in batches"
-            " of %d (max_batch); scaling: %d + %d single-batch pushes around"
-            " a preload of %d events of 成县 (甘1221)%s" % (
-                a.n, a.batch, a.reps, a.reps, a.held,
-                "" if a.held else " (skipped)"))
+            " of %d (max_batch)%s; scaling: %s" % (
+                a.n, a.batch, "" if a.no_peer else
+                ", and the same entries through PostgreSQL",
+                "hub holds %s entries (成县 甘1221 preloaded), %d + %d"
+                " single-batch pushes at each" % (
+                    ", ".join(map(str, steps)), a.reps, a.reps)
+                if steps else "skipped"))
         say("preparing: deployment, events, imports ...")
         b.deploy()
-        lines, dropped = b.events("甘1202", n_wudu)
-        wudu_files = b.chunks(lines[:a.n], "wudu")
-        scale_files = b.chunks(lines[:2 * a.reps * a.batch], "wudu-scale")
-        del lines
-        cheng_files = []
-        if a.held > 0:
-            lines, d2 = b.events("甘1221", a.held)
-            cheng_files = b.chunks(lines, "cheng")
-            dropped += d2
-            del lines
+        wudu_src, dropped = b.events("甘1202", n_wudu, "wudu")
+        wudu_files = b.chunks(wudu_src, a.n, "wudu")
+        scale_files = b.chunks(wudu_src, n_single, "wudu-scale")
+        os.unlink(wudu_src)
         wudu_n = copy_home(b.pristine[WUDU], os.path.join(b.dir, "wudu-n"))
         t_import = b.import_files(wudu_n, wudu_files, a.n)
         runs = []
-        for dur in ("full", "normal"):
-            say("pushing %d entries to a hub with durability=%s ..."
-                % (a.n, dur))
-            runs.append(b.push_run(dur, dur, wudu_n, a.n))
-        say("bare SQLite inserts of the same entry bytes ...")
-        rows = b.entries_of(wudu_n)
-        if len(rows) != a.n:
-            die("wudu holds %d entries, expected %d" % (len(rows), a.n))
-        bare = [("bare SQLite, %d rows/tx, synchronous=%s" % (a.batch, s),
-                 b.bare(rows, s, s.lower())) for s in ("FULL", "NORMAL")]
-        del rows
-        res, pre = {}, None
-        if a.held > 0:
-            say("work per push against the hub's size ...")
-            res, pre = b.scaling(scale_files, cheng_files, a.held)
-        report(b, runs, bare, res, pre, t_import, dropped)
+        for s in a.sizes:
+            src = wudu_n
+            if s != a.n:
+                src = copy_home(b.pristine[WUDU],
+                                os.path.join(b.dir, "wudu-%d" % s))
+                b.import_files(src, wudu_files[:s // a.batch], s)
+            say("pushing %d entries to a hub with durability=full ..." % s)
+            r = b.push_run("full-%d" % s, "full", src, s)
+            runs.append(r)
+            if src != wudu_n and not a.k:
+                shutil.rmtree(src, ignore_errors=True)
+        if not a.peer:
+            say("pushing %d entries to a hub with durability=normal ..."
+                % a.n)
+            runs.append(b.push_run("normal", "normal", wudu_n, a.n))
+        peer = None
+        if not a.no_peer:
+            say("PostgreSQL 15 logical replication of the same entries"
+                " (%s rows) ..." % ", ".join(map(str, a.sizes)))
+            peer = run_peer(b, os.path.join(wudu_n, "courtsync.db"), a.sizes)
+            if peer is not None:
+                peer["courtsync"] = {str(r["n"]): r for r in runs
+                                     if "full" in r["name"]}
+        bare = []
+        if not a.peer:
+            say("bare SQLite inserts of the same entry bytes ...")
+            rows = b.entries_of(wudu_n)
+            if len(rows) != a.n:
+                die("wudu holds %d entries, expected %d" % (len(rows), a.n))
+            bare = [("bare SQLite, %d rows/tx, synchronous=%s"
+                     % (a.batch, s), b.bare(rows, s, s.lower()))
+                    for s in ("FULL", "NORMAL")]
+            del rows
+        res = []
+        if steps:
+            n_cheng = steps[-1] + n_single
+            say("generating %d events of cheng ..." % n_cheng)
+            cheng_src, d2 = b.events("甘1221", n_cheng, "cheng")
+            dropped += d2
+            cheng_files = b.chunks(cheng_src, n_cheng, "cheng")
+            os.unlink(cheng_src)
+            say("per-batch ingest against the entries the hub holds ...")
+            res = b.scaling(scale_files, cheng_files, steps)
+        report(b, runs, bare, peer, res, t_import, dropped)
         say("\n%s: done in %.0f s" % (PROG, time.monotonic() - t_all))
         ret = 0
     except BenchError as e:
