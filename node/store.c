@@ -230,7 +230,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 			goto fail;
 		if (exec(s, schema, err, errlen) == -1 ||
 		    exec(s, store_views_schema, err, errlen) == -1 ||
-		    exec(s, "INSERT INTO meta VALUES ('schema', '4'),"
+		    exec(s, "INSERT INTO meta VALUES ('schema', '5'),"
 		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
 		    exec(s, "COMMIT", err, errlen) == -1) {
@@ -242,7 +242,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	r = store_meta_get(s, "schema", ver, sizeof(ver), err, errlen);
 	if (r == -1)
 		goto fail;
-	/* Versions 1 to 3 had none or part of the view state: add it
+	/* Versions 1 to 4 had none or part of the view state: add it
 	 * (store_views.c), once. */
 	if (r == 1 && atoi(ver) >= 1 && atoi(ver) < STORE_SCHEMA_VERSION) {
 		if (store_views_migrate(s, atoi(ver), err, errlen) == -1)
@@ -268,6 +268,7 @@ store_close(struct store *s)
 		sqlite3_finalize(s->stmt[i]);
 		s->stmt[i] = NULL;
 	}
+	store_views_discard(s);
 	for (int i = 0; i < STORE_KEPT; i++) {
 		sqlite3_finalize(s->kept_stmt[i]);
 		s->kept_stmt[i] = NULL;
@@ -311,7 +312,8 @@ store_begin_read(struct store *s, char *err, size_t errlen)
 int
 store_commit(struct store *s, char *err, size_t errlen)
 {
-	if (run_stmt(s, SQ_COMMIT, err, errlen) == -1) {
+	if (store_views_flush(s, err, errlen) == -1 ||
+	    run_stmt(s, SQ_COMMIT, err, errlen) == -1) {
 		store_rollback(s);
 		return -1;
 	}
@@ -322,6 +324,7 @@ store_commit(struct store *s, char *err, size_t errlen)
 void
 store_rollback(struct store *s)
 {
+	store_views_discard(s);
 	if (s->db != NULL && !sqlite3_get_autocommit(DB(s)))
 		run_stmt(s, SQ_ROLLBACK, NULL, 0);
 	s->in_tx = 0;

@@ -212,7 +212,10 @@ store_event_put(struct store *s, int64_t log, uint64_t index,
 	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
 	bind_text(st, 5, date);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)time);
-	return step_done(s, st, err, errlen);
+	if (step_done(s, st, err, errlen) == -1)
+		return -1;
+	return store_views_event(s, log, index, case_no, date, time, err,
+	    errlen);
 }
 
 int
@@ -301,6 +304,7 @@ store_derived_clear(struct store *s, char *err, size_t errlen)
 		if (exec(s, q, err, errlen) == -1)
 			return -1;
 	}
+	store_views_discard(s);
 	return store_views_clear(s, err, errlen);
 }
 

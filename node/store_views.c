@@ -103,15 +103,6 @@
 
 /* An event's back-filling delay: its recorded CST day − its date. */
 #define DELAY(R) "((" R "time + 28800) / 86400 - " DAY(R "date") ")"
-#define BF_ADD(R) \
-	"INSERT INTO vc_backfill VALUES (" R "log, " DELAY(R) ", 1)" \
-	" ON CONFLICT(log, delay) DO UPDATE SET n = n + 1;"
-#define BF_SUB(R) \
-	"UPDATE vc_backfill SET n = n - 1 WHERE log = " R "log AND delay = " \
-	DELAY(R) ";" \
-	"DELETE FROM vc_backfill WHERE log = " R "log AND delay = " DELAY(R) \
-	" AND n = 0;"
-
 #define CHANGED(c) "OLD." c " IS NOT NEW." c
 #define CASE_COUNTED \
 	CHANGED("filed") " OR " CHANGED("closed") " OR " CHANGED("mode") \
@@ -166,8 +157,6 @@ const char store_views_schema[] =
 	"CREATE INDEX acks_case ON acks(log, case_no, rule);"
 	"CREATE INDEX events_refiled ON events(log, case_no)"
 	"  WHERE type = 'case_filed' AND corrected_by IS NOT NULL;"
-	"CREATE INDEX events_delay ON events(log, " DELAY("") ")"
-	"  WHERE date IS NOT NULL;"
 	"CREATE TRIGGER vc_case_ins AFTER INSERT ON cases"
 	"  WHEN NEW.filed IS NOT NULL BEGIN "
 	FILED_ADD("NEW.") CLOSED_ADD("NEW.") OPEN_ADD("NEW.") NUM_ADD("NEW.")
@@ -182,12 +171,10 @@ const char store_views_schema[] =
 	FILED_SUB("OLD.") CLOSED_SUB("OLD.") OPEN_SUB("OLD.")
 	FILED_ADD("NEW.") CLOSED_ADD("NEW.") OPEN_ADD("NEW.")
 	"END;"
-	"CREATE TRIGGER vc_event_ins AFTER INSERT ON events"
-	"  WHEN NEW.date IS NOT NULL AND " DELAY("NEW.") " > 0 BEGIN "
-	BF_ADD("NEW.") "END;"
-	"CREATE TRIGGER vc_event_del AFTER DELETE ON events"
-	"  WHEN OLD.date IS NOT NULL AND " DELAY("OLD.") " > 0 BEGIN "
-	BF_SUB("OLD.") "END;";
+	/* The longest back-filling delays per court, at most VC_BF_TOP. */
+	"CREATE TABLE vc_bf_top(log INTEGER NOT NULL, delay INTEGER NOT NULL,"
+	"  case_no TEXT NOT NULL, idx INTEGER NOT NULL,"
+	"  PRIMARY KEY(log, delay, case_no, idx)) WITHOUT ROWID;";
 
 /* The counters recomputed from the derived tables. */
 static const char views_fill[] =
@@ -208,7 +195,13 @@ static const char views_fill[] =
 	"  FROM cases WHERE filed IS NOT NULL GROUP BY 1, 2, 3;"
 	"INSERT INTO vc_backfill SELECT log, " DELAY("") ", count(*)"
 	"  FROM events WHERE date IS NOT NULL AND " DELAY("") " > 0"
-	"  GROUP BY 1, 2;";
+	"  GROUP BY 1, 2;"
+	"DELETE FROM vc_bf_top;"
+	"INSERT INTO vc_bf_top SELECT log, d, case_no, idx FROM (SELECT log,"
+	"  " DELAY("") " AS d, case_no, idx, row_number() OVER (PARTITION BY"
+	"  log ORDER BY " DELAY("") " DESC, case_no DESC, idx DESC) AS k"
+	"  FROM events WHERE date IS NOT NULL AND " DELAY("") " > 0)"
+	"  WHERE k <= 200;";
 
 int
 store_views_refill(struct store *s, char *err, size_t errlen)
@@ -221,7 +214,8 @@ store_views_clear(struct store *s, char *err, size_t errlen)
 {
 	return exec(s, "DELETE FROM vc_filed; DELETE FROM vc_closed;"
 	    " DELETE FROM vc_open; DELETE FROM vc_numbers;"
-	    " DELETE FROM vc_backfill; DELETE FROM vw;", err, errlen);
+	    " DELETE FROM vc_backfill; DELETE FROM vw; DELETE FROM vc_bf_top;",
+	    err, errlen);
 }
 
 static const char vw_schema[] = VW_SCHEMA;
@@ -233,18 +227,205 @@ store_views_migrate(struct store *s, int from, char *err, size_t errlen)
 		return -1;
 	/* The warning windows are derived by the views layer
 	 * (views_windows_refresh) when the meta key vw_valid is not 1. */
+	/* Version 5 keeps the back-filling state in C (store_views_event),
+	 * not in a trigger and an expression index on every event. */
 	if ((from == 1 && (exec(s, store_views_schema, err, errlen) == -1 ||
 	    exec(s, views_fill, err, errlen) == -1)) ||
 	    (from == 2 && exec(s, vw_schema, err, errlen) == -1) ||
 	    (from == 3 && exec(s, "CREATE INDEX vw_soon ON vw(log, rule, b,"
 	    " a, type, ack) WHERE state = 0 AND kind = 0", err, errlen) == -1) ||
+	    (from >= 2 && from <= 4 && (exec(s, "DROP INDEX events_delay;"
+	    " DROP TRIGGER vc_event_ins; DROP TRIGGER vc_event_del;"
+	    " CREATE TABLE vc_bf_top(log INTEGER NOT NULL, delay INTEGER NOT"
+	    " NULL, case_no TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(log,"
+	    " delay, case_no, idx)) WITHOUT ROWID", err, errlen) == -1 ||
+	    exec(s, views_fill, err, errlen) == -1)) ||
 	    exec(s, from < 3 ? "INSERT OR REPLACE INTO meta VALUES"
 	    " ('vw_valid', '0')" : "SELECT 1", err, errlen) == -1 ||
-	    exec(s, "UPDATE meta SET value = '4' WHERE key = 'schema'", err,
+	    exec(s, "UPDATE meta SET value = '5' WHERE key = 'schema'", err,
 	    errlen) == -1 ||
 	    exec(s, "COMMIT", err, errlen) == -1) {
 		exec(s, "ROLLBACK", NULL, 0);
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- back-filling, kept per transaction ----
+ *
+ * Most imported history is back-filled, so a trigger and an index on
+ * every event cost more than the rest of its fold.  Instead the delays of
+ * the events a transaction adds are counted here and written once, just
+ * before it commits: vc_backfill (events per court and delay) and
+ * vc_bf_top (the VC_BF_TOP longest delays per court).  Events are only
+ * ever added (a rebuild clears everything), so the counts are exact.
+ */
+struct bf_count {
+	int64_t	log, delay;
+	uint64_t n;
+};
+struct bf_event {
+	int64_t	log, delay, idx;
+	char	case_no[CS_CASE_MAX];
+};
+struct store_pending {
+	struct bf_count	*c;
+	size_t		 nc, capc;
+	struct bf_event	*e;
+	size_t		 ne, cape;
+	bool		 oom;
+};
+
+static bool
+pgrow(void **v, size_t *n, size_t *cap, size_t size)
+{
+	if (*n == *cap) {
+		size_t c = *cap != 0 ? *cap * 2 : 64;
+		void *p = realloc(*v, c * size);
+
+		if (p == NULL)
+			return false;
+		*v = p;
+		*cap = c;
+	}
+	return true;
+}
+
+void
+store_views_discard(struct store *s)
+{
+	struct store_pending *p = s->pending;
+
+	if (p == NULL)
+		return;
+	free(p->c);
+	free(p->e);
+	free(p);
+	s->pending = NULL;
+}
+
+static int
+bf_event_cmp(const void *pa, const void *pb)
+{
+	const struct bf_event *a = pa, *b = pb;
+	int c;
+
+	if (a->log != b->log)
+		return a->log < b->log ? -1 : 1;
+	if (a->delay != b->delay)
+		return a->delay > b->delay ? -1 : 1;	/* longest first */
+	if ((c = strcmp(a->case_no, b->case_no)) != 0)
+		return -c;
+	return a->idx > b->idx ? -1 : a->idx < b->idx;
+}
+
+/* Keeps at most VC_BF_TOP candidates per court. */
+static void
+bf_prune(struct store_pending *p)
+{
+	size_t o = 0, run = 0;
+
+	qsort(p->e, p->ne, sizeof(*p->e), bf_event_cmp);
+	for (size_t i = 0; i < p->ne; i++) {
+		run = i > 0 && p->e[i].log == p->e[i - 1].log ? run + 1 : 0;
+		if (run < VC_BF_TOP)
+			p->e[o++] = p->e[i];
+	}
+	p->ne = o;
+}
+
+int
+store_views_event(struct store *s, int64_t log, uint64_t index,
+    const char *case_no, const char *date, uint64_t time, char *err,
+    size_t errlen)
+{
+	struct store_pending *p;
+	int64_t delay;
+	size_t i;
+
+	if (date == NULL || !date_valid(date))
+		return 0;
+	delay = (int64_t)((time + 28800) / 86400) - date_days(date);
+	if (delay <= 0)
+		return 0;
+	if (s->pending == NULL &&
+	    (s->pending = calloc(1, sizeof(struct store_pending))) == NULL)
+		goto oom;
+	p = s->pending;
+	for (i = p->nc; i > 0; i--)
+		if (p->c[i - 1].log == log && p->c[i - 1].delay == delay)
+			break;
+	if (i > 0)
+		p->c[i - 1].n++;
+	else if (pgrow((void **)&p->c, &p->nc, &p->capc, sizeof(*p->c)))
+		p->c[p->nc++] = (struct bf_count){ log, delay, 1 };
+	else
+		goto oom;
+	if (!pgrow((void **)&p->e, &p->ne, &p->cape, sizeof(*p->e)))
+		goto oom;
+	p->e[p->ne].log = log;
+	p->e[p->ne].delay = delay;
+	p->e[p->ne].idx = (int64_t)index;
+	cs_strlcpy(p->e[p->ne].case_no, case_no, sizeof(p->e[0].case_no));
+	p->ne++;
+	if (p->ne >= 16 * VC_BF_TOP)
+		bf_prune(p);
+	/* Outside a transaction the event is already committed. */
+	if (sqlite3_get_autocommit(DB(s)))
+		return store_views_flush(s, err, errlen);
+	return 0;
+oom:
+	ERR("out of memory");
+	return -1;
+}
+
+static const char bf_count_sql[] =
+	"INSERT INTO vc_backfill VALUES (?1, ?2, ?3) ON CONFLICT(log, delay)"
+	" DO UPDATE SET n = n + excluded.n";
+static const char bf_top_sql[] =
+	"INSERT OR IGNORE INTO vc_bf_top VALUES (?1, ?2, ?3, ?4)";
+static const char bf_trim_sql[] =
+	"DELETE FROM vc_bf_top WHERE log = ?1 AND (delay, case_no, idx) NOT IN"
+	" (SELECT delay, case_no, idx FROM vc_bf_top WHERE log = ?1"
+	" ORDER BY delay DESC, case_no DESC, idx DESC LIMIT 200)";
+
+int
+store_views_flush(struct store *s, char *err, size_t errlen)
+{
+	struct store_pending *p = s->pending;
+	char a[3][24];
+	const char *args[4] = { a[0], a[1], a[2], NULL };
+	int ret = -1;
+
+	if (p == NULL)
+		return 0;
+	bf_prune(p);
+	for (size_t i = 0; i < p->nc; i++) {
+		snprintf(a[0], sizeof(a[0]), "%lld", (long long)p->c[i].log);
+		snprintf(a[1], sizeof(a[1]), "%lld", (long long)p->c[i].delay);
+		snprintf(a[2], sizeof(a[2]), "%llu",
+		    (unsigned long long)p->c[i].n);
+		if (store_exec_kept(s, bf_count_sql, args, 3, err, errlen) == -1)
+			goto out;
+	}
+	for (size_t i = 0; i < p->ne; i++) {
+		const struct bf_event *e = &p->e[i];
+
+		snprintf(a[0], sizeof(a[0]), "%lld", (long long)e->log);
+		snprintf(a[1], sizeof(a[1]), "%lld", (long long)e->delay);
+		args[2] = e->case_no;
+		snprintf(a[2], sizeof(a[2]), "%lld", (long long)e->idx);
+		args[3] = a[2];
+		if (store_exec_kept(s, bf_top_sql, args, 4, err, errlen) == -1)
+			goto out;
+		args[2] = a[2];
+		args[3] = NULL;
+		if ((i + 1 == p->ne || p->e[i + 1].log != e->log) &&
+		    store_exec_kept(s, bf_trim_sql, args, 1, err, errlen) == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	store_views_discard(s);
+	return ret;
 }

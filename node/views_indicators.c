@@ -761,7 +761,16 @@ views_backfill_counts(struct store *st, const struct view_query *q,
 	" ORDER BY " BF_DELAY " DESC, e.case_no DESC, e.idx DESC" \
 	" LIMIT CAST(?4 AS INTEGER)"
 static const char bftop_sql_all[] = BF_TOP_SQL("events e NOT INDEXED");
-static const char bftop_sql[] = BF_TOP_SQL("events e INDEXED BY events_delay");
+/* Maintained: the court's longest delays kept in vc_bf_top. */
+static const char bftop_sql[] =
+	"SELECT ?1, e.case_no, e.idx, e.type, e.date, e.time,"
+	" (SELECT min(k.time) FROM cosigs k"
+	"   WHERE k.log = e.log AND k.size > e.idx)"
+	" FROM vc_bf_top t CROSS JOIN events e ON e.log = t.log"
+	"  AND e.case_no = t.case_no AND e.idx = t.idx"
+	" WHERE t.log = CAST(?3 AS INTEGER) AND t.delay > CAST(?2 AS INTEGER)"
+	" ORDER BY t.delay DESC, t.case_no DESC, t.idx DESC"
+	" LIMIT CAST(?4 AS INTEGER)";
 
 struct btctx {
 	struct bctx	 b;
@@ -802,8 +811,10 @@ views_backfill_top(struct store *st, const struct view_query *q,
 		args[0] = sc.v[i].origin;
 		snprintf(id, sizeof(id), "%lld", (long long)sc.v[i].id);
 		snprintf(lim, sizeof(lim), "%zu", x.left);
-		if (store_query(st, q->recompute ? bftop_sql_all : bftop_sql,
-		    args, 4, bftop_row, &x, err, errlen) == -1) {
+		/* vc_bf_top keeps VC_BF_TOP per court: more needs the scan. */
+		if (store_query(st, q->recompute || limit > VC_BF_TOP ?
+		    bftop_sql_all : bftop_sql, args, 4, bftop_row, &x, err,
+		    errlen) == -1) {
 			ret = -1;
 			break;
 		}

@@ -20,7 +20,7 @@
 #include "courtsync/fold.h"
 #include "courtsync/merkle.h"
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL };
 
@@ -36,7 +36,10 @@ enum store_stmt_id {
 };
 
 #define STORE_KEPT	24		/* statements store_query_kept keeps */
+#define VC_BF_TOP	200		/* longest back-filling delays kept per
+					 * court (vc_bf_top) */
 struct store_ckpt;
+struct store_pending;
 
 struct store {
 	void	*db;			/* sqlite3 * */
@@ -46,6 +49,8 @@ struct store {
 	void	*kept_stmt[STORE_KEPT];
 	uint64_t open_id;		/* unique per store_open in a process */
 	struct store_ckpt *ckpt;	/* checkpointer thread, or NULL */
+	struct store_pending *pending;	/* view state of this transaction,
+					 * written at commit */
 };
 
 /* One log: its id, origin path and size (entries held). */
@@ -191,7 +196,7 @@ int	store_derived_clear(struct store *s, char *err, size_t errlen);
  * kept by triggers in the same transaction as the derived rows.  Refill
  * recomputes the counters from the derived tables (after a change of the
  * 审限 rules, whose periods the within-limit counts depend on); clear
- * empties them; migrate turns a version 1, 2 or 3 database into the
+ * empties them; migrate turns a version 1 to 4 database into the
  * current one (the warning windows then are derived by
  * views_windows_refresh). */
 /* The horizon of a case row R's obligations ("c." or ""): a case can warn
@@ -206,6 +211,14 @@ int	store_views_refill(struct store *s, char *err, size_t errlen);
 int	store_views_clear(struct store *s, char *err, size_t errlen);
 int	store_views_migrate(struct store *s, int from, char *err,
 	    size_t errlen);
+/* Back-filling delays of the events a transaction adds, counted in memory
+ * and written by store_views_flush just before it commits (store_commit
+ * calls it; store_rollback discards them). */
+int	store_views_event(struct store *s, int64_t log, uint64_t index,
+	    const char *case_no, const char *date, uint64_t time, char *err,
+	    size_t errlen);
+int	store_views_flush(struct store *s, char *err, size_t errlen);
+void	store_views_discard(struct store *s);
 
 /* SHA-256 over every derived table, rows in primary-key order, each value
  * type-tagged: equal digests mean equal derived state. */
