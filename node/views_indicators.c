@@ -750,8 +750,8 @@ views_backfill_counts(struct store *st, const struct view_query *q,
 	return x.ret;
 }
 
-/* The longest delays of one court: the index events_delay read
- * backwards, or (the oracle) every event of the court sorted. */
+/* The longest delays of one court (the oracle, and pages longer than
+ * vc_bf_top keeps): every event of the court, sorted. */
 #define BF_TOP_SQL(events) \
 	"SELECT ?1, e.case_no, e.idx, e.type, e.date, e.time," \
 	" (SELECT min(k.time) FROM cosigs k" \
