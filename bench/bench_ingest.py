@@ -1,25 +1,32 @@
 #!/usr/bin/python3
-"""bench_ingest.py — what a hub's ingest costs, end to end, over bare SQLite.
+"""bench_ingest.py — what a hub's ingest costs, end to end, against bare
+SQLite and PostgreSQL logical replication, and against what the hub holds.
 
-In one fresh temporary directory, on one machine, in one run:
+In one fresh temporary directory, on one machine, in one run (the box may be
+shared: compare only the ratios of one run):
 
   1. a deployment (certs/courtsync-certs deploy): CA, registry of cn, cn/gs,
      cn/gs/ln (陇南, the hub: it listens on a free loopback port and has no
      parent_url, so it only ingests), cn/gs/ln/wudu (甘1202) and
      cn/gs/ln/cheng (甘1221), both with parent_url pointing at the hub;
-  2. N events of 武都 (tests/demo/generate.py, imported with `courtsync
-     import` in files of max_batch events), pushed end to end with
-     `courtsync -C WUDU push` (batches of max_batch entries over one
+  2. N events of 武都 (default 1M; tests/demo/generate.py, imported with
+     `courtsync import` in files of max_batch events), pushed end to end
+     with `courtsync -C WUDU push` (batches of max_batch entries over one
      kept-alive mutual-TLS connection, each waiting for its cosigned
-     answer), to a hub with durability = full (the node default) and again
-     to a fresh hub with durability = normal;
-  3. the bare floor: the same entry bytes (read back from the county's
-     entries table) inserted with python's sqlite3 module into a one-table
-     database (WAL, same synchronous), max_batch rows per transaction;
-  4. work per push against the hub's size: single-batch pushes of wudu
-     while the hub holds ~10k entries, then the hub is preloaded with
-     --held M entries of 成县 (cheng), then more single-batch pushes of
-     wudu; per-batch rates side by side and their ratio (should be ~1).
+     answer) to a fresh hub with durability = full, for the first 100k and
+     for all N, and for N to a fresh hub with durability = normal;
+  3. the PostgreSQL peer (bench/peer_postgres.py): the same entry bytes
+     replicated by PostgreSQL 15 logical replication over mutual TLS, at
+     100k and at N rows; courtsync / PostgreSQL side by side, target >= 2x;
+  4. the bare floor: the same entry bytes inserted with python's sqlite3
+     module into a one-table database (WAL, same synchronous), max_batch
+     rows per transaction;
+  5. per-batch ingest against the entries held: one hub preloaded with 成县
+     (cheng) to each of --held-steps (default 100k, 1M, 10M entries); at
+     each, single-batch pushes of wudu (small log) and of cheng (its own
+     log ~ the step), with the hub's VmRSS / VmHWM; rate@largest /
+     rate@smallest (target >= 0.8) and RSS@largest / RSS@smallest (target
+     <= 1.2).
 
 Standard library only.  Exit 0 when the runs complete (targets met or not),
 1 on an error, 2 on a usage error.  See bench/README.md.
