@@ -39,7 +39,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check test unit functional check-one bench demo install uninstall clean deps
+.PHONY: all check test unit functional check-one bench bench-full demo install uninstall clean deps
 
 all: $(BUILD)/courtsync
 
@@ -79,9 +79,19 @@ check:
 
 test: check
 
+# Benchmarks (bench/README.md): the C ones, hub ingest beside PostgreSQL
+# logical replication (postgresql-15 from Debian; skipped if absent) and
+# the views at 10k and 100k cases, each printing its ratios.  bench-full
+# adds the 10M-entries ingest steps and the views at 1M cases (hours).
 bench: $(BUILD)/courtsync $(BENCH_BIN)
 	@set -e; for b in $(abspath $(BENCH_BIN)); do $$b; done
-	/usr/bin/python3 bench/bench_ingest.py --bin $(abspath $(BUILD)/courtsync)
+	$(PYTHON) bench/bench_ingest.py --peer --bin $(abspath $(BUILD)/courtsync)
+	$(PYTHON) bench/bench_views.py --bin $(abspath $(BUILD)/courtsync)
+
+bench-full: $(BUILD)/courtsync $(BENCH_BIN)
+	@set -e; for b in $(abspath $(BENCH_BIN)); do $$b; done
+	$(PYTHON) bench/bench_ingest.py --bin $(abspath $(BUILD)/courtsync)
+	$(PYTHON) bench/bench_views.py --full --bin $(abspath $(BUILD)/courtsync)
 
 demo: $(BUILD)/courtsync
 	./demo.sh $(abspath $(BUILD)/courtsync)
