@@ -334,20 +334,24 @@ derived_digest(struct store *s, int64_t log, uint8_t out[CS_HASH_LEN],
 		ERR("SHA-256 unavailable");
 		return -1;
 	}
-	for (size_t t = 0; t < NDERIVED; t++) {
+	/* The whole database's digest (rebuild --check) covers the view
+	 * state too; a log's (the auditor's) only what the log determines
+	 * whatever the node's rules. */
+	for (size_t t = 0; t < NDERIVED + (log < 0 ? NVIEWSTATE : 0); t++) {
+		const char *const *tab = t < NDERIVED ? store_derived_tables[t] :
+		    store_view_tables[t - NDERIVED];
 		sqlite3_stmt *st;
 		int rc, ncol;
 
-		snprintf(q, sizeof(q), "SELECT * FROM %s%s ORDER BY %s",
-		    store_derived_tables[t][0], log >= 0 ? " WHERE log = ?1" : "",
-		    store_derived_tables[t][1]);
+		snprintf(q, sizeof(q), "SELECT * FROM %s%s ORDER BY %s", tab[0],
+		    log >= 0 ? " WHERE log = ?1" : "", tab[1]);
 		if (sqlite3_prepare_v2(DB(s), q, -1, &st, NULL) != SQLITE_OK) {
 			ERR("database: %s", sqlite3_errmsg(DB(s)));
 			goto out;
 		}
 		if (log >= 0)
 			sqlite3_bind_int64(st, 1, log);
-		crypto_sha256_update(&h, store_derived_tables[t][0], strlen(store_derived_tables[t][0]) + 1);
+		crypto_sha256_update(&h, tab[0], strlen(tab[0]) + 1);
 		ncol = sqlite3_column_count(st);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			for (int c = log >= 0 ? 1 : 0; c < ncol; c++) {
@@ -392,6 +396,9 @@ int
 store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN], char *err,
     size_t errlen)
 {
+	/* The view state this transaction has counted so far, written. */
+	if (store_views_flush(s, err, errlen) == -1)
+		return -1;
 	return derived_digest(s, -1, out, err, errlen);
 }
 

@@ -19,8 +19,11 @@
 /* Derived tables and their primary keys, in digest order (store.c). */
 #define NDERIVED 6
 extern const char *const store_derived_tables[NDERIVED][2];
-/* The view state's tables, indexes and triggers (store_views.c). */
+/* The view state's tables, indexes and triggers (store_views.c), and its
+ * tables with their keys, in digest order. */
 extern const char store_views_schema[];
+#define NVIEWSTATE 7
+extern const char *const store_view_tables[NVIEWSTATE][2];
 /* The prepared statements' SQL (store.c). */
 extern const char *const store_sql[SQ_COUNT];
 

@@ -176,6 +176,16 @@ const char store_views_schema[] =
 	"  case_no TEXT NOT NULL, idx INTEGER NOT NULL,"
 	"  PRIMARY KEY(log, delay, case_no, idx)) WITHOUT ROWID;";
 
+const char *const store_view_tables[NVIEWSTATE][2] = {
+	{ "vc_filed", "log, day, type" },
+	{ "vc_closed", "log, day, type" },
+	{ "vc_open", "log, closed, filed, type" },
+	{ "vc_numbers", "log, year, type" },
+	{ "vc_backfill", "log, delay" },
+	{ "vc_bf_top", "log, delay, case_no, idx" },
+	{ "vw", "log, case_no, rule, a" },
+};
+
 /* The counters recomputed from the derived tables. */
 static const char views_fill[] =
 	"DELETE FROM vc_filed; DELETE FROM vc_closed; DELETE FROM vc_open;"

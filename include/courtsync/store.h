@@ -220,8 +220,9 @@ int	store_views_event(struct store *s, int64_t log, uint64_t index,
 int	store_views_flush(struct store *s, char *err, size_t errlen);
 void	store_views_discard(struct store *s);
 
-/* SHA-256 over every derived table, rows in primary-key order, each value
- * type-tagged: equal digests mean equal derived state. */
+/* SHA-256 over every derived table and the view state (store_views.c),
+ * rows in primary-key order, each value type-tagged: equal digests mean
+ * equal derived state (`rebuild --check`). */
 int	store_derived_digest(struct store *s, uint8_t out[CS_HASH_LEN],
 	    char *err, size_t errlen);
 

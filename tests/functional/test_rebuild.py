@@ -77,6 +77,13 @@ CORRUPTIONS = [
     "DELETE FROM suspensions",
     "UPDATE acks SET supervisor = 'nobody'",
     "UPDATE events SET corrected_by = NULL",
+    # the view state (docs/VIEWS.md §7): counters and warning windows
+    "UPDATE vc_filed SET n = n + 1",
+    "UPDATE vc_closed SET within = within + 1",
+    "DELETE FROM vc_open",
+    "UPDATE vc_numbers SET maxseq = maxseq + 1",
+    "DELETE FROM vw WHERE rule = 1",
+    "UPDATE vw SET ack = 0",
 ]
 
 
