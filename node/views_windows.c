@@ -537,8 +537,9 @@ static const char vw_acks_sql[] =
 static const char vw_old_sql[] =
 	"SELECT rule, a, b, u, state, kind, ack FROM vw WHERE log = ?1"
 	" AND case_no = ?2 ORDER BY rule, a";
-static const char vw_del_sql[] =
-	"DELETE FROM vw WHERE log = ?1 AND case_no = ?2";
+static const char vw_del1_sql[] =
+	"DELETE FROM vw WHERE log = ?1 AND case_no = ?2 AND rule = ?3"
+	" AND a = ?4";
 static const char vw_put_sql[] =
 	"INSERT INTO vw(log, case_no, rule, a, b, u, state, kind, type, year,"
 	" seq, ack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
@@ -618,6 +619,29 @@ rules_cached(struct store *st, struct rule r[R_COUNT], char *err,
 	return 0;
 }
 
+/* Inserts one window; args holds log, case and the case number's parts
+ * (8..10), v room for the rest. */
+static int
+window_put(struct store *st, const struct window *w, const char **args,
+    char v[10][24], char *err, size_t errlen)
+{
+	snprintf(v[0], sizeof(v[0]), "%d", w->rule);
+	snprintf(v[1], sizeof(v[1]), "%lld", (long long)w->a);
+	snprintf(v[2], sizeof(v[2]), "%lld", (long long)w->b);
+	snprintf(v[3], sizeof(v[3]), "%lld", (long long)w->u);
+	snprintf(v[4], sizeof(v[4]), "%d", w->state);
+	snprintf(v[5], sizeof(v[5]), "%d", w->kind);
+	snprintf(v[6], sizeof(v[6]), "%lld", (long long)w->ack);
+	args[2] = v[0];
+	args[3] = v[1];
+	args[4] = v[2];
+	args[5] = v[3];
+	args[6] = v[4];
+	args[7] = v[5];
+	args[11] = v[6];
+	return store_exec_kept(st, vw_put_sql, args, 12, err, errlen);
+}
+
 int
 views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
     const char *case_no, char *err, size_t errlen)
@@ -671,49 +695,47 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 		ERR("out of memory");
 		goto out;
 	}
-	if (o->n == d->nw) {
-		size_t i;
-
-		for (i = 0; i < d->nw && window_eq(&o->w[i], &d->w[i]); i++)
-			;
-		if (i == d->nw) {
-			ret = 0;	/* unchanged */
-			goto out;
-		}
-	}
-	if (store_exec_kept(st, vw_del_sql, args, 2, err, errlen) == -1)
-		goto out;
-	if (d->nw > 0) {
+	/* Only the windows that changed are written: both lists are in
+	 * (rule, a) order, the primary key's. */
+	{
 		struct case_no cn;
 		char v[10][24];
+		size_t i = 0, j = 0;
 
-		if (case_no_parse(case_no, &cn, err, errlen) == -1)
+		if (d->nw > 0 && case_no_parse(case_no, &cn, err, errlen) == -1)
 			goto out;
-		snprintf(v[8], sizeof(v[8]), "%d", cn.year);
-		snprintf(v[9], sizeof(v[9]), "%u", (unsigned)cn.seq);
-		args[8] = cn.type;
-		args[9] = v[8];
-		args[10] = v[9];
-		for (size_t i = 0; i < d->nw; i++) {
-			const struct window *w = &d->w[i];
+		if (d->nw > 0) {
+			snprintf(v[8], sizeof(v[8]), "%d", cn.year);
+			snprintf(v[9], sizeof(v[9]), "%u", (unsigned)cn.seq);
+			args[8] = cn.type;
+			args[9] = v[8];
+			args[10] = v[9];
+		}
+		while (i < o->n || j < d->nw) {
+			int c = i == o->n ? 1 : j == d->nw ? -1 :
+			    window_cmp(&o->w[i], &d->w[j]);
 
-			snprintf(v[0], sizeof(v[0]), "%d", w->rule);
-			snprintf(v[1], sizeof(v[1]), "%lld", (long long)w->a);
-			snprintf(v[2], sizeof(v[2]), "%lld", (long long)w->b);
-			snprintf(v[3], sizeof(v[3]), "%lld", (long long)w->u);
-			snprintf(v[4], sizeof(v[4]), "%d", w->state);
-			snprintf(v[5], sizeof(v[5]), "%d", w->kind);
-			snprintf(v[6], sizeof(v[6]), "%lld", (long long)w->ack);
-			args[2] = v[0];
-			args[3] = v[1];
-			args[4] = v[2];
-			args[5] = v[3];
-			args[6] = v[4];
-			args[7] = v[5];
-			args[11] = v[6];
-			if (store_exec_kept(st, vw_put_sql, args, 12, err,
-			    errlen) == -1)
+			if (c == 0 && window_eq(&o->w[i], &d->w[j])) {
+				i++;
+				j++;
+				continue;
+			}
+			if (c <= 0) {		/* old window gone or changed */
+				snprintf(v[0], sizeof(v[0]), "%d", o->w[i].rule);
+				snprintf(v[1], sizeof(v[1]), "%lld",
+				    (long long)o->w[i].a);
+				args[2] = v[0];
+				args[3] = v[1];
+				if (store_exec_kept(st, vw_del1_sql, args, 4, err,
+				    errlen) == -1)
+					goto out;
+				i++;
+				if (c < 0)
+					continue;
+			}
+			if (window_put(st, &d->w[j], args, v, err, errlen) == -1)
 				goto out;
+			j++;
 		}
 	}
 	ret = 0;
