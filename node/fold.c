@@ -215,8 +215,12 @@ done:
 
 /* ---- the batch cache of case rows ---- */
 
-#define CACHE_SLOTS	8192		/* power of two */
-#define CACHE_MAX	4096		/* entries before it flushes itself */
+#define CACHE_SLOTS	16384		/* power of two */
+#define CACHE_MAX	10240		/* cases before it flushes itself: a
+					 * batch of 10,000 entries (max_batch's
+					 * default) is folded in one go, each
+					 * case row and its warning windows
+					 * written once */
 
 struct cache_slot {
 	bool			 used;

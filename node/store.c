@@ -96,10 +96,11 @@ const char *const store_sql[SQ_COUNT] = {
 	[SQ_CASE_PUT] = "INSERT INTO cases VALUES (?1, ?2, ?3, ?4, ?5,"
 	    " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,"
 	    " ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)"
-	    /* an upsert, not a REPLACE: the views' triggers see the old row */
+	    /* an upsert, not a REPLACE: the views' triggers see the old row;
+	     * year, type and number are the case number's, never changed
+	     * (so the index on them is not rewritten) */
 	    " ON CONFLICT(log, case_no) DO UPDATE SET"
-	    " year = excluded.year, type = excluded.type, seq = excluded.seq, filed"
-	    " = excluded.filed, applicant = excluded.applicant, respondent ="
+	    " filed = excluded.filed, applicant = excluded.applicant, respondent ="
 	    " excluded.respondent, claimed = excluded.claimed, original ="
 	    " excluded.original, nonlitigation = excluded.nonlitigation, handler ="
 	    " excluded.handler, team = excluded.team, assigned = excluded.assigned,"
@@ -230,7 +231,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 			goto fail;
 		if (exec(s, schema, err, errlen) == -1 ||
 		    exec(s, store_views_schema, err, errlen) == -1 ||
-		    exec(s, "INSERT INTO meta VALUES ('schema', '5'),"
+		    exec(s, "INSERT INTO meta VALUES ('schema', '6'),"
 		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
 		    exec(s, "COMMIT", err, errlen) == -1) {
@@ -242,7 +243,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	r = store_meta_get(s, "schema", ver, sizeof(ver), err, errlen);
 	if (r == -1)
 		goto fail;
-	/* Versions 1 to 4 had none or part of the view state: add it
+	/* Versions 1 to 5 had none or part of the view state: add it
 	 * (store_views.c), once. */
 	if (r == 1 && atoi(ver) >= 1 && atoi(ver) < STORE_SCHEMA_VERSION) {
 		if (store_views_migrate(s, atoi(ver), err, errlen) == -1)

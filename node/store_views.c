@@ -42,17 +42,28 @@
 	"(julianday(" R "closed) <= julianday(" ADDM(R "filed", "m") ")" \
 	" + coalesce(" R "susp_days, 0))"
 
-#define FILED_ADD(R) \
-	"INSERT INTO vc_filed VALUES (" R "log, " DAY(R "filed") ", " R "type," \
-	" 1) ON CONFLICT(log, day, type) DO UPDATE SET n = n + 1;"
-#define FILED_SUB(R) \
-	"UPDATE vc_filed SET n = n - 1 WHERE log = " R "log AND day = " \
-	DAY(R "filed") " AND type = " R "type;" \
-	"DELETE FROM vc_filed WHERE log = " R "log AND day = " DAY(R "filed") \
-	" AND type = " R "type AND n = 0;"
+/* Counters are kept at three grains in one key space: the day number
+ * (below 1,000,000), 1,000,000 + the month (year × 12 + month − 1) and
+ * 2,000,000 + the year, so that a sum over any period is at most five
+ * ranges (days, months, years, months, days: views_indicators.c) and a sum
+ * since the first case reads one row per year. */
+#define MONTHK(x) "(1000000 + CAST(substr(" x ", 1, 4) AS INTEGER) * 12 +" \
+	" CAST(substr(" x ", 6, 2) AS INTEGER) - 1)"
+#define YEARK(x) "(2000000 + CAST(substr(" x ", 1, 4) AS INTEGER))"
 
-#define CLOSED_ADD(R) \
-	"INSERT INTO vc_closed SELECT " R "log, " DAY(R "closed") ", " R "type," \
+#define FILED_ADD1(R, K) \
+	"INSERT INTO vc_filed VALUES (" R "log, " K(R "filed") ", " R "type," \
+	" 1) ON CONFLICT(log, day, type) DO UPDATE SET n = n + 1;"
+#define FILED_SUB1(R, K) \
+	"UPDATE vc_filed SET n = n - 1 WHERE log = " R "log AND day = " \
+	K(R "filed") " AND type = " R "type;" \
+	"DELETE FROM vc_filed WHERE log = " R "log AND day = " K(R "filed") \
+	" AND type = " R "type AND n = 0;"
+#define FILED_ADD(R) FILED_ADD1(R, DAY) FILED_ADD1(R, MONTHK) FILED_ADD1(R, YEARK)
+#define FILED_SUB(R) FILED_SUB1(R, DAY) FILED_SUB1(R, MONTHK) FILED_SUB1(R, YEARK)
+
+#define CLOSED_ADD1(R, K) \
+	"INSERT INTO vc_closed SELECT " R "log, " K(R "closed") ", " R "type," \
 	" 1, " R "mode = 'completed', " R "mode = 'terminated_round', " \
 	WITHIN(R) ", coalesce(" R "claimed, 0), coalesce(" R "recovered, 0)," \
 	" " DAY(R "closed") " - " DAY(R "filed") \
@@ -64,7 +75,7 @@
 	" claimed = claimed + excluded.claimed," \
 	" recovered = recovered + excluded.recovered," \
 	" days = days + excluded.days;"
-#define CLOSED_SUB(R) \
+#define CLOSED_SUB1(R, K) \
 	"UPDATE vc_closed SET n = n - 1," \
 	" completed = completed - (" R "mode = 'completed')," \
 	" zhongben = zhongben - (" R "mode = 'terminated_round')," \
@@ -74,20 +85,36 @@
 	" recovered = recovered - coalesce(" R "recovered, 0)," \
 	" days = days - (" DAY(R "closed") " - " DAY(R "filed") ")" \
 	" WHERE " R "closed IS NOT NULL AND log = " R "log AND day = " \
-	DAY(R "closed") " AND type = " R "type;" \
+	K(R "closed") " AND type = " R "type;" \
 	"DELETE FROM vc_closed WHERE " R "closed IS NOT NULL AND log = " R "log" \
-	" AND day = " DAY(R "closed") " AND type = " R "type AND n = 0;"
+	" AND day = " K(R "closed") " AND type = " R "type AND n = 0;"
+#define CLOSED_ADD(R) \
+	CLOSED_ADD1(R, DAY) CLOSED_ADD1(R, MONTHK) CLOSED_ADD1(R, YEARK)
+#define CLOSED_SUB(R) \
+	CLOSED_SUB1(R, DAY) CLOSED_SUB1(R, MONTHK) CLOSED_SUB1(R, YEARK)
 
-#define OPEN_KEY(R) "coalesce(" DAY(R "closed") ", 2147483647)"
+/* vc_open: a closed case by (closing day, filing day); an open case by
+ * (2147483647, its filing day at the three grains), so that the cases
+ * still open filed before a day are at most five ranges too. */
+#define OPEN_ADD1(R, C, K, W) \
+	"INSERT INTO vc_open SELECT " R "log, " C ", " K(R "filed") ", " \
+	R "type, 1 WHERE " W " ON CONFLICT(log, closed, filed, type) DO" \
+	" UPDATE SET n = n + 1;"
+#define OPEN_SUB1(R, C, K, W) \
+	"UPDATE vc_open SET n = n - 1 WHERE " W " AND log = " R "log AND" \
+	" closed = " C " AND filed = " K(R "filed") " AND type = " R "type;" \
+	"DELETE FROM vc_open WHERE " W " AND log = " R "log AND closed = " C \
+	" AND filed = " K(R "filed") " AND type = " R "type AND n = 0;"
 #define OPEN_ADD(R) \
-	"INSERT INTO vc_open VALUES (" R "log, " OPEN_KEY(R) ", " DAY(R "filed") \
-	", " R "type, 1) ON CONFLICT(log, closed, filed, type) DO UPDATE" \
-	" SET n = n + 1;"
+	OPEN_ADD1(R, DAY(R "closed"), DAY, R "closed IS NOT NULL") \
+	OPEN_ADD1(R, "2147483647", DAY, R "closed IS NULL") \
+	OPEN_ADD1(R, "2147483647", MONTHK, R "closed IS NULL") \
+	OPEN_ADD1(R, "2147483647", YEARK, R "closed IS NULL")
 #define OPEN_SUB(R) \
-	"UPDATE vc_open SET n = n - 1 WHERE log = " R "log AND closed = " \
-	OPEN_KEY(R) " AND filed = " DAY(R "filed") " AND type = " R "type;" \
-	"DELETE FROM vc_open WHERE log = " R "log AND closed = " OPEN_KEY(R) \
-	" AND filed = " DAY(R "filed") " AND type = " R "type AND n = 0;"
+	OPEN_SUB1(R, DAY(R "closed"), DAY, R "closed IS NOT NULL") \
+	OPEN_SUB1(R, "2147483647", DAY, R "closed IS NULL") \
+	OPEN_SUB1(R, "2147483647", MONTHK, R "closed IS NULL") \
+	OPEN_SUB1(R, "2147483647", YEARK, R "closed IS NULL")
 
 #define NUM_ADD(R) \
 	"INSERT INTO vc_numbers VALUES (" R "log, " R "year, " R "type, 1, " \
@@ -109,6 +136,27 @@
 	" OR " CHANGED("type") " OR " CHANGED("claimed") " OR " \
 	CHANGED("recovered") " OR " CHANGED("ext_months") " OR " \
 	CHANGED("susp_days") " OR " CHANGED("nonlitigation")
+
+/* The triggers that keep the counters (version 6: three grains). */
+#define CASE_TRIGGERS \
+	"CREATE TRIGGER vc_case_ins AFTER INSERT ON cases" \
+	"  WHEN NEW.filed IS NOT NULL BEGIN " \
+	FILED_ADD("NEW.") CLOSED_ADD("NEW.") OPEN_ADD("NEW.") NUM_ADD("NEW.") \
+	"END;" \
+	"CREATE TRIGGER vc_case_del AFTER DELETE ON cases" \
+	"  WHEN OLD.filed IS NOT NULL BEGIN " \
+	FILED_SUB("OLD.") CLOSED_SUB("OLD.") OPEN_SUB("OLD.") NUM_SUB("OLD.") \
+	"END;" \
+	"CREATE TRIGGER vc_case_upd_filed AFTER UPDATE ON cases" \
+	"  WHEN NEW.filed IS NOT NULL AND OLD.filed IS NOT NULL AND (" \
+	CHANGED("filed") " OR " CHANGED("type") ") BEGIN " \
+	FILED_SUB("OLD.") FILED_ADD("NEW.") \
+	"END;" \
+	"CREATE TRIGGER vc_case_upd AFTER UPDATE ON cases" \
+	"  WHEN NEW.filed IS NOT NULL AND OLD.filed IS NOT NULL AND (" \
+	CASE_COUNTED ") BEGIN " \
+	CLOSED_SUB("OLD.") OPEN_SUB("OLD.") CLOSED_ADD("NEW.") OPEN_ADD("NEW.") \
+	"END;"
 
 /* Warning windows per case and rule (views_windows.c); version 2 had the
  * counters but not these. */
@@ -157,20 +205,7 @@ const char store_views_schema[] =
 	"CREATE INDEX acks_case ON acks(log, case_no, rule);"
 	"CREATE INDEX events_refiled ON events(log, case_no)"
 	"  WHERE type = 'case_filed' AND corrected_by IS NOT NULL;"
-	"CREATE TRIGGER vc_case_ins AFTER INSERT ON cases"
-	"  WHEN NEW.filed IS NOT NULL BEGIN "
-	FILED_ADD("NEW.") CLOSED_ADD("NEW.") OPEN_ADD("NEW.") NUM_ADD("NEW.")
-	"END;"
-	"CREATE TRIGGER vc_case_del AFTER DELETE ON cases"
-	"  WHEN OLD.filed IS NOT NULL BEGIN "
-	FILED_SUB("OLD.") CLOSED_SUB("OLD.") OPEN_SUB("OLD.") NUM_SUB("OLD.")
-	"END;"
-	"CREATE TRIGGER vc_case_upd AFTER UPDATE ON cases"
-	"  WHEN NEW.filed IS NOT NULL AND OLD.filed IS NOT NULL AND ("
-	CASE_COUNTED ") BEGIN "
-	FILED_SUB("OLD.") CLOSED_SUB("OLD.") OPEN_SUB("OLD.")
-	FILED_ADD("NEW.") CLOSED_ADD("NEW.") OPEN_ADD("NEW.")
-	"END;"
+	CASE_TRIGGERS
 	/* The longest back-filling delays per court, at most VC_BF_TOP. */
 	"CREATE TABLE vc_bf_top(log INTEGER NOT NULL, delay INTEGER NOT NULL,"
 	"  case_no TEXT NOT NULL, idx INTEGER NOT NULL,"
@@ -187,20 +222,30 @@ const char *const store_view_tables[NVIEWSTATE][2] = {
 };
 
 /* The counters recomputed from the derived tables. */
+#define FILL_FILED(K) \
+	"INSERT INTO vc_filed SELECT log, " K("filed") ", type, count(*)" \
+	"  FROM cases WHERE filed IS NOT NULL GROUP BY 1, 2, 3;"
+#define FILL_CLOSED(K) \
+	"INSERT INTO vc_closed SELECT log, " K("closed") ", type, count(*)," \
+	"  sum(mode = 'completed'), sum(mode = 'terminated_round')," \
+	"  sum(" WITHIN("") "), sum(coalesce(claimed, 0))," \
+	"  sum(coalesce(recovered, 0))," \
+	"  sum(" DAY("closed") " - " DAY("filed") ")" \
+	"  FROM (SELECT *, " LIMIT("") " AS m FROM cases)" \
+	"  WHERE filed IS NOT NULL AND closed IS NOT NULL GROUP BY 1, 2, 3;"
+#define FILL_OPEN(K) \
+	"INSERT INTO vc_open SELECT log, 2147483647, " K("filed") ", type," \
+	"  count(*) FROM cases WHERE filed IS NOT NULL AND closed IS NULL" \
+	"  GROUP BY 1, 2, 3, 4;"
 static const char views_fill[] =
 	"DELETE FROM vc_filed; DELETE FROM vc_closed; DELETE FROM vc_open;"
 	"DELETE FROM vc_numbers; DELETE FROM vc_backfill;"
-	"INSERT INTO vc_filed SELECT log, " DAY("filed") ", type, count(*)"
-	"  FROM cases WHERE filed IS NOT NULL GROUP BY 1, 2, 3;"
-	"INSERT INTO vc_closed SELECT log, " DAY("closed") ", type, count(*),"
-	"  sum(mode = 'completed'), sum(mode = 'terminated_round'),"
-	"  sum(" WITHIN("") "), sum(coalesce(claimed, 0)),"
-	"  sum(coalesce(recovered, 0)),"
-	"  sum(" DAY("closed") " - " DAY("filed") ")"
-	"  FROM (SELECT *, " LIMIT("") " AS m FROM cases)"
-	"  WHERE filed IS NOT NULL AND closed IS NOT NULL GROUP BY 1, 2, 3;"
-	"INSERT INTO vc_open SELECT log, " OPEN_KEY("") ", " DAY("filed") ","
-	"  type, count(*) FROM cases WHERE filed IS NOT NULL GROUP BY 1, 2, 3, 4;"
+	FILL_FILED(DAY) FILL_FILED(MONTHK) FILL_FILED(YEARK)
+	FILL_CLOSED(DAY) FILL_CLOSED(MONTHK) FILL_CLOSED(YEARK)
+	"INSERT INTO vc_open SELECT log, " DAY("closed") ", " DAY("filed") ","
+	"  type, count(*) FROM cases WHERE filed IS NOT NULL AND closed IS NOT"
+	"  NULL GROUP BY 1, 2, 3, 4;"
+	FILL_OPEN(DAY) FILL_OPEN(MONTHK) FILL_OPEN(YEARK)
 	"INSERT INTO vc_numbers SELECT log, year, type, count(*), max(seq)"
 	"  FROM cases WHERE filed IS NOT NULL GROUP BY 1, 2, 3;"
 	"INSERT INTO vc_backfill SELECT log, " DELAY("") ", count(*)"
@@ -238,21 +283,26 @@ store_views_migrate(struct store *s, int from, char *err, size_t errlen)
 	/* The warning windows are derived by the views layer
 	 * (views_windows_refresh) when the meta key vw_valid is not 1. */
 	/* Version 5 keeps the back-filling state in C (store_views_event),
-	 * not in a trigger and an expression index on every event. */
+	 * not in a trigger and an expression index on every event; version
+	 * 6 keeps the counters at three grains. */
 	if ((from == 1 && (exec(s, store_views_schema, err, errlen) == -1 ||
 	    exec(s, views_fill, err, errlen) == -1)) ||
 	    (from == 2 && exec(s, vw_schema, err, errlen) == -1) ||
 	    (from == 3 && exec(s, "CREATE INDEX vw_soon ON vw(log, rule, b,"
 	    " a, type, ack) WHERE state = 0 AND kind = 0", err, errlen) == -1) ||
-	    (from >= 2 && from <= 4 && (exec(s, "DROP INDEX events_delay;"
+	    (from >= 2 && from <= 4 && exec(s, "DROP INDEX events_delay;"
 	    " DROP TRIGGER vc_event_ins; DROP TRIGGER vc_event_del;"
 	    " CREATE TABLE vc_bf_top(log INTEGER NOT NULL, delay INTEGER NOT"
 	    " NULL, case_no TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(log,"
-	    " delay, case_no, idx)) WITHOUT ROWID", err, errlen) == -1 ||
+	    " delay, case_no, idx)) WITHOUT ROWID", err, errlen) == -1) ||
+	    /* version 6: the counters at three grains */
+	    (from >= 2 && from <= 5 && (exec(s, "DROP TRIGGER vc_case_ins;"
+	    " DROP TRIGGER vc_case_del; DROP TRIGGER vc_case_upd;"
+	    CASE_TRIGGERS, err, errlen) == -1 ||
 	    exec(s, views_fill, err, errlen) == -1)) ||
 	    exec(s, from < 3 ? "INSERT OR REPLACE INTO meta VALUES"
 	    " ('vw_valid', '0')" : "SELECT 1", err, errlen) == -1 ||
-	    exec(s, "UPDATE meta SET value = '5' WHERE key = 'schema'", err,
+	    exec(s, "UPDATE meta SET value = '6' WHERE key = 'schema'", err,
 	    errlen) == -1 ||
 	    exec(s, "COMMIT", err, errlen) == -1) {
 		exec(s, "ROLLBACK", NULL, 0);

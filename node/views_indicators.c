@@ -150,49 +150,131 @@ ind_row(void *arg, int ncol, const char *const *cols)
 
 /* ---- indicators from the maintained counters (docs/VIEWS.md §7) ---- */
 
-/* ?1 scope, ?2 first day of the period, ?3 types, ?4 its last day, ?5 the
- * last filing day that is more than 12 months before ?4.  Each is one
- * range per log in scope over (day, type) rows. */
+/*
+ * The counters are kept at three grains in one key space (store_views.c):
+ * day numbers, 1,000,000 + month (year × 12 + month − 1) and 2,000,000 +
+ * year.  A sum over days [s, e] is then five ranges: the days before the
+ * first whole month, the whole months before the first whole year, the
+ * whole years, the whole months after, the days after — at most about 60
+ * rows per court and type whatever the period and however long the
+ * history.
+ */
+#define KMONTH	1000000
+#define KYEAR	2000000
+
+struct pieces {
+	int64_t		lo[5], hi[5];	/* keys, inclusive; lo > hi: empty */
+};
+
+static void
+ymd(int64_t day, int *y, int *m, int *d)
+{
+	char s[11];
+
+	date_from_days(day, s);
+	*y = atoi(s);
+	*m = atoi(s + 5);
+	*d = atoi(s + 8);
+}
+
+static void
+piece_add(struct pieces *p, int k, int64_t key)
+{
+	if (p->lo[k] > p->hi[k]) {
+		p->lo[k] = key;
+		p->hi[k] = key;
+	} else {
+		p->hi[k] = key;
+	}
+}
+
+static void
+pieces_of(int64_t s, int64_t e, struct pieces *p)
+{
+	int64_t cur = s;
+	int y, m, d, phase = 0;
+
+	for (int k = 0; k < 5; k++) {
+		p->lo[k] = 1;
+		p->hi[k] = 0;
+	}
+	while (cur <= e) {
+		int64_t month_end, year_end;
+
+		ymd(cur, &y, &m, &d);
+		month_end = add_months_d(cur - d + 1, 1) - 1;
+		year_end = add_months_d(cur - d + 1, 13 - m) - 1;
+		if (d == 1 && m == 1 && year_end <= e && phase <= 2) {
+			phase = 2;
+			piece_add(p, 2, KYEAR + y);
+			cur = year_end + 1;
+		} else if (d == 1 && month_end <= e && phase <= 3) {
+			phase = phase <= 1 ? 1 : 3;
+			piece_add(p, phase, KMONTH + (int64_t)y * 12 + m - 1);
+			cur = month_end + 1;
+		} else {
+			phase = phase == 0 ? 0 : 4;
+			piece_add(p, phase, cur);
+			cur++;
+		}
+	}
+}
+
 #define VTYPES_SQL "instr(',' || ?3 || ',', ',' || v.type || ',') > 0"
-#define D2 "CAST(?2 AS INTEGER)"
-#define D4 "CAST(?4 AS INTEGER)"
+/* One range of a counter table, per log in scope: ?lo..?hi. */
+#define VPART(tab, key, cols, lo, hi) \
+	" SELECT l.id AS lid, " cols " FROM logs l CROSS JOIN " tab " v" \
+	" ON v.log = l.id AND v." key " BETWEEN CAST(?" #lo " AS INTEGER)" \
+	" AND CAST(?" #hi " AS INTEGER) WHERE " SCOPE_SQL " AND " VTYPES_SQL
+#define VPARTS(tab, key, cols) \
+	VPART(tab, key, cols, 4, 5) " UNION ALL" \
+	VPART(tab, key, cols, 6, 7) " UNION ALL" \
+	VPART(tab, key, cols, 8, 9) " UNION ALL" \
+	VPART(tab, key, cols, 10, 11) " UNION ALL" \
+	VPART(tab, key, cols, 12, 13)
 
+/* Cases filed in the five ranges ?4..?13 per court. */
 static const char vfiled_sql[] =
-	"SELECT v.log, sum(CASE WHEN v.day >= " D2 " THEN v.n END),"
-	" sum(CASE WHEN v.day < " D2 " THEN v.n END), sum(v.n)"
-	" FROM logs l CROSS JOIN vc_filed v ON v.log = l.id"
-	" WHERE " SCOPE_SQL " AND v.day <= " D4 " AND " VTYPES_SQL
-	" GROUP BY v.log";
-
-#define IN_PERIOD(x) "sum(CASE WHEN v.day >= " D2 " THEN " x " END)"
-#define FIRST(x) "CASE WHEN v.type = '执' THEN " x " END"
+	"SELECT lid, sum(n) FROM (" VPARTS("vc_filed", "day", "v.n AS n")
+	") GROUP BY lid";
+/* Cases closed in them, with the sums over closed cases. */
 static const char vclosed_sql[] =
-	"SELECT v.log, " IN_PERIOD("v.n") ", " IN_PERIOD("v.completed") ","
-	" " IN_PERIOD("v.within") ", " IN_PERIOD(FIRST("v.n")) ","
-	" " IN_PERIOD(FIRST("v.zhongben")) ", " IN_PERIOD("v.claimed") ","
-	" " IN_PERIOD("v.recovered") ", " IN_PERIOD("v.days") ","
-	" sum(CASE WHEN v.day < " D2 " THEN v.n END), sum(v.n)"
-	" FROM logs l CROSS JOIN vc_closed v ON v.log = l.id"
-	" WHERE " SCOPE_SQL " AND v.day <= " D4 " AND " VTYPES_SQL
-	" GROUP BY v.log";
-
+	"SELECT lid, sum(n), sum(completed), sum(within), sum(fn), sum(fz),"
+	" sum(claimed), sum(recovered), sum(days) FROM ("
+	VPARTS("vc_closed", "day", "v.n AS n, v.completed AS completed,"
+	" v.within AS within, CASE WHEN v.type = '执' THEN v.n END AS fn,"
+	" CASE WHEN v.type = '执' THEN v.zhongben END AS fz,"
+	" v.claimed AS claimed, v.recovered AS recovered, v.days AS days")
+	") GROUP BY lid";
+/* Cases open at the period's end ?2 filed in the five ranges: those still
+ * open (closed = 2147483647, filing keys at three grains) and those closed
+ * after ?2 (filing days up to ?14). */
+#define VOPEN(lo, hi) \
+	" SELECT l.id AS lid, v.n AS n FROM logs l CROSS JOIN vc_open v" \
+	" ON v.log = l.id AND v.closed = 2147483647 AND v.filed BETWEEN" \
+	" CAST(?" #lo " AS INTEGER) AND CAST(?" #hi " AS INTEGER)" \
+	" WHERE " SCOPE_SQL " AND " VTYPES_SQL
 static const char vopen_sql[] =
-	"SELECT v.log, sum(v.n)"
-	" FROM logs l CROSS JOIN vc_open v ON v.log = l.id"
-	" WHERE " SCOPE_SQL " AND v.closed > " D4
-	" AND v.filed <= CAST(?5 AS INTEGER) AND " VTYPES_SQL
-	" GROUP BY v.log";
+	"SELECT lid, sum(n) FROM (" VOPEN(4, 5) " UNION ALL" VOPEN(6, 7)
+	" UNION ALL" VOPEN(8, 9) " UNION ALL" VOPEN(10, 11) " UNION ALL"
+	VOPEN(12, 13) " UNION ALL"
+	" SELECT l.id AS lid, v.n AS n FROM logs l CROSS JOIN vc_open v"
+	" ON v.log = l.id AND v.closed > CAST(?2 AS INTEGER)"
+	" AND v.closed < 2147483647 AND v.filed <= CAST(?14 AS INTEGER)"
+	" WHERE " SCOPE_SQL " AND " VTYPES_SQL ") GROUP BY lid";
 
-/* Before the counts are final: what was filed and closed before the
- * period and by its end, per court. */
+/* The first day any count can hold (counters start at 1900). */
+#define DAY_MIN		(-25567)	/* 1900-01-01 */
+
 struct vsum {
-	uint64_t	filed_before, filed_to, closed_before, closed_to;
+	uint64_t	filed_before, closed_before;
 };
 
 struct vctx {
 	const struct scope	*sc;
 	struct indicators	*per;
 	struct vsum		*sum;
+	bool			 before;	/* the prefix, not the period */
 };
 
 static uint64_t
@@ -209,9 +291,10 @@ vfiled_row(void *arg, int ncol, const char *const *cols)
 
 	if (pos < 0)
 		return 0;
-	x->per[pos].received = col_u64(ncol, cols, 1);
-	x->sum[pos].filed_before = col_u64(ncol, cols, 2);
-	x->sum[pos].filed_to = col_u64(ncol, cols, 3);
+	if (x->before)
+		x->sum[pos].filed_before = col_u64(ncol, cols, 1);
+	else
+		x->per[pos].received = col_u64(ncol, cols, 1);
 	return 0;
 }
 
@@ -224,6 +307,10 @@ vclosed_row(void *arg, int ncol, const char *const *cols)
 
 	if (pos < 0)
 		return 0;
+	if (x->before) {
+		x->sum[pos].closed_before = col_u64(ncol, cols, 1);
+		return 0;
+	}
 	in = &x->per[pos];
 	in->closed = col_u64(ncol, cols, 1);
 	in->completed = col_u64(ncol, cols, 2);
@@ -233,8 +320,6 @@ vclosed_row(void *arg, int ncol, const char *const *cols)
 	in->claimed = col_u64(ncol, cols, 6);
 	in->recovered = col_u64(ncol, cols, 7);
 	in->days = col_u64(ncol, cols, 8);
-	x->sum[pos].closed_before = col_u64(ncol, cols, 9);
-	x->sum[pos].closed_to = col_u64(ncol, cols, 10);
 	return 0;
 }
 
@@ -261,33 +346,67 @@ last_filed_12m(int64_t to)
 	return f;
 }
 
+/* Runs sql over the five ranges of days [s, e] (?4..?13); ?2 and ?14 as
+ * given. */
+static int
+vsum(struct store *st, const char *sql, const struct view_query *q,
+    const char *types, int64_t s, int64_t e, const char *a2, const char *a14,
+    store_row_fn fn, struct vctx *x, char *err, size_t errlen)
+{
+	struct pieces p;
+	char v[10][24];
+	const char *args[14] = { q->scope, a2, types };
+
+	pieces_of(s, e, &p);
+	for (int k = 0; k < 5; k++) {
+		snprintf(v[2 * k], sizeof(v[0]), "%lld", (long long)p.lo[k]);
+		snprintf(v[2 * k + 1], sizeof(v[0]), "%lld", (long long)p.hi[k]);
+		args[3 + 2 * k] = v[2 * k];
+		args[4 + 2 * k] = v[2 * k + 1];
+	}
+	args[13] = a14;
+	/* ?14 only where the query has it */
+	return store_query_kept(st, sql, args, sql == vopen_sql ? 14 : 13, fn, x,
+	    err, errlen);
+}
+
 static int
 ind_maintained(struct store *st, const struct view_query *q, struct ictx *x,
     const char *types, char *err, size_t errlen)
 {
-	struct vctx v = { x->sc, x->per, NULL };
-	char from[24], to[24], fmax[24];
-	const char *args[5] = { q->scope, from, types, to, fmax };
+	struct vctx v = { x->sc, x->per, NULL, false };
+	int64_t from = date_days(q->from), fmax = last_filed_12m(x->to_d);
+	char to[24], sfmax[24];
 	int ret = -1;
 
 	if ((v.sum = calloc(x->sc->n + 1, sizeof(*v.sum))) == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
-	snprintf(from, sizeof(from), "%lld", (long long)date_days(q->from));
 	snprintf(to, sizeof(to), "%lld", (long long)x->to_d);
-	snprintf(fmax, sizeof(fmax), "%lld", (long long)last_filed_12m(x->to_d));
-	if (store_query(st, vfiled_sql, args, 4, vfiled_row, &v, err,
-	    errlen) == -1 ||
-	    store_query(st, vclosed_sql, args, 4, vclosed_row, &v, err,
-	    errlen) == -1 ||
-	    store_query(st, vopen_sql, args, 5, vopen_row, &v, err,
-	    errlen) == -1)
+	snprintf(sfmax, sizeof(sfmax), "%lld", (long long)fmax);
+	if (vsum(st, vfiled_sql, q, types, from, x->to_d, to, sfmax,
+	    vfiled_row, &v, err, errlen) == -1 ||
+	    vsum(st, vclosed_sql, q, types, from, x->to_d, to, sfmax,
+	    vclosed_row, &v, err, errlen) == -1 ||
+	    vsum(st, vopen_sql, q, types, DAY_MIN, fmax, to, sfmax,
+	    vopen_row, &v, err, errlen) == -1)
+		goto out;
+	v.before = true;
+	if (vsum(st, vfiled_sql, q, types, DAY_MIN, from - 1, to, sfmax,
+	    vfiled_row, &v, err, errlen) == -1 ||
+	    vsum(st, vclosed_sql, q, types, DAY_MIN, from - 1, to, sfmax,
+	    vclosed_row, &v, err, errlen) == -1)
 		goto out;
 	for (size_t i = 0; i < x->sc->n; i++) {
-		x->per[i].old_open = v.sum[i].filed_before -
-		    v.sum[i].closed_before;
-		x->per[i].open_end = v.sum[i].filed_to - v.sum[i].closed_to;
+		const struct vsum *w = &v.sum[i];
+		struct indicators *in = &x->per[i];
+
+		/* open at the start: filed before it, not closed before it;
+		 * open at the end: filed by it, not closed by it */
+		in->old_open = w->filed_before - w->closed_before;
+		in->open_end = w->filed_before + in->received -
+		    (w->closed_before + in->closed);
 	}
 	ret = 0;
 out:

@@ -287,7 +287,7 @@ views_warning_page(struct store *st, const struct view_query *q,
 	struct scope sc;
 	struct cctx cx;
 	struct pctx px;
-	char types[64], as_of[24], slog[24], sst[8], skind[8], srule[8] = "";
+	char types[64], as_of[24], slog[24], sst[16], skind[16], srule[16] = "";
 	char slim[24];
 	const char *args[7] = { slog, as_of, types, sst, skind, srule, slim };
 	const char *rule = f != NULL ? f->rule : NULL;
