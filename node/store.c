@@ -231,7 +231,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 			goto fail;
 		if (exec(s, schema, err, errlen) == -1 ||
 		    exec(s, store_views_schema, err, errlen) == -1 ||
-		    exec(s, "INSERT INTO meta VALUES ('schema', '6'),"
+		    exec(s, "INSERT INTO meta VALUES ('schema', '7'),"
 		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
 		    exec(s, "COMMIT", err, errlen) == -1) {
@@ -243,7 +243,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	r = store_meta_get(s, "schema", ver, sizeof(ver), err, errlen);
 	if (r == -1)
 		goto fail;
-	/* Versions 1 to 5 had none or part of the view state: add it
+	/* Versions 1 to 6 had none or part of the view state: add it
 	 * (store_views.c), once. */
 	if (r == 1 && atoi(ver) >= 1 && atoi(ver) < STORE_SCHEMA_VERSION) {
 		if (store_views_migrate(s, atoi(ver), err, errlen) == -1)

@@ -12,7 +12,8 @@
 /*
  * The windows alive on day A (a ≤ A < b) are five index ranges per court,
  * each about as long as its answer:
- *   - windows without end (b = VW_INF) that began by A: vw_alive (log, b, a);
+ *   - windows without end (b = VW_INF) that began by A: vw_order (log,
+ *     state, kind, b), overdue moving ones with u ≤ A;
  *   - due soon, moving: they end by D + 1 ≤ A + due_soon + 1, so b lies in
  *     (A, A + that rule's due_soon + 1]: vw_soon (log, rule, b), per rule;
  *   - the others that end, after A: vw_order (log, state, kind, b) — for
@@ -26,7 +27,7 @@
 	" CROSS JOIN vw v INDEXED BY vw_order ON v.log = l.id" \
 	" AND v.state = " st " AND v.kind = " kd " AND v.b > " D2 \
 	" AND v.b " hi " WHERE " SCOPE_SQL " AND v.a <= " D2 " AND " VTYPES
-/* What counts read (vw_alive and vw_soon cover it), and what pages read. */
+/* What counts read (vw_order and vw_soon cover it), and what pages read. */
 #define CCOLS "l.id, l.origin, v.rule, v.state, v.ack"
 #define PCOLS "l.id, v.rule, v.state, v.case_no, v.u, v.kind, v.year," \
 	" v.type, v.seq"
@@ -41,11 +42,19 @@
 	SOON(0, 5, c) SOON(1, 6, c) SOON(2, 7, c) SOON(3, 8, c) SOON(4, 9, c) \
 	SOON(5, 10, c) SOON(6, 11, c) SOON(7, 12, c) SOON(8, 13, c) \
 	SOON(9, 14, c) SOON(10, 15, c) SOON(11, 16, c) SOON(12, 17, c)
-#define ALIVE \
+/* Windows without end that began by A: overdue moving ones begin no
+ * earlier than their deadline u (终本 conditions on it, the others the day
+ * after), so u ≤ A; the fixed ones are all the court's late nodes and
+ * frozen 审限 (no due-soon moving window is without end). */
+#define ENDLESS(st, kd, cond) \
 	" SELECT " CCOLS " FROM logs l" \
-	" CROSS JOIN vw v INDEXED BY vw_alive ON v.log = l.id" \
-	" AND v.b = 2147483647 AND v.a <= " D2 \
-	" WHERE " SCOPE_SQL " AND " VTYPES \
+	" CROSS JOIN vw v INDEXED BY vw_order ON v.log = l.id" \
+	" AND v.state = " st " AND v.kind = " kd " AND v.b = 2147483647" cond \
+	" WHERE " SCOPE_SQL " AND v.a <= " D2 " AND " VTYPES
+#define ALIVE \
+	ENDLESS("1", "0", " AND v.u <= " D2) \
+	" UNION ALL" ENDLESS("1", "1", "") \
+	" UNION ALL" ENDLESS("0", "1", "") \
 	SOONS(CCOLS) \
 	" UNION ALL" FINITE("1", "0", "< 2147483647", CCOLS) \
 	" UNION ALL" FINITE("1", "1", "< 2147483647", CCOLS) \

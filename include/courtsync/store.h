@@ -20,7 +20,7 @@
 #include "courtsync/fold.h"
 #include "courtsync/merkle.h"
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 enum store_sync { STORE_SYNC_FULL, STORE_SYNC_NORMAL };
 
@@ -196,7 +196,7 @@ int	store_derived_clear(struct store *s, char *err, size_t errlen);
  * kept by triggers in the same transaction as the derived rows.  Refill
  * recomputes the counters from the derived tables (after a change of the
  * 审限 rules, whose periods the within-limit counts depend on); clear
- * empties them; migrate turns a version 1 to 5 database into the
+ * empties them; migrate turns a version 1 to 6 database into the
  * current one (the warning windows then are derived by
  * views_windows_refresh). */
 /* The horizon of a case row R's obligations ("c." or ""): a case can warn
