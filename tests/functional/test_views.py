@@ -271,3 +271,52 @@ def test_case_proof_download_verifies_offline(city, tmp_path):
     # an unknown case: a clear refusal, not an empty file
     status, _, body = city.get("/proof", origin=origin, case="(2024)甘1202执999999号")
     assert status == 404 and "has no entries" in body
+
+
+def test_warning_pages_over_http(city):
+    """/api/warnings pages: most urgent first, consecutive pages join into
+    the whole list, the same as `report --json` pages; the dashboard's list
+    never holds more than a page; bad offset or limit is a 400 naming it."""
+    q = {"as_of": "2024-06-30"}
+    first = city.json("/api/warnings", offset=0, limit=7, **q)["list"]
+    assert first["offset"] == 0 and first["limit"] == 7
+    total = first["total"]
+    assert total > 14, first
+    pages = []
+    for off in range(0, 21, 7):
+        pages += city.json("/api/warnings", offset=off, limit=7,
+                           **q)["list"]["warnings"]
+    whole = city.json("/api/warnings", offset=0, limit=21, **q)["list"]
+    assert pages == whole["warnings"]
+    # most urgent first: overdue before due soon, most days late first
+    keys = [(w["state"] != "overdue", -w["days"] if w["state"] == "overdue"
+             else w["days"]) for w in whole["warnings"]]
+    assert keys == sorted(keys), keys
+    rep = json.loads(city.report("--json", "--as-of", "2024-06-30",
+                                 "--offset", "0", "--limit", "21"))
+    assert rep["warnings"]["list"]["warnings"] == whole["warnings"]
+    # one rule, one court's subtree
+    pay = city.json("/api/warnings", rule="payout", limit=1000, **q)["list"]
+    assert all(w["rule"] == "payout" for w in pay["warnings"])
+    assert len(pay["warnings"]) == min(pay["total"], 1000)
+    sub = city.json("/api/warnings", court=COUNTIES[0], limit=5, **q)["list"]
+    assert all(w["court"] == COUNTIES[0] for w in sub["warnings"])
+    # the dashboard page: one page of 100 at most, with a link to the next
+    status, _, html = city.get("/warnings", **q)
+    assert status == 200 and html.count("<tr><td class=\"l\">") <= 100 + 40
+    if total > 100:
+        assert "下一页" in html
+    for bad in ({"limit": "0"}, {"limit": "1001"}, {"offset": "x"},
+                {"offset": "-1"}):
+        status, _, body = city.get("/api/warnings", **bad, **q)
+        assert status == 400 and list(bad)[0] in body, (bad, status, body)
+
+
+def test_report_page_flags_refused(city):
+    for args, msg in ((("--limit", "0"), "--limit"),
+                      (("--limit", "1001"), "--limit"),
+                      (("--offset", "-3"), "--offset"),
+                      (("--court", "cn/gs/xx"), "--court"),
+                      (("--court", "not a path"), "--court")):
+        r = city.hub.run("report", *args)
+        assert r.code == cstest.EXIT_USAGE and msg in r.err, (args, r.err)
