@@ -705,12 +705,6 @@ witem_warning(const struct warning_set *ws, size_t i, struct warning *w)
 	}
 }
 
-uint64_t
-views_warnings_total(const struct warning_set *ws)
-{
-	return ws->x->n;
-}
-
 int
 views_warnings_each(const struct warning_set *ws, warning_detail_fn fn,
     void *arg)

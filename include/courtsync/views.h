@@ -119,7 +119,6 @@ struct warning_set;
 int	views_warnings_load(struct store *st, const struct view_query *q,
 	    struct warning_set **ws, char *err, size_t errlen);
 void	views_warnings_free(struct warning_set *ws);
-uint64_t views_warnings_total(const struct warning_set *ws);
 /* Every warning, ordered by court, rule, case (as views_warnings). */
 int	views_warnings_each(const struct warning_set *ws, warning_detail_fn fn,
 	    void *arg);
