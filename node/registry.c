@@ -68,11 +68,17 @@ parse_line(struct registry_court *c, char *line, char *err, size_t errlen)
 	char *end;
 
 	memset(c, 0, sizeof(*c));
-	if (n != 5 && n != 6) {
-		ERR("%d fields; expected path, level, code, parent, name [, vkey]",
-		    n);
+	if (n < 5 || n > 7) {
+		ERR("%d fields; expected path, level, code, parent, name"
+		    " [, vkey [, role]]", n);
 		return -1;
 	}
+	if (n == 7 && strcmp(f[6], "court") != 0 &&
+	    strcmp(f[6], "witness") != 0) {
+		ERR("role \"%s\" is neither court nor witness", f[6]);
+		return -1;
+	}
+	c->witness_only = n == 7 && strcmp(f[6], "witness") == 0;
 	if (!court_path_valid(f[0])) {
 		ERR("\"%s\" is not a court path", f[0]);
 		return -1;
@@ -98,7 +104,12 @@ parse_line(struct registry_court *c, char *line, char *err, size_t errlen)
 		}
 		cs_strlcpy(c->parent, f[3], sizeof(c->parent));
 	}
-	if (n == 6 && strcmp(f[5], "-") != 0) {
+	if (c->witness_only && (c->parent[0] != '\0' || n < 6 ||
+	    strcmp(f[5], "-") == 0)) {
+		ERR("%s: a witness has parent - and a key", c->path);
+		return -1;
+	}
+	if (n >= 6 && strcmp(f[5], "-") != 0) {
 		char why[256];
 
 		snprintf(name, sizeof(name), "courtsync/%s", c->path);
@@ -173,6 +184,15 @@ registry_load(struct registry *r, const char *file, const char *sig_file,
 		r->n++;
 	}
 	for (size_t i = 0; i < r->n; i++) {
+		for (size_t j = 0; r->courts[i].witness_only && j < r->n; j++)
+			if (!r->courts[j].witness_only &&
+			    court_path_covers(r->courts[j].path,
+			    r->courts[i].path)) {
+				ERR("%s: the witness %s lies beneath the court"
+				    " %s", file, r->courts[i].path,
+				    r->courts[j].path);
+				goto out;
+			}
 		if (r->courts[i].parent[0] != '\0' &&
 		    registry_find(r, r->courts[i].parent) == NULL) {
 			ERR("%s: the parent %s of %s is not listed", file,

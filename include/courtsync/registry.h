@@ -2,7 +2,9 @@
  * registry.h — the deployment's registry of courts (docs/PROTOCOL.md §2):
  * path, level, code, parent, name and log-signing key of every court,
  * signed by the deployment CA.  Hubs verify checkpoints and cosignatures
- * only with keys from here.
+ * only with keys from here.  Besides courts it may name witnesses (role
+ * "witness", e.g. a procuratorate): outside the court hierarchy, no log of
+ * their own, a key that only cosigns.
  */
 #ifndef COURTSYNC_REGISTRY_H
 #define COURTSYNC_REGISTRY_H
@@ -22,6 +24,8 @@ struct registry_court {
 	char			parent[CS_ORIGIN_MAX];
 	char			name[256];
 	bool			has_key;
+	bool			witness_only;	/* role "witness": holds no
+						 * log, only cosigns */
 	struct note_verifier	log;	/* checkpoint key, type 0x01 */
 	struct note_verifier	witness;/* the same key as a cosigner, 0x04 */
 };
