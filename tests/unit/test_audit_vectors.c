@@ -54,7 +54,7 @@ test_cosigned_export(void)
 	CHECK(r.nck > 0);
 	if (r.nck > 0) {
 		/* the latest checkpoint: witnessed by 陇南, 甘肃 and the SPC */
-		CHECK_EQ_INT(r.ck[r.nck - 1].nwit, 3);
+		CHECK_EQ_INT(r.ck[r.nck - 1].cs.n, 3);
 	}
 	audit_report_free(&r);
 	CHECK_EQ_INT(audit_dir(DIR "/county", &r), 0);
