@@ -12,7 +12,6 @@ refused by `audit`, `audit --proof`, `prove`, `audit --follow` and
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import shutil
@@ -20,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 
 import cstest
 from cstest import EXIT_OK, EXIT_REFUSED, EXIT_USAGE, Export
@@ -86,31 +84,8 @@ def failed(r, msg):
 
 # ---------------------------------------------------------------- signing
 
-def private_key(home: Path):
-    return serialization.load_pem_private_key(
-        (home / "log.key").read_bytes(), password=None)
-
-
-def cosig_line(home: Path, path: str, note: str, t: int) -> str:
-    """A C2SP tlog-cosignature/v1 line by the court at `home`, as FORMAT
-    §9.1 defines it, over the body of `note`, dated t."""
-    key = private_key(home)
-    pub = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                        serialization.PublicFormat.Raw)
-    name = f"courtsync/{path}"
-    keyid = hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
-    body = note[:note.index("\n\n") + 1].encode()
-    sig = key.sign(b"cosignature/v1\ntime %d\n" % t + body)
-    raw = keyid + t.to_bytes(8, "big") + sig
-    return f"{EM}{name} {base64.b64encode(raw).decode()}"
-
-
-def own_lines(note: str, origin: str) -> str:
-    """The note with only the court's own signature line(s)."""
-    head, sigs = note.rstrip("\n").rsplit("\n\n", 1)
-    keep = [s for s in sigs.split("\n")
-            if s.startswith(f"{EM}courtsync/{origin} ")]
-    return head + "\n\n" + "\n".join(keep) + "\n"
+cosig_line = st.cosig_line
+own_lines = st.own_lines
 
 
 def checkpoints(e: Export) -> list[Path]:
