@@ -308,7 +308,72 @@ test_parse(void)
 	}
 }
 
+/* One registry text, loaded from a temporary file: 0 or -1 (err). */
+static int
+load_text(const char *text, char *err, size_t errlen)
+{
+	char file[] = "/tmp/test-policy-reg-XXXXXX";
+	struct registry r;
+	int fd = mkstemp(file), v;
+
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		snprintf(err, errlen, "cannot write %s", file);
+		return -1;
+	}
+	close(fd);
+	v = registry_load(&r, file, NULL, NULL, err, errlen);
+	unlink(file);
+	if (v == 0)
+		registry_free(&r);
+	return v;
+}
+
+static void
+test_registry_roles(void)
+{
+	char vkey[256], line[2048], err[512];
+
+	if (setup() == -1)
+		return;
+	note_vkey_format(&logkey[idx("jcy-gs")].v, vkey, sizeof(vkey));
+	snprintf(line, sizeof(line), "cn\t1\tC\t-\tSPC\njcy-gs\t2\tJ\t-\tW\t%s"
+	    "\twitness\n", vkey);
+	CHECK_EQ_INT(load_text(line, err, sizeof(err)), 0);
+	snprintf(line, sizeof(line), "cn\t1\tC\t-\tSPC\njcy-gs\t2\tJ\t-\tW\t%s"
+	    "\tprosecutor\n", vkey);
+	CHECK_EQ_INT(load_text(line, err, sizeof(err)), -1);
+	CHECK_ERR(err, "role \"prosecutor\" is neither court nor witness");
+	/* a witness without a key, or with a parent */
+	CHECK_EQ_INT(load_text("cn\t1\tC\t-\tSPC\njcy-gs\t2\tJ\t-\tW\t-\t"
+	    "witness\n", err, sizeof(err)), -1);
+	CHECK_ERR(err, "a witness has parent - and a key");
+	/* a witness beneath a court, and a court beneath a witness */
+	{
+		struct note_signer w;
+		uint8_t seed[CS_SEED_LEN], pub[CS_PUB_LEN];
+
+		CHECK_EQ_INT(crypto_ed25519_keygen(seed, pub), 0);
+		CHECK_EQ_INT(note_signer_init(&w, "courtsync/cn/w",
+		    NOTE_TYPE_ED25519, seed, err, sizeof(err)), 0);
+		note_vkey_format(&w.v, vkey, sizeof(vkey));
+		snprintf(line, sizeof(line), "cn\t1\tC\t-\tSPC\ncn/w\t2\tJ\t-\t"
+		    "W\t%s\twitness\n", vkey);
+		CHECK_EQ_INT(load_text(line, err, sizeof(err)), -1);
+		CHECK_ERR(err, "the witness cn/w lies beneath the court cn");
+		note_signer_wipe(&w);
+	}
+	note_vkey_format(&logkey[idx("jcy-gs")].v, vkey, sizeof(vkey));
+	snprintf(line, sizeof(line), "cn\t1\tC\t-\tSPC\njcy-gs\t2\tJ\t-\tW\t%s"
+	    "\twitness\njcy-gs/x\t3\tX\tjcy-gs\tX\n", vkey);
+	CHECK_EQ_INT(load_text(line, err, sizeof(err)), -1);
+	CHECK_ERR(err, "is a witness, not a court");
+	CHECK_EQ_INT(load_text("cn\t1\tC J\t-\tSPC\n", err, sizeof(err)),
+	    -1);
+	CHECK_ERR(err, "has a space or parenthesis");
+}
+
 const struct test tests[] = {
+	{ "registry_roles", test_registry_roles },
 	{ "eligible", test_eligible },
 	{ "parent_and_ancestors", test_parent_and_ancestors },
 	{ "never_counted", test_never_counted },
