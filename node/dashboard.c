@@ -149,7 +149,7 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 		}
 		if (policy_parse(&pol, d->c.cfg.witnesses, err,
 		    sizeof(err)) == -1 || proof_build(&d->c.st, d->names.reg,
-		    &pol, origin, cno, &a->body, err, sizeof(err)) == -1) {
+		    &pol, origin, cno, &a->body, NULL, err, sizeof(err)) == -1) {
 			fail(a, v, 404, err);
 			return;
 		}

@@ -50,11 +50,12 @@ struct proof_report {
  * Returns 0, or -1 with err: "case X has no entries in the log of P", "no
  * checkpoint of P covers entry K yet", "no witnessed checkpoint of P
  * covers entry K yet (…)", "no log of P is held here", or a database
- * error.
+ * error; *refused (if not NULL) is true for the refusals, false for a
+ * system error.
  */
 int	proof_build(struct store *st, const struct registry *reg,
 	    const struct policy *p, const char *origin, const char *case_no,
-	    struct buf *out, char *err, size_t errlen);
+	    struct buf *out, bool *refused, char *err, size_t errlen);
 
 /*
  * Verifies a proof file (n bytes of text) offline, keys from reg only:
