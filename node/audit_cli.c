@@ -157,17 +157,6 @@ progress(void *arg, const char *phase, uint64_t done, uint64_t readb,
 	fflush(stdout);
 }
 
-static void
-iso(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%llu", ULL(t));
-}
-
 static bool
 same_witnesses(const struct audit_ckpt *x, const struct audit_ckpt *y)
 {
@@ -190,7 +179,7 @@ witness_list(const struct audit_ckpt *ck, bool times)
 	for (size_t i = 0; i < ck->cs.n; i++) {
 		const struct policy_witness *w = &ck->cs.w[i];
 
-		iso(w->time, t);
+		cs_utc(w->time, t);
 		printf("%s%s (level %d)%s%s%s", i ? ", " : "", w->path, w->level,
 		    times ? " at " : "", times ? t : "", w->counts ? "" :
 		    " [does not count: the court, a sibling or beneath it]");

@@ -573,16 +573,6 @@ cmd_cases(int argc, char **argv)
 	return rc;
 }
 
-static void
-iso_time(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Appends an entry's body as JSON. */
 static int
 body_json(struct buf *b, const struct entry *e)
@@ -616,7 +606,7 @@ timeline_row(void *arg, int ncol, const char *const *v)
 		    (unsigned long long)idx, err);
 		return 1;
 	}
-	iso_time(e.time, when);
+	cs_utc(e.time, when);
 	buf_reset(&l->out);
 	if (l->json) {
 		buf_printf(&l->out, "%s{\"index\":%llu,\"recorded\":\"%s\","
@@ -731,7 +721,7 @@ show_entry(void *arg, uint64_t index, const void *data, size_t n,
 
 	if (entry_decode(data, n, &e, err, errlen) == -1)
 		return -1;
-	iso_time(e.time, when);
+	cs_utc(e.time, when);
 	crypto_hex(leaf, CS_HASH_LEN, hex);
 	buf_reset(&s->out);
 	if (s->json) {

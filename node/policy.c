@@ -176,18 +176,6 @@ key_owner(const struct registry *reg, const uint8_t keyid[4])
 	return NULL;
 }
 
-static void
-utc(uint64_t t, char out[32])
-{
-	time_t tt = t > (uint64_t)INT32_MAX * 4 ? (time_t)INT32_MAX * 4 :
-	    (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%" PRIu64, t);
-}
-
 /* A cosignature dated after the verifier's clock plus the skew.  0 or 1
  * (problem). */
 static int
@@ -198,8 +186,8 @@ too_late(const struct policy *p, uint64_t size, const char *who, uint64_t t,
 
 	if (t <= p->now + p->skew)
 		return 0;
-	utc(t, a);
-	utc(p->now, b);
+	cs_utc(t, a);
+	cs_utc(p->now, b);
 	snprintf(problem, plen, "checkpoint %" PRIu64 ": the cosignature by %s"
 	    " is dated %s, later than this verifier's clock (%s) plus %" PRIu64
 	    " s", size, who, a, b, p->skew);
@@ -215,8 +203,8 @@ policy_times(const struct policy *p, const struct policy_cosigs *c,
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->w[i].time + p->skew >= not_before)
 			continue;
-		utc(c->w[i].time, a);
-		utc(not_before, b);
+		cs_utc(c->w[i].time, a);
+		cs_utc(not_before, b);
 		snprintf(problem, plen, "checkpoint %" PRIu64 ": the"
 		    " cosignature by %s is dated %s, before the newest entry"
 		    " it covers was recorded (%s), less %" PRIu64 " s", c->size,

@@ -179,17 +179,6 @@ slurp(const char *path, size_t max, char **out, size_t *n, char *err,
 }
 
 static void
-utc(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%" PRIu64, t);
-}
-
-static void
 print_report(const char *file, const struct proof_report *r,
     const struct registry *reg, const struct policy *pol)
 {
@@ -220,7 +209,7 @@ print_report(const char *file, const struct proof_report *r,
 	for (size_t i = 0, j = 0; i < r->cs.n; i++) {
 		if (!r->cs.w[i].counts)
 			continue;
-		utc(r->cs.w[i].time, when);
+		cs_utc(r->cs.w[i].time, when);
 		printf("%s %s at %s", j++ == 0 ? "  cosigned:" : ",",
 		    r->cs.w[i].path, when);
 		if (j == n)

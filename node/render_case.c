@@ -279,16 +279,6 @@ timeline_free(struct timeline *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void
-iso_utc(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int
 render_json_case(struct buf *b, const struct timeline *t,
     const struct render_names *names)
@@ -330,7 +320,7 @@ render_json_case(struct buf *b, const struct timeline *t,
 		const struct timeline_event *e = &t->ev[i];
 		bool first = true;
 
-		iso_utc(e->time, when);
+		cs_utc(e->time, when);
 		rc |= buf_printf(b, "%s{\"index\":%llu,\"type\":", i ? ",\n " : "",
 		    (unsigned long long)e->index);
 		rc |= js(b, e->type);
@@ -359,7 +349,7 @@ render_json_case(struct buf *b, const struct timeline *t,
 		rc |= buf_printf(b, "],\"witnessed\":%s,\"witnesses\":[",
 		    e->witnessed ? "true" : "false");
 		for (size_t w = 0; w < e->nwitnesses; w++) {
-			iso_utc(e->witnessed_at[w], when);
+			cs_utc(e->witnessed_at[w], when);
 			rc |= buf_printf(b, "%s{\"court\":", w ? "," : "");
 			rc |= js(b, e->witnesses[w]);
 			rc |= buf_printf(b, ",\"level\":%d,\"first_cosigned\":"
