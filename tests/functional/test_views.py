@@ -224,6 +224,7 @@ def test_case_timeline_json(city):
     cno, n = rows[0]
     t = city.json("/api/case", origin=origin, case=cno)
     assert t["case"] == cno and t["origin"] == origin
+    assert t["witness_policy"] == "parent"
     idx = [e["index"] for e in t["events"]]
     assert idx == sorted(idx) and len(idx) >= n
     held = city.hub.held(origin)
@@ -233,6 +234,7 @@ def test_case_timeline_json(city):
         assert e["checkpoint"] == covering
         assert 4 in e["levels"] and 3 in e["levels"], e
         assert e["witnesses"][0]["court"] == HUB
+        assert e["witnessed"] is True, e       # the parent cosigned it
         assert e["backfilled"] == (e["delay"] >= t["backfill_days"])
 
 

@@ -46,8 +46,10 @@ def record(court, seq, date, claimed="1000.00"):
 def net(tmp_path_factory):
     base = tmp_path_factory.mktemp("witness-policy")
     dep = Deployment(base)
-    topo = Topology(dep, hubs=HUBS, members=HUBS + (WUDU,))
     n = Net()
+    n.dport = st.free_port()
+    topo = Topology(dep, hubs=HUBS, members=HUBS + (WUDU,), per_court={
+        LN: {"dashboard": f"127.0.0.1:{n.dport}"}})
     n.base, n.dep, n.topo = base, dep, topo
     try:
         topo.start(*HUBS, WUDU)
@@ -333,3 +335,56 @@ def test_follow_waits_for_the_policy(net):
     assert r.code == EXIT_REFUSED and "not witnessed yet" in r.out, \
         r.describe()
     assert not (net.base / "follow-wen.state").exists()
+
+
+# ---------------------------------------------------------------- dashboard
+
+def dashboard_case(net, cno):
+    import http.client
+    import ssl
+    import urllib.parse
+    ln = net.topo[LN]
+    wait_until(lambda: "dashboard of" in ln.daemon.log(), 20,
+               what="陇南's dashboard listener")
+    ctx = ssl.create_default_context(cafile=str(ln.home / "ca.crt"))
+    ctx.check_hostname = False
+    con = http.client.HTTPSConnection("127.0.0.1", net.dport, context=ctx,
+                                      timeout=30)
+    try:
+        con.request("GET", "/api/case?" + urllib.parse.urlencode(
+            {"origin": WUDU, "case": cno}))
+        r = con.getresponse()
+        assert r.status == 200
+        return json.loads(r.read().decode("utf-8"))
+    finally:
+        con.close()
+
+
+def test_dashboard_verdicts_follow_the_nodes_policy(net):
+    """Runs last: it restarts 陇南 with another policy and back."""
+    cno = case_no("甘1202", 1)
+    t = dashboard_case(net, cno)
+    assert t["witness_policy"] == "parent"
+    assert t["events"] and all(e["witnessed"] for e in t["events"]), t
+    ln = net.topo[LN]
+    ln.stop()
+    ln.conf(witnesses=f"1:{WEN}")           # a sibling: never counts
+    ln.start()
+    try:
+        t = dashboard_case(net, cno)
+        assert t["witness_policy"] == f"1:{WEN}"
+        assert not any(e["witnessed"] for e in t["events"]), t
+        # the levels shown are still only the courts that may witness
+        assert all(set(e["levels"]) <= {1, 2, 3, 4} for e in t["events"])
+    finally:
+        ln.stop()
+        ln.conf(witnesses="parent")
+        ln.start()
+    r = ln.run("serve", "--check")
+    assert r.code == 0, r.describe()
+    conf = ln.home / "courtsync.conf"
+    good = conf.read_text(encoding="utf-8")
+    ln.conf(witnesses="sometimes")
+    r = ln.run("serve", "--check")
+    conf.write_text(good, encoding="utf-8")
+    assert r.code != 0 and "witnesses" in r.err, r.describe()
