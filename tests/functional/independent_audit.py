@@ -66,7 +66,14 @@ class VKey(_IVKey):
         self.text = text
 
 
-iv.parse_note, iv.check_checkpoint, iv.VKey = parse_note, check_checkpoint, VKey
+def read_file(path):  # FORMAT §6: readers remove court.vkey's trailing CR and LF
+    data = _iv_read(path)
+    return data.rstrip(b"\r\n") + b"\n" if os.path.basename(path) == "court.vkey" else data
+
+
+_iv_read = iv.read_file
+iv.parse_note, iv.check_checkpoint, iv.VKey, iv.read_file = (parse_note, check_checkpoint,
+                                                             VKey, read_file)
 
 
 # ------------------------------------------------------------------ helpers
