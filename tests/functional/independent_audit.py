@@ -168,8 +168,10 @@ def load_registry(reg_path, sig_path, ca_path):
         if e.parent != "-" and (e.parent not in reg or not e.path.startswith(e.parent + "/")):
             raise Unreadable("registry: %s: parent %s is not a listed path above it"
                              % (e.path, e.parent))
-        if e.role == "witness" and (e.parent != "-" or e.pub is None):
-            raise Unreadable("registry: witness %s needs parent - and a key" % e.path)
+        if e.role == "witness" and (e.parent != "-" or e.pub is None or any(
+                c.role == "court" and e.path.startswith(c.path + "/") for c in reg.values())):
+            raise Unreadable("registry: witness %s needs parent -, a key and a path "
+                             "beneath no court's" % e.path)
     return reg
 
 

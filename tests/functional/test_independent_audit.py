@@ -38,7 +38,7 @@ def message(out, ours):
     lines = [l for l in out.splitlines() if l.startswith(("OK", "FAILED"))]
     if not lines or lines[-1].startswith("OK"):
         return "OK" if lines else ""
-    return re.sub(r"^FAILED (.*? \([a-z0-9_/-]+\): )?" if not ours else "^FAILED ", "",
+    return re.sub(r"^FAILED (.*? \([a-z0-9_/?-]+\): )?" if not ours else "^FAILED ", "",
                   lines[-1])
 
 
@@ -106,7 +106,7 @@ def kid(path, typ, pub):
 
 
 class Dep:
-    def __init__(self, tmp, rows=ROWS):
+    def __init__(self, tmp, rows=ROWS, edit=None):
         self.trust = tmp / "trust"
         self.trust.mkdir()
         ca = ec.generate_private_key(ec.SECP256R1())
@@ -122,14 +122,12 @@ class Dep:
         for path, level, code, parent, nm, haskey, role in rows:
             f = [path, level, code, parent, nm]
             if haskey:
-                k = self.keys[path] = ed25519.Ed25519PrivateKey.generate()
-                pub = self.pub(path)
-                f.append("courtsync/%s+%s+%s" % (path, kid(path, 1, pub).hex(),
-                                                 base64.b64encode(b"\x01" + pub).decode()))
+                self.keys[path] = ed25519.Ed25519PrivateKey.generate()
+                f.append(self.vkey(path))
             elif role:
                 f.append("-")
             out.append("\t".join(f + ([role] if role else [])))
-        data = ("\n".join(out) + "\n").encode()
+        data = (edit or str)("\n".join(out) + "\n").encode()
         (self.trust / "registry.tsv").write_bytes(data)
         (self.trust / "registry.tsv.sig").write_bytes(ca.sign(data, ec.ECDSA(hashes.SHA256())))
 
@@ -138,8 +136,8 @@ class Dep:
                                                          serialization.PublicFormat.Raw)
 
     def vkey(self, path):
-        return [l for l in (self.trust / "registry.tsv").read_text().split("\n")
-                if l.startswith(path + "\t")][0].split("\t")[5]
+        return "courtsync/%s+%s+%s" % (path, kid(path, 1, self.pub(path)).hex(),
+                                       base64.b64encode(b"\x01" + self.pub(path)).decode())
 
     def line(self, name, raw):
         return "\u2014 %s %s\n" % (name, base64.b64encode(raw).decode())
@@ -276,6 +274,55 @@ def test_own_deployment(case, tmp_path, request):
     compare(d, dep.trust, *args)
 
 
+NOJCY = [r for r in ROWS if r[0] != "jcy/gs"]
+REG_CASES = [  # id, rows, edit of the registry text, args, court.vkey's court, rc, xfail
+    ("parent-listed-after-child", ROWS, lambda s: re.sub(r"(?m)^(cn\t.*\n)(.*)", r"\2\1", s, 1,
+                                                           flags=re.S), [], None, 0, None),
+    ("crlf-lines", ROWS, lambda s: s.replace("\n", "\r\n"), [], None, 0, None),
+    ("upper-case-key-id", ROWS, lambda s: re.sub(r"\+([0-9a-f]{8})\+",
+                                                 lambda m: "+%s+" % m.group(1).upper(), s),
+     [], None, 1, "§7 step 0: court.vkey MUST be byte-for-byte equal to the registry's vkey; "
+     "courtsync accepts court.vkey with a lower-case key ID against an upper-case registry one"),
+    ("witness-beneath-court", NOJCY + [("cn/gs/jcy", "3", "检", "-", "检", True, "witness")],
+     None, [], None, 3, None),
+    ("witness-with-parent", NOJCY + [("jcy/gs", "2", "检", "cn", "检", True, "witness")],
+     None, [], None, 3, None),
+    ("witness-without-key", NOJCY + [("jcy/gs", "2", "检", "-", "检", False, "witness")],
+     None, [], None, 3, None),
+    ("court-beneath-witness", NOJCY + [("jcy", "1", "检", "-", "检", True, "witness"),
+                                       ("jcy/gs", "2", "检甘", "jcy", "检", True, None)],
+     None, [], None, 0, "PROTOCOL §2 does not forbid a court beneath a witness (or a witness "
+     "as a parent); courtsync refuses that registry"),
+    ("eight-fields", ROWS, lambda s: s.replace("\twitness", "\twitness\tx"), [], None, 3, None),
+    ("code-with-parenthesis", ROWS, lambda s: s.replace("\t甘12\t", "\t甘(12)\t"), [], None, 3,
+     None),
+    ("court-vkey-of-a-witness", ROWS, None, [], "jcy/gs", 1, None),
+    ("court-vkey-of-a-keyless-court", ROWS, None, [], "cn/gs/ln/kl", 1, None),
+    ("court-vkey-malformed", ROWS, None, [], "courtsync/cn/gs/ln/wudu+00000000+AA==\n", 1,
+     "§9 step 0 / §7 step 0-1 do not say whether a court.vkey that does not parse is reported "
+     "as 'not the key given' (step 0) or as 'court.vkey: <reason>'; courtsync parses first"),
+    ("bad-policy-and-bad-registry", ROWS, lambda s: s + "garbage\n", ["--witnesses", "foo"],
+     None, 2, "§9 step 0 does not say whether a malformed --witnesses (usage, 2) is found "
+     "before the registry is read (3); courtsync reads the registry first"),
+]
+
+
+@pytest.mark.parametrize("case", REG_CASES, ids=[c[0] for c in REG_CASES])
+def test_registry(case, tmp_path, request):
+    name, rows, edit, args, court, rc, xfail = case
+    if xfail:
+        request.applymarker(pytest.mark.xfail(reason=xfail, strict=True))
+    dep = Dep(tmp_path, rows, edit)
+    d = dep.export(tmp_path / "export", {6: each(co("cn/gs/ln"))})
+    if court and court.endswith("\n"):
+        (d / "court.vkey").write_text(court)
+    elif court:  # a key of our own for a keyless entry, unknown to the registry
+        dep.keys.setdefault(court, ed25519.Ed25519PrivateKey.generate())
+        (d / "court.vkey").write_text(dep.vkey(court) + "\n")
+    assert run(d, dep.trust, *args, ours=True)[0] == rc
+    compare(d, dep.trust, *args)
+
+
 def test_bad_registry_signature(tmp_path):
     dep = Dep(tmp_path)
     d = dep.export(tmp_path / "export", {6: each(co("cn/gs/ln"))})
@@ -299,3 +346,14 @@ def test_now_option(tmp_path):
     assert run(d, dep.trust, "--now", str(T0 + 300), ours=True)[0] == 0
     code, msg = run(d, dep.trust, "--now", str(T0 - 301), ours=True)
     assert code == 1 and "later than this verifier's clock (2024-12-30T23:54:59Z) plus 300 s" in msg
+
+
+def test_empty_export(tmp_path):
+    """§7 verifies an empty export; §9 step 3 then has nothing witnessed."""
+    dep = Dep(tmp_path)
+    d = dep.export(tmp_path / "export", {})
+    shutil.rmtree(d / "checkpoints")
+    (d / "checkpoints").mkdir()
+    (d / "entries.bin").write_bytes(b"")
+    assert compare(d, dep.trust) == (
+        1, "no checkpoint: nothing in the export is witnessed (witness policy parent)")
