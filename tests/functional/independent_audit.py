@@ -32,48 +32,19 @@ class Usage(Exception):
     """Usage error (exit 2)."""
 
 
-# ------------------------------------------------ fixes to independent_verify
-# FORMAT §5 well-formedness that independent_verify.py does not check: at most
-# 16,384 bytes, at most 16 signature lines, every court line (not just the
-# first) valid; readers accept an upper-case key ID in a vkey.
-_iv_parse_note, _iv_check, _IVKey = iv.parse_note, iv.check_checkpoint, iv.VKey
+# ------------------------------------------------ checkpoint notes, as read
+# The notes §7 verified, by size, for the witness rule (§9.1) afterwards.
+_iv_check = iv.check_checkpoint
 NOTES = {}
-
-
-def parse_note(msg):
-    if len(msg) > 16384:
-        raise Failed("the note is longer than 16384 bytes")
-    text, lines, sigs = _iv_parse_note(msg)
-    if len(sigs) > 16:
-        raise Failed("more than 16 signature lines")
-    return text, lines, sigs
 
 
 def check_checkpoint(s, msg, vk):
     root = _iv_check(s, msg, vk)
-    text, _, sigs = parse_note(msg)
-    for name, kid, sig in sigs:
-        if name == vk.name and kid == vk.kid and not ed_ok(vk.pub, sig, text):
-            raise Failed("checkpoint %d: bad signature by %s" % (s, vk.name))
     NOTES[s] = msg
     return root
 
 
-class VKey(_IVKey):
-    def __init__(self, text):
-        p = text.split("+", 2)
-        super().__init__("+".join([p[0], p[1].lower()] + p[2:]) if len(p) == 3 else text)
-        self.text = text
-
-
-def read_file(path):  # FORMAT §6: readers remove court.vkey's trailing CR and LF
-    data = _iv_read(path)
-    return data.rstrip(b"\r\n") + b"\n" if os.path.basename(path) == "court.vkey" else data
-
-
-_iv_read = iv.read_file
-iv.parse_note, iv.check_checkpoint, iv.VKey, iv.read_file = (parse_note, check_checkpoint,
-                                                             VKey, read_file)
+iv.check_checkpoint = check_checkpoint
 
 
 # ------------------------------------------------------------------ helpers
@@ -117,7 +88,7 @@ class Entry:
         self.pub = None
         if self.vkey is not None:
             try:
-                k = VKey(self.vkey)
+                k = iv.VKey(self.vkey)
             except Failed as ex:
                 raise Unreadable("registry: %s: %s" % (self.path, ex))
             if k.name != "courtsync/" + self.path:
@@ -263,7 +234,7 @@ def audit(d, ca, registry, regsig, policy="parent", skew=300, now=None):
     times = entry_times(d)
     counted = {}
     for s in sorted(NOTES):                                                   # step 2
-        text, _, sigs = parse_note(NOTES[s])
+        text, _, sigs = iv.parse_note(NOTES[s])
         valid = set()
         for name, kid, raw in sigs:
             if name == "courtsync/" + p and kid == court.kid1:

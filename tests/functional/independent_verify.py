@@ -309,8 +309,9 @@ class VKey:
         if not name.startswith("courtsync/") or not valid_court_path(
                 name[len("courtsync/"):].encode("utf-8")):
             raise Failed("court.vkey: key name %r is not courtsync/<court path>" % name)
-        if not re.fullmatch(r"[0-9a-f]{8}", hexid):
-            raise Failed("court.vkey: key ID %r is not 8 lower-case hex digits" % hexid)
+        if not re.fullmatch(r"[0-9a-fA-F]{8}", hexid):      # either case (§5)
+            raise Failed("court.vkey: key ID %r is not 8 hex digits" % hexid)
+        hexid = hexid.lower()
         raw = b64decode_strict(b64)
         if raw is None:
             raise Failed("court.vkey: key is not valid base64")
@@ -347,7 +348,9 @@ def parse_note(msg):
     for c in s:
         if (ord(c) < 0x20 and c != "\n") or ord(c) == 0x7f:
             raise Failed("control character in note")
-    split = msg.find(b"\n\n")
+    if len(msg) > 16384:
+        raise Failed("the note is longer than 16384 bytes")
+    split = msg.rfind(b"\n\n")
     if split < 0:
         raise Failed("no blank line before the signatures")
     text, sigs = msg[:split + 1], msg[split + 2:]
@@ -365,8 +368,8 @@ def parse_note(msg):
         if raw is None or not valid_key_name(name) or len(raw) < 5:
             raise Failed("malformed signature line")
         parsed.append((name, raw[:4], raw[4:]))
-    if len(parsed) > 100:
-        raise Failed("too many signatures")
+    if len(parsed) > 16:
+        raise Failed("more than 16 signature lines")
     lines = text[:-1].split(b"\n")
     return text, lines, parsed
 
@@ -400,15 +403,15 @@ def check_checkpoint(s, msg, vk):
     mine = [sig for (name, kid, sig) in sigs if name == vk.name and kid == vk.kid]
     if not mine:
         raise Failed(pre + "no signature by %s" % vk.name)
-    sig = mine[0]
-    ok = len(sig) == 64
-    if ok:
-        try:
-            vk.key.verify(sig, text)
-        except InvalidSignature:
-            ok = False
-    if not ok:
-        raise Failed(pre + "bad signature by %s" % vk.name)
+    for sig in mine:                    # every one of them (§5)
+        ok = len(sig) == 64
+        if ok:
+            try:
+                vk.key.verify(sig, text)
+            except InvalidSignature:
+                ok = False
+        if not ok:
+            raise Failed(pre + "bad signature by %s" % vk.name)
     return root
 
 
@@ -423,13 +426,14 @@ def read_file(path):
 
 
 def verify(d, given_key=None):
-    vtext = read_file(os.path.join(d, "court.vkey"))
+    # §6: readers remove the trailing CR and LF characters.
+    vtext = read_file(os.path.join(d, "court.vkey")).rstrip(b"\r\n") + b"\n"
     if given_key is not None:
         if vtext.rstrip(b"\n") != given_key.strip().encode("utf-8"):
             raise Failed("court.vkey: the export's key is not the key given")
     # Step 1.
-    if not vtext.endswith(b"\n") or b"\n" in vtext[:-1]:
-        raise Failed("court.vkey: not one line ending in a newline")
+    if b"\n" in vtext[:-1] or b"\r" in vtext:
+        raise Failed("court.vkey: not one line")
     try:
         vk = VKey(vtext[:-1].decode("utf-8"))
     except UnicodeDecodeError:
