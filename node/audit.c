@@ -159,6 +159,7 @@ audit_all_cosigs(const char *dir, const struct registry *reg,
 		}
 	}
 	ret = witnessed_prefix(reg, &o->policy, r);
+	r->policy_checked = true;
 	if (!o->require_witnesses) {
 		r->problem[0] = '\0';
 		ret = 0;
@@ -470,6 +471,7 @@ audit_export(const char *dir, const struct registry *reg,
 	int v;
 
 	memset(r, 0, sizeof(*r));
+	r->witnessed = UINT64_MAX;
 	if ((v = export_court(dir, reg, r, &rc, err, errlen)) != 0)
 		return v;
 	if (note_vkey_format(&rc->log, vkey, sizeof(vkey)) < 0) {

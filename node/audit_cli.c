@@ -31,7 +31,7 @@ struct audit_args {
 	const char	*evidence;
 	const char	*follow, *origin, *state, *cert, *key;
 	const char	*expect_digest;
-	const char	*witnesses, *skew;
+	const char	*witnesses, *skew, *now;
 	uint64_t	 interval_ms, chunk, backfill_days;
 	bool		 no_replay, json, once;
 };
@@ -42,7 +42,8 @@ audit_usage(FILE *f)
 	fprintf(f,
 	    "usage: courtsync audit EXPORT --ca CA.crt --registry REGISTRY.tsv\n"
 	    "           [--registry-sig SIG] [--no-replay] [--json]\n"
-	    "           [--witnesses parent|ancestors|N:PATH,…] [--skew S]\n"
+	    "           [--witnesses parent|ancestors|N:PATH,…] [--skew S]"
+	    " [--now T]\n"
 	    "           [--expect-digest HEX] [--backfill-days N]\n"
 	    "       courtsync audit --compare A B --ca … --registry …"
 	    " [--evidence OUT]\n"
@@ -74,14 +75,41 @@ num(const char *s, uint64_t *v)
 	return *end != '\0' || errno != 0 ? -1 : 0;
 }
 
+/* The witness policy of the command line: --witnesses, --skew, --now (the
+ * verifier's clock, default the system's).  reg NULL: syntax only. */
+static int
+audit_policy(const struct audit_args *a, const struct registry *reg,
+    struct policy *p)
+{
+	char err[512];
+
+	policy_init(p, (uint64_t)time(NULL));
+	if (a->now != NULL && (num(a->now, &p->now) == -1 || p->now > CS_UTC_LAST))
+		return cli_fail(CLI_USAGE, "audit: --now \"%s\": Unix seconds",
+		    a->now);
+	if (reg == NULL) {
+		if ((a->witnesses != NULL && policy_parse(p, a->witnesses, err,
+		    sizeof(err)) == -1) || (a->skew != NULL &&
+		    policy_from_args(p, NULL, a->skew, NULL, err,
+		    sizeof(err)) == -1))
+			return cli_fail(CLI_USAGE, "audit: %s", err);
+		return CLI_OK;
+	}
+	if (policy_from_args(p, a->witnesses, a->skew, reg, err,
+	    sizeof(err)) == -1)
+		return cli_fail(CLI_USAGE, "audit: %s", err);
+	return CLI_OK;
+}
+
 static int
 parse_args(int argc, char **argv, struct audit_args *a)
 {
 	static const char *const names[] = { "ca", "registry", "registry-sig",
 	    "evidence", "follow", "origin", "state", "cert", "key",
 	    "expect-digest", "interval-ms", "chunk", "backfill-days",
-	    "witnesses", "skew" };
+	    "witnesses", "skew", "now" };
 	const char *nums[3] = { NULL, NULL, NULL };
+	struct policy p;
 
 	memset(a, 0, sizeof(*a));
 	a->interval_ms = 5000;
@@ -90,7 +118,7 @@ parse_args(int argc, char **argv, struct audit_args *a)
 		const char **slot[] = { &a->ca, &a->registry, &a->registry_sig,
 		    &a->evidence, &a->follow, &a->origin, &a->state, &a->cert,
 		    &a->key, &a->expect_digest, &nums[0], &nums[1], &nums[2],
-		    &a->witnesses, &a->skew };
+		    &a->witnesses, &a->skew, &a->now };
 		int m = 0;
 
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -127,6 +155,10 @@ parse_args(int argc, char **argv, struct audit_args *a)
 		return cli_fail(CLI_USAGE, "audit: --ca CA.crt and --registry"
 		    " REGISTRY.tsv are required (the deployment's trust"
 		    " anchors)");
+	/* The policy's syntax before anything is read (its paths are checked
+	 * against the registry once it is loaded). */
+	if (audit_policy(a, NULL, &p) != CLI_OK)
+		return CLI_USAGE;
 	return CLI_OK;
 }
 
@@ -196,10 +228,10 @@ print_witnesses(const struct audit_report *r, const struct policy *p)
 	size_t i = 0;
 
 	policy_format(p, pol, sizeof(pol));
-	if (r->witnessed != UINT64_MAX)
+	if (r->witnessed != UINT64_MAX && r->policy_checked)
 		printf("policy      %s: every entry rests on checkpoint %llu,"
 		    " which meets it\n", pol, ULL(r->witnessed));
-	else
+	else if (r->policy_checked)
 		printf("policy      %s: not met\n", pol);
 	printf("witnesses   size → cosigned by\n");
 	while (i < r->nck) {
@@ -348,9 +380,8 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 	int v;
 
 	audit_options_init(&o);
-	if (policy_from_args(&o.policy, a->witnesses, a->skew, reg, err,
-	    sizeof(err)) == -1)
-		return cli_fail(CLI_USAGE, "audit: %s", err);
+	if (audit_policy(a, reg, &o.policy) != CLI_OK)
+		return CLI_USAGE;
 	o.replay = !a->no_replay;
 	o.backfill_days = (int)a->backfill_days;
 	o.progress = tty ? progress : NULL;
@@ -545,10 +576,8 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 	if (!court_path_valid(a->origin))
 		return cli_fail(CLI_USAGE, "audit: %s is not a court path",
 		    a->origin);
-	policy_init(&pol, (uint64_t)time(NULL));
-	if (policy_from_args(&pol, a->witnesses, a->skew, reg, err,
-	    sizeof(err)) == -1)
-		return cli_fail(CLI_USAGE, "audit: %s", err);
+	if (audit_policy(a, reg, &pol) != CLI_OK)
+		return CLI_USAGE;
 	if ((m = malloc(sizeof(*m))) == NULL)
 		return cli_fail(CLI_SYSTEM, "out of memory");
 	memset(&cl, 0, sizeof(cl));
@@ -576,7 +605,8 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 		return cli_fail(CLI_SYSTEM, "audit --follow: %s", err);
 	}
 	for (;;) {
-		pol.now = (uint64_t)time(NULL);
+		if (a->now == NULL)
+			pol.now = (uint64_t)time(NULL);
 		v = audit_follow_round(m, reg, &pol, a->state,
 		    (uint32_t)a->chunk, hub_get, &cl, follow_progress, &tty, &r,
 		    err, sizeof(err));

@@ -799,8 +799,8 @@ anchored_key(const char *dir, const char *ca, const char *regf,
 {
 	struct registry reg;
 	struct note_verifier v;
-	const struct registry_court *rcourt;
-	char path[4096], text[1024], sigbuf[4096], err[1024];
+	const struct registry_court *rcourt = NULL;
+	char path[4096], text[1024], sigbuf[4096], err[1024], why[1200] = "";
 	size_t n;
 
 	snprintf(path, sizeof(path), "%s/court.vkey", dir);
@@ -818,16 +818,21 @@ anchored_key(const char *dir, const char *ca, const char *regf,
 		*rc = cli_fail(CLI_SYSTEM, "log verify: the registry: %s", err);
 		return -1;
 	}
-	/* Only the name is read from court.vkey, to find the court; §7
-	 * step 0 then compares the whole line with the registry's key. */
-	if (note_vkey_parse(text, &v, err, sizeof(err)) == -1 ||
-	    strncmp(v.name, "courtsync/", 10) != 0 ||
-	    (rcourt = registry_find(&reg, v.name + 10)) == NULL ||
-	    !rcourt->has_key || rcourt->witness_only) {
-		printf("FAILED %s (?): court.vkey: not the key of a court with a"
-		    " key in the registry\n", dir);
-		*rc = cli_fail(CLI_REFUSED, "verification failed: court.vkey:"
-		    " not the key of a court with a key in the registry");
+	/* court.vkey is parsed (§7 step 1) only to find the court; §7 step 0
+	 * then compares the whole line with the registry's key. */
+	if (note_vkey_parse(text, &v, err, sizeof(err)) == -1)
+		snprintf(why, sizeof(why), "court.vkey: %s", err);
+	else if (strncmp(v.name, "courtsync/", 10) != 0 ||
+	    !court_path_valid(v.name + 10))
+		snprintf(why, sizeof(why), "court.vkey: key name \"%s\" is not"
+		    " courtsync/<court path>", v.name);
+	else if ((rcourt = registry_find(&reg, v.name + 10)) == NULL ||
+	    !rcourt->has_key || rcourt->witness_only)
+		snprintf(why, sizeof(why), "court.vkey: %s is not a court with a"
+		    " key in the registry", v.name + 10);
+	if (why[0] != '\0') {
+		printf("FAILED %s (?): %s\n", dir, why);
+		*rc = cli_fail(CLI_REFUSED, "verification failed: %s", why);
 		registry_free(&reg);
 		return -1;
 	}

@@ -157,8 +157,10 @@ policy_eligible(const struct registry *reg, const char *origin,
 		return false;		/* the court itself or beneath it */
 	if (w->witness_only)
 		return true;		/* outside the hierarchy */
-	if (rc != NULL && strcmp(rc->parent, w->parent) == 0)
-		return false;		/* a sibling */
+	if (rc != NULL && rc->parent[0] != '\0' &&
+	    strcmp(rc->parent, w->parent) == 0)
+		return false;		/* a sibling (a court without a parent
+					 * has none) */
 	return true;
 }
 

@@ -233,7 +233,8 @@ proof_verify_main(int argc, char **argv)
 	struct proof_report *r = NULL;
 	struct policy pol;
 	const char *file = NULL, *ca = NULL, *regf = NULL, *sig = NULL;
-	const char *witnesses = NULL, *skew = NULL;
+	const char *witnesses = NULL, *skew = NULL, *now = NULL;
+	char *end = NULL;
 	char err[1024], sigbuf[4096], *text = NULL;
 	size_t n;
 	int v, rc;
@@ -247,7 +248,7 @@ proof_verify_main(int argc, char **argv)
 			    " --registry REGISTRY.tsv\n"
 			    "       [--registry-sig SIG]"
 			    " [--witnesses parent|ancestors|N:PATH,…]"
-			    " [--skew S]\n"
+			    " [--skew S] [--now T]\n"
 			    "Verifies a case proof offline (docs/FORMAT.md"
 			    " §10) with the court and witness\nkeys of the"
 			    " registry, whose signature by the CA is checked"
@@ -272,6 +273,9 @@ proof_verify_main(int argc, char **argv)
 		else if (m == 0 && (m = cli_opt(argc, argv, &i, "skew", &val)) ==
 		    1)
 			skew = val;
+		else if (m == 0 && (m = cli_opt(argc, argv, &i, "now", &val)) ==
+		    1)
+			now = val;
 		if (m == -1)
 			return cli_fail(CLI_USAGE, "audit: %s needs a value", argv[i]);
 		if (m == 0)
@@ -287,11 +291,19 @@ proof_verify_main(int argc, char **argv)
 			return cli_fail(CLI_USAGE, "audit: registry name too long");
 		sig = sigbuf;
 	}
+	/* The policy's syntax and the clock before anything is read. */
+	policy_init(&pol, (uint64_t)time(NULL));
+	if (now != NULL && (now[0] < '0' || now[0] > '9' || strlen(now) > 12 ||
+	    (pol.now = strtoull(now, &end, 10)) > CS_UTC_LAST || *end != '\0'))
+		return cli_fail(CLI_USAGE, "audit: --now \"%s\": Unix seconds",
+		    now);
+	if ((witnesses != NULL && policy_parse(&pol, witnesses, err,
+	    sizeof(err)) == -1) || (skew != NULL && policy_from_args(&pol, NULL,
+	    skew, NULL, err, sizeof(err)) == -1))
+		return cli_fail(CLI_USAGE, "audit: %s", err);
 	if (registry_load(&reg, regf, sig, ca, err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "audit: %s", err);
-	policy_init(&pol, (uint64_t)time(NULL));
-	if (policy_from_args(&pol, witnesses, skew, &reg, err,
-	    sizeof(err)) == -1) {
+	if (policy_resolve(&pol, &reg, err, sizeof(err)) == -1) {
 		rc = cli_fail(CLI_USAGE, "audit: %s", err);
 		goto out;
 	}

@@ -188,24 +188,21 @@ registry_load(struct registry *r, const char *file, const char *sig_file,
 		r->n++;
 	}
 	for (size_t i = 0; i < r->n; i++) {
-		for (size_t j = 0; r->courts[i].witness_only && j < r->n; j++)
-			if (!r->courts[j].witness_only &&
-			    court_path_covers(r->courts[j].path,
-			    r->courts[i].path)) {
-				ERR("%s: the witness %s lies beneath the court"
-				    " %s", file, r->courts[i].path,
-				    r->courts[j].path);
+		for (size_t j = 0; r->courts[i].witness_only && j < r->n; j++) {
+			const char *w = r->courts[i].path, *c = r->courts[j].path;
+
+			if (r->courts[j].witness_only)
+				continue;
+			if (court_path_covers(c, w) || court_path_covers(w, c)) {
+				ERR("%s: the witness %s and the court %s lie one"
+				    " beneath the other", file, w, c);
 				goto out;
 			}
-		const struct registry_court *up = r->courts[i].parent[0] != '\0' ?
-		    registry_find(r, r->courts[i].parent) : NULL;
-
-		if (up != NULL && up->witness_only) {
-			ERR("%s: the parent %s of %s is a witness, not a court",
-			    file, r->courts[i].parent, r->courts[i].path);
-			goto out;
 		}
-		if (r->courts[i].parent[0] != '\0' && up == NULL) {
+		/* (A witness is never a parent: a court beneath one is
+		 * refused above.) */
+		if (r->courts[i].parent[0] != '\0' &&
+		    registry_find(r, r->courts[i].parent) == NULL) {
 			ERR("%s: the parent %s of %s is not listed", file,
 			    r->courts[i].parent, r->courts[i].path);
 			goto out;

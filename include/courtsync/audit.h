@@ -50,6 +50,7 @@ struct audit_report {
 	size_t		nck;
 	uint64_t	witnessed;		/* largest checkpoint meeting the
 						 * witness policy, or UINT64_MAX */
+	bool		policy_checked;		/* the audit got that far */
 	bool		replayed;		/* the fold was replayed */
 	uint8_t		digest[CS_HASH_LEN];	/* store_log_digest after it */
 	struct numbering_issue *num;		/* owned, at most AUDIT_KEEP_MAX */

@@ -47,9 +47,11 @@ void	cs_err(char *err, size_t errlen, const char *fmt, ...)
 /* Copies src into dst of cap bytes, always NUL-terminating; returns
  * strlen(src) (>= cap means it was truncated), like BSD strlcpy. */
 size_t	cs_strlcpy(char *dst, const char *src, size_t cap);
-/* Unix seconds as UTC "YYYY-MM-DDTHH:MM:SSZ" (the decimal number if the
- * calendar cannot hold it).  out holds CS_UTC_LEN bytes. */
+/* Unix seconds as UTC "YYYY-MM-DDTHH:MM:SSZ" up to CS_UTC_LAST
+ * (9999-12-31T23:59:59Z), the decimal number of seconds beyond.  out holds
+ * CS_UTC_LEN bytes. */
 #define CS_UTC_LEN	32
+#define CS_UTC_LAST	253402300799ULL
 void	cs_utc(uint64_t t, char out[CS_UTC_LEN]);
 
 /* msgpack writer appending to a buf.  Calls after a failure (cap reached)
