@@ -62,7 +62,7 @@ class Net:
                 h = self.ln.held(o)
                 if h.latest() is None:
                     continue
-                want = {LN, "cn/gs", "cn"}
+                want = {LN, "cn/gs", "cn"} - {o}   # none cosigns its own
                 if not want <= set(h.cosigs.get(h.latest(), {})):
                     return False
             return True
