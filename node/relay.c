@@ -22,6 +22,7 @@ relay_init(struct relay *r, struct court *c, const struct registry *reg,
     int (*cancel)(void), char *err, size_t errlen)
 {
 	struct push_config pc;
+	const struct registry_court *me;
 	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32];
 	char ca[CONFIG_PATH_MAX + 32];
 
@@ -38,6 +39,14 @@ relay_init(struct relay *r, struct court *c, const struct registry *reg,
 		    " nobody", c->home);
 		return -1;
 	}
+	/* The server must be this court's parent, by its certificate
+	 * (PROTOCOL §1): parent_url alone could be any hub. */
+	me = registry_find(reg, c->cfg.path);
+	if (me == NULL || me->parent[0] == '\0') {
+		ERR("%s has no parent in the registry, but parent_url is set in"
+		    " %s/courtsync.conf", c->cfg.path, c->home);
+		return -1;
+	}
 	config_file(c->home, c->cfg.tls_cert, cert, sizeof(cert));
 	config_file(c->home, c->cfg.tls_key, key, sizeof(key));
 	config_file(c->home, c->cfg.ca, ca, sizeof(ca));
@@ -50,6 +59,7 @@ relay_init(struct relay *r, struct court *c, const struct registry *reg,
 	pc.timeout_ms = (long)c->cfg.request_timeout_ms;
 	pc.max_response = c->cfg.max_body + (1 << 20);
 	pc.cancel = cancel;
+	pc.server_court = me->parent;
 	return push_init(&r->pc, &pc, err, errlen);
 }
 
