@@ -12,8 +12,10 @@ audit_options_init(struct audit_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->replay = true;
+	o->require_witnesses = true;
 	o->backfill_days = 7;
 	o->skip_fold = UINT64_MAX;
+	policy_init(&o->policy, (uint64_t)time(NULL));
 }
 
 void
@@ -31,63 +33,29 @@ audit_report_free(struct audit_report *r)
 
 int
 audit_cosigs(const char *note, size_t n, const char *origin,
-    const struct registry *reg, struct audit_ckpt *ck, char *problem,
-    size_t plen)
+    const struct registry *reg, const struct policy *p, struct audit_ckpt *ck,
+    char *problem, size_t plen)
 {
-	struct note_sig sigs[NOTE_SIGS_MAX];
-	size_t bodylen, nsigs = NOTE_SIGS_MAX;
-	const struct registry_court *self = registry_find(reg, origin);
-	char why[256], name[NOTE_NAME_MAX], hex[9];
+	char missing[512];
+	int v;
 
-	ck->nwit = 0;
-	if (note_split(note, n, &bodylen, sigs, &nsigs, why, sizeof(why)) == -1) {
-		snprintf(problem, plen, "checkpoint %llu: %s", ULL(ck->size), why);
+	v = policy_cosigs(note, n, origin, reg, p, ck->not_before, &ck->cs,
+	    problem, plen);
+	if (v != 0)
 		return 1;
-	}
-	snprintf(name, sizeof(name), "courtsync/%s", origin);
-	for (size_t i = 0; i < nsigs; i++) {
-		const struct registry_court *w;
-		struct audit_witness *aw;
-		uint64_t t = 0;
-
-		if (self != NULL && strcmp(sigs[i].name, name) == 0 &&
-		    memcmp(sigs[i].keyid, self->log.keyid, 4) == 0)
-			continue;		/* the court's own signature */
-		w = registry_witness(reg, sigs[i].name, sigs[i].keyid);
-		if (w != NULL && strcmp(w->path, origin) == 0)
-			continue;	/* a court cannot witness its own log */
-		if (w == NULL) {
-			/* A registered court's name with another key: a
-			 * cosignature nobody in the deployment could make. */
-			if (strncmp(sigs[i].name, "courtsync/", 10) == 0 &&
-			    registry_find(reg, sigs[i].name + 10) != NULL) {
-				crypto_hex(sigs[i].keyid, 4, hex);
-				snprintf(problem, plen, "checkpoint %llu: bad"
-				    " cosignature by %s (key ID %s is not its"
-				    " registered witness key)", ULL(ck->size),
-				    sigs[i].name + 10, hex);
-				return 1;
-			}
-			continue;		/* not of this deployment */
-		}
-		if (note_verify(note, bodylen, &sigs[i], 1, &w->witness, &t, why,
-		    sizeof(why)) == -1) {
-			snprintf(problem, plen, "checkpoint %llu: bad cosignature"
-			    " by %s", ULL(ck->size), w->path);
-			return 1;
-		}
-		aw = &ck->wit[ck->nwit++];
-		cs_strlcpy(aw->court, w->path, sizeof(aw->court));
-		aw->level = w->level;
-		aw->time = t;
-	}
+	ck->met = policy_met(p, reg, origin, &ck->cs, missing, sizeof(missing));
 	return 0;
 }
 
 /* ---- auditing an export ---- */
 
+/* What export_verify_each reports back: progress, and the time of each
+ * checkpoint's last entry, in ascending size. */
 struct vshim {
 	const struct audit_options *o;
+	uint64_t	*times;
+	size_t		 n, cap;
+	bool		 nomem;
 };
 
 static void
@@ -95,12 +63,69 @@ verify_progress(void *arg, uint64_t done, uint64_t total, uint64_t readb)
 {
 	const struct audit_options *o = ((struct vshim *)arg)->o;
 
-	o->progress(o->arg, "verifying", done, readb, total);
+	if (o->progress != NULL)
+		o->progress(o->arg, "verifying", done, readb, total);
 }
 
-/* Every checkpoint's cosignatures; in the replay store too if st. */
+static void
+verify_checkpoint(void *arg, uint64_t size, uint64_t last_time)
+{
+	struct vshim *v = arg;
+
+	(void)size;
+	if (v->n == v->cap) {
+		size_t cap = v->cap == 0 ? 64 : v->cap * 2;
+		uint64_t *t = realloc(v->times, cap * sizeof(*t));
+
+		if (t == NULL) {
+			v->nomem = true;
+			return;
+		}
+		v->times = t;
+		v->cap = cap;
+	}
+	v->times[v->n++] = last_time;
+}
+
+/* The witnessed prefix: r->witnessed, or 1 with the first checkpoint
+ * above it named. */
+static int
+witnessed_prefix(const struct registry *reg, const struct policy *p,
+    struct audit_report *r)
+{
+	char missing[384], pol[POLICY_TEXT_MAX];
+	size_t i;
+
+	r->witnessed = UINT64_MAX;
+	for (i = r->nck; i > 0; i--)
+		if (r->ck[i - 1].met) {
+			r->witnessed = r->ck[i - 1].cs.size;
+			break;
+		}
+	if (i == r->nck && r->nck > 0)
+		return 0;
+	policy_format(p, pol, sizeof(pol));
+	if (r->nck == 0) {
+		PROBLEM("no checkpoint: nothing in the export is witnessed"
+		    " (witness policy %s)", pol);
+		return 1;
+	}
+	policy_met(p, reg, r->origin, &r->ck[i].cs, missing, sizeof(missing));
+	PROBLEM("checkpoint %llu: not witnessed: %s (witness policy %s);"
+	    " entries from %llu on rest on unwitnessed checkpoints",
+	    ULL(r->ck[i].cs.size), missing, pol,
+	    ULL(i > 0 ? r->ck[i - 1].cs.size : 0));
+	return 1;
+}
+
+/*
+ * Every checkpoint's cosignatures (times[i]: the time of checkpoint i's
+ * last entry), then the policy: the history rests on the largest
+ * checkpoint, which must be witnessed directly or through a larger one.
+ */
 static int
 audit_all_cosigs(const char *dir, const struct registry *reg,
+    const struct audit_options *o, const uint64_t *times, size_t ntimes,
     struct audit_report *r, char *err, size_t errlen)
 {
 	char path[EXPORT_PATH_MAX + 64], *text = NULL;
@@ -124,15 +149,20 @@ audit_all_cosigs(const char *dir, const struct registry *reg,
 			ERR("cannot read %s", path);
 			goto out;
 		}
-		ck->size = sizes[i];
+		ck->cs.size = sizes[i];
+		ck->not_before = i < ntimes ? times[i] : 0;
 		r->nck = i + 1;
-		if (audit_cosigs(text, len, r->origin, reg, ck, r->problem,
-		    sizeof(r->problem)) != 0) {
+		if (audit_cosigs(text, len, r->origin, reg, &o->policy, ck,
+		    r->problem, sizeof(r->problem)) != 0) {
 			ret = 1;
 			goto out;
 		}
 	}
-	ret = 0;
+	ret = witnessed_prefix(reg, &o->policy, r);
+	if (!o->require_witnesses) {
+		r->problem[0] = '\0';
+		ret = 0;
+	}
 out:
 	free(sizes);
 	free(text);
@@ -248,12 +278,15 @@ replay_cosigs(struct replay *rp, const struct audit_report *r, char *err,
 	char line[64];
 
 	for (size_t i = 0; i < r->nck; i++)
-		for (size_t j = 0; j < r->ck[i].nwit; j++) {
+		for (size_t j = 0; j < r->ck[i].cs.n; j++) {
 			/* Only the time matters to the views; the line
-			 * itself is in the checkpoint file. */
+			 * itself is in the checkpoint file.  Only
+			 * witnesses that count. */
+			if (!r->ck[i].cs.w[j].counts)
+				continue;
 			snprintf(line, sizeof(line), "(audit)");
-			if (store_cosig_put(&rp->st, rp->l.id, r->ck[i].size,
-			    r->ck[i].wit[j].court, r->ck[i].wit[j].time, line,
+			if (store_cosig_put(&rp->st, rp->l.id, r->ck[i].cs.size,
+			    r->ck[i].cs.w[j].path, r->ck[i].cs.w[j].time, line,
 			    err, errlen) == -1)
 				return -1;
 		}
@@ -413,7 +446,7 @@ export_court(const char *dir, const struct registry *reg,
 	}
 	cs_strlcpy(r->origin, v.name + 10, sizeof(r->origin));
 	rc = registry_find(reg, r->origin);
-	if (rc == NULL || !rc->has_key) {
+	if (rc == NULL || !rc->has_key || rc->witness_only) {
 		PROBLEM("court.vkey: %s is not a court with a key in the"
 		    " registry", r->origin);
 		return 1;
@@ -432,7 +465,7 @@ audit_export(const char *dir, const struct registry *reg,
 {
 	const struct registry_court *rc = NULL;
 	struct export_report *er;
-	struct vshim shim = { o };
+	struct vshim shim = { o, NULL, 0, 0, false };
 	char vkey[1024];
 	int v;
 
@@ -449,8 +482,8 @@ audit_export(const char *dir, const struct registry *reg,
 	}
 	/* Entries, chain, tree, checkpoints: the export's own verifier,
 	 * with the registry's key, never the export's. */
-	v = export_verify(dir, vkey, er, o->progress != NULL ? verify_progress :
-	    NULL, &shim, err, errlen);
+	v = export_verify_each(dir, vkey, er, verify_progress,
+	    verify_checkpoint, &shim, err, errlen);
 	r->entries = er->entries;
 	r->checkpoints = er->checkpoints;
 	r->size = er->size;
@@ -458,9 +491,15 @@ audit_export(const char *dir, const struct registry *reg,
 	if (v == 1)
 		cs_strlcpy(r->problem, er->problem, sizeof(r->problem));
 	free(er);
+	if (v == 0 && shim.nomem) {
+		ERR("out of memory");
+		v = -1;
+	}
+	if (v == 0)
+		v = audit_all_cosigs(dir, reg, o, shim.times, shim.n, r, err,
+		    errlen);
+	free(shim.times);
 	if (v != 0)
-		return v;
-	if ((v = audit_all_cosigs(dir, reg, r, err, errlen)) != 0)
 		return v;
 	if (!o->replay)
 		return 0;

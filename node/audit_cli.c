@@ -31,6 +31,7 @@ struct audit_args {
 	const char	*evidence;
 	const char	*follow, *origin, *state, *cert, *key;
 	const char	*expect_digest;
+	const char	*witnesses, *skew;
 	uint64_t	 interval_ms, chunk, backfill_days;
 	bool		 no_replay, json, once;
 };
@@ -41,6 +42,7 @@ audit_usage(FILE *f)
 	fprintf(f,
 	    "usage: courtsync audit EXPORT --ca CA.crt --registry REGISTRY.tsv\n"
 	    "           [--registry-sig SIG] [--no-replay] [--json]\n"
+	    "           [--witnesses parent|ancestors|N:PATH,…] [--skew S]\n"
 	    "           [--expect-digest HEX] [--backfill-days N]\n"
 	    "       courtsync audit --compare A B --ca … --registry …"
 	    " [--evidence OUT]\n"
@@ -51,7 +53,9 @@ audit_usage(FILE *f)
 	    " [--interval-ms N] [--chunk N] [--once]\n"
 	    "       courtsync audit --proof FILE …\n"
 	    "Verifies a court's export against the CA-signed registry: every"
-	    " entry, the\ntree, every checkpoint and cosignature; replays the"
+	    " entry, the\ntree, every checkpoint and cosignature (the history"
+	    " must rest on a\ncheckpoint cosigned as --witnesses says; default"
+	    " the court's parent);\nreplays the"
 	    " fold and prints the\nstate digest (compare it with `courtsync"
 	    " digest` at any node).  A and B:\nexport directories or checkpoint"
 	    " notes of one court.  Exit status: 0\nverified, 1 a problem found"
@@ -75,7 +79,8 @@ parse_args(int argc, char **argv, struct audit_args *a)
 {
 	static const char *const names[] = { "ca", "registry", "registry-sig",
 	    "evidence", "follow", "origin", "state", "cert", "key",
-	    "expect-digest", "interval-ms", "chunk", "backfill-days" };
+	    "expect-digest", "interval-ms", "chunk", "backfill-days",
+	    "witnesses", "skew" };
 	const char *nums[3] = { NULL, NULL, NULL };
 
 	memset(a, 0, sizeof(*a));
@@ -84,7 +89,8 @@ parse_args(int argc, char **argv, struct audit_args *a)
 	for (int i = 1; i < argc; i++) {
 		const char **slot[] = { &a->ca, &a->registry, &a->registry_sig,
 		    &a->evidence, &a->follow, &a->origin, &a->state, &a->cert,
-		    &a->key, &a->expect_digest, &nums[0], &nums[1], &nums[2] };
+		    &a->key, &a->expect_digest, &nums[0], &nums[1], &nums[2],
+		    &a->witnesses, &a->skew };
 		int m = 0;
 
 		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -151,24 +157,14 @@ progress(void *arg, const char *phase, uint64_t done, uint64_t readb,
 	fflush(stdout);
 }
 
-static void
-iso(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%llu", ULL(t));
-}
-
 static bool
 same_witnesses(const struct audit_ckpt *x, const struct audit_ckpt *y)
 {
-	if (x->nwit != y->nwit)
+	if (x->cs.n != y->cs.n || x->met != y->met)
 		return false;
-	for (size_t i = 0; i < x->nwit; i++)
-		if (strcmp(x->wit[i].court, y->wit[i].court) != 0)
+	for (size_t i = 0; i < x->cs.n; i++)
+		if (strcmp(x->cs.w[i].path, y->cs.w[i].path) != 0 ||
+		    x->cs.w[i].counts != y->cs.w[i].counts)
 			return false;
 	return true;
 }
@@ -178,22 +174,33 @@ witness_list(const struct audit_ckpt *ck, bool times)
 {
 	char t[32];
 
-	if (ck->nwit == 0)
+	if (ck->cs.n == 0)
 		printf("(none)");
-	for (size_t i = 0; i < ck->nwit; i++) {
-		iso(ck->wit[i].time, t);
-		printf("%s%s (level %d)%s%s", i ? ", " : "", ck->wit[i].court,
-		    ck->wit[i].level, times ? " at " : "", times ? t : "");
+	for (size_t i = 0; i < ck->cs.n; i++) {
+		const struct policy_witness *w = &ck->cs.w[i];
+
+		cs_utc(w->time, t);
+		printf("%s%s (level %d)%s%s%s", i ? ", " : "", w->path, w->level,
+		    times ? " at " : "", times ? t : "", w->counts ? "" :
+		    " [does not count: the court, a sibling or beneath it]");
 	}
+	printf("%s", ck->met ? "  — meets the policy" : "");
 }
 
 /* size → witnesses: one line per checkpoint, or runs of checkpoints
  * with the same witnesses when there are many. */
 static void
-print_witnesses(const struct audit_report *r)
+print_witnesses(const struct audit_report *r, const struct policy *p)
 {
+	char pol[POLICY_TEXT_MAX];
 	size_t i = 0;
 
+	policy_format(p, pol, sizeof(pol));
+	if (r->witnessed != UINT64_MAX)
+		printf("policy      %s: every entry rests on checkpoint %llu,"
+		    " which meets it\n", pol, ULL(r->witnessed));
+	else
+		printf("policy      %s: not met\n", pol);
 	printf("witnesses   size → cosigned by\n");
 	while (i < r->nck) {
 		size_t j = i;
@@ -203,10 +210,11 @@ print_witnesses(const struct audit_report *r)
 			    &r->ck[j + 1]))
 				j++;
 		if (j == i)
-			printf("  %12llu  ", ULL(r->ck[i].size));
+			printf("  %12llu  ", ULL(r->ck[i].cs.size));
 		else
 			printf("  %12llu..%llu (%zu checkpoints)  ",
-			    ULL(r->ck[i].size), ULL(r->ck[j].size), j - i + 1);
+			    ULL(r->ck[i].cs.size), ULL(r->ck[j].cs.size),
+			    j - i + 1);
 		witness_list(&r->ck[j], j == i);
 		printf("\n");
 		i = j + 1;
@@ -243,7 +251,8 @@ print_findings(const struct audit_report *r, uint64_t days)
 }
 
 static void
-print_text(const char *dir, const struct audit_report *r, uint64_t days)
+print_text(const char *dir, const struct audit_report *r,
+    const struct policy *p, uint64_t days)
 {
 	char hex[2 * CS_HASH_LEN + 1];
 
@@ -256,7 +265,7 @@ print_text(const char *dir, const struct audit_report *r, uint64_t days)
 	    " (recomputed); latest size %llu root %s\n", ULL(r->checkpoints),
 	    ULL(r->size), hex);
 	if (r->nck > 0)
-		print_witnesses(r);
+		print_witnesses(r, p);
 	if (r->replayed) {
 		HEX(r->digest, hex);
 		printf("state       %s (fold replayed over %llu entries)\n", hex,
@@ -272,9 +281,10 @@ json_str(struct buf *b, const char *s)
 }
 
 static void
-print_json(const struct audit_report *r, bool ok)
+print_json(const struct audit_report *r, const struct policy *p, bool ok)
 {
 	char hex[2 * CS_HASH_LEN + 1];
+	char pol[POLICY_TEXT_MAX];
 	struct buf b = { 0 };
 
 	buf_printf(&b, "{\"ok\":%s,\"court\":", ok ? "true" : "false");
@@ -282,17 +292,29 @@ print_json(const struct audit_report *r, bool ok)
 	buf_printf(&b, ",\"name\":");
 	json_str(&b, r->name);
 	HEX(r->root, hex);
+	policy_format(p, pol, sizeof(pol));
 	buf_printf(&b, ",\"level\":%d,\"entries\":%llu,\"checkpoints\":%llu,"
-	    "\"size\":%llu,\"root\":\"%s\",\"witnessed\":[", r->level,
+	    "\"size\":%llu,\"root\":\"%s\",\"policy\":", r->level,
 	    ULL(r->entries), ULL(r->checkpoints), ULL(r->size), hex);
+	json_str(&b, pol);
+	if (r->witnessed != UINT64_MAX)
+		buf_printf(&b, ",\"witnessed_size\":%llu", ULL(r->witnessed));
+	else
+		buf_printf(&b, ",\"witnessed_size\":null");
+	buf_printf(&b, ",\"witnessed\":[");
 	for (size_t i = 0; i < r->nck; i++) {
-		buf_printf(&b, "%s{\"size\":%llu,\"witnesses\":[", i ? "," : "",
-		    ULL(r->ck[i].size));
-		for (size_t j = 0; j < r->ck[i].nwit; j++) {
+		const struct audit_ckpt *ck = &r->ck[i];
+
+		buf_printf(&b, "%s{\"size\":%llu,\"meets_policy\":%s,"
+		    "\"witnesses\":[", i ? "," : "", ULL(ck->cs.size),
+		    ck->met ? "true" : "false");
+		for (size_t j = 0; j < ck->cs.n; j++) {
 			buf_printf(&b, "%s{\"court\":", j ? "," : "");
-			json_str(&b, r->ck[i].wit[j].court);
-			buf_printf(&b, ",\"level\":%d,\"time\":%llu}",
-			    r->ck[i].wit[j].level, ULL(r->ck[i].wit[j].time));
+			json_str(&b, ck->cs.w[j].path);
+			buf_printf(&b, ",\"level\":%d,\"time\":%llu,"
+			    "\"counts\":%s}", ck->cs.w[j].level,
+			    ULL(ck->cs.w[j].time), ck->cs.w[j].counts ? "true" :
+			    "false");
 		}
 		buf_printf(&b, "]}");
 	}
@@ -326,6 +348,9 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 	int v;
 
 	audit_options_init(&o);
+	if (policy_from_args(&o.policy, a->witnesses, a->skew, reg, err,
+	    sizeof(err)) == -1)
+		return cli_fail(CLI_USAGE, "audit: %s", err);
 	o.replay = !a->no_replay;
 	o.backfill_days = (int)a->backfill_days;
 	o.progress = tty ? progress : NULL;
@@ -351,9 +376,9 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 		}
 	}
 	if (a->json)
-		print_json(&r, v == 0);
+		print_json(&r, &o.policy, v == 0);
 	else {
-		print_text(a->pos[0], &r, a->backfill_days);
+		print_text(a->pos[0], &r, &o.policy, a->backfill_days);
 		if (v == 0)
 			printf("OK %s: %s verified\n", a->pos[0], r.origin);
 		else
@@ -508,6 +533,7 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 	struct push_client cl;
 	struct audit_monitor *m;
 	struct audit_round r;
+	struct policy pol;
 	char err[1024], hex[2 * CS_HASH_LEN + 1];
 	bool tty = isatty(STDERR_FILENO);
 	int v, rc = CLI_OK, failures = 0;
@@ -519,6 +545,10 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 	if (!court_path_valid(a->origin))
 		return cli_fail(CLI_USAGE, "audit: %s is not a court path",
 		    a->origin);
+	policy_init(&pol, (uint64_t)time(NULL));
+	if (policy_from_args(&pol, a->witnesses, a->skew, reg, err,
+	    sizeof(err)) == -1)
+		return cli_fail(CLI_USAGE, "audit: %s", err);
 	if ((m = malloc(sizeof(*m))) == NULL)
 		return cli_fail(CLI_SYSTEM, "out of memory");
 	memset(&cl, 0, sizeof(cl));
@@ -546,11 +576,18 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 		return cli_fail(CLI_SYSTEM, "audit --follow: %s", err);
 	}
 	for (;;) {
-		v = audit_follow_round(m, reg, a->state, (uint32_t)a->chunk,
-		    hub_get, &cl, follow_progress, &tty, &r, err, sizeof(err));
+		pol.now = (uint64_t)time(NULL);
+		v = audit_follow_round(m, reg, &pol, a->state,
+		    (uint32_t)a->chunk, hub_get, &cl, follow_progress, &tty, &r,
+		    err, sizeof(err));
 		if (tty && r.verified > 0)
 			fprintf(stderr, "\n");
-		if (v == 1) {
+		if (v == 2 && !a->once) {
+			/* Not evidence of anything yet: the witnesses may
+			 * still be on their way down.  Wait and ask again. */
+			printf("waiting at size %llu: %s\n", ULL(m->size),
+			    r.problem);
+		} else if (v == 1 || v == 2) {
 			printf("FAILED %s at %s: %s\n", a->origin, a->follow,
 			    r.problem);
 			rc = CLI_REFUSED;
@@ -575,7 +612,8 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 			else
 				printf("up to date at size %llu root %s\n",
 				    ULL(m->size), hex);
-			printf("checkpoint %llu witnessed by ", ULL(r.ck.size));
+			printf("checkpoint %llu witnessed by ",
+			    ULL(r.ck.cs.size));
 			witness_list(&r.ck, true);
 			printf("\n");
 		}

@@ -208,14 +208,15 @@ fetch(audit_get_fn get, void *arg, const char *path, struct buf *resp,
 	return 0;
 }
 
-/* Verifies the hub's checkpoint note; fills ck and r->ck. */
+/* Verifies the hub's checkpoint note; fills ck and r->ck.  0, 1 (a
+ * problem), 2 (valid but not yet witnessed as the policy requires). */
 static int
 follow_checkpoint(struct audit_monitor *m, const struct registry *reg,
-    const struct buf *resp, char *note, struct checkpoint *ck,
-    struct audit_round *r)
+    const struct policy *p, const struct buf *resp, char *note,
+    struct checkpoint *ck, struct audit_round *r)
 {
 	const struct registry_court *rc;
-	char why[512];
+	char why[512], pol[POLICY_TEXT_MAX];
 
 	if (resp->len > NOTE_MAX) {
 		RP("the hub's checkpoint is larger than a note may be");
@@ -231,9 +232,10 @@ follow_checkpoint(struct audit_monitor *m, const struct registry *reg,
 		RP("the hub's checkpoint is of %s, not %s", rc->path, m->origin);
 		return 1;
 	}
-	r->ck.size = ck->size;
-	if (audit_cosigs(note, resp->len, m->origin, reg, &r->ck, r->problem,
-	    sizeof(r->problem)) != 0)
+	r->ck.cs.size = ck->size;
+	r->ck.not_before = 0;	/* checked when its last entry arrives */
+	if (audit_cosigs(note, resp->len, m->origin, reg, p, &r->ck,
+	    r->problem, sizeof(r->problem)) != 0)
 		return 1;
 	if (ck->size < m->ck_size) {
 		RP("checkpoint %llu: the hub's latest is older than checkpoint"
@@ -247,6 +249,13 @@ follow_checkpoint(struct audit_monitor *m, const struct registry *reg,
 		    " before: the court signed two trees of that size"
 		    " (equivocation)", ULL(ck->size));
 		return 1;
+	}
+	if (!r->ck.met) {
+		policy_met(p, reg, m->origin, &r->ck.cs, why, sizeof(why));
+		policy_format(p, pol, sizeof(pol));
+		RP("checkpoint %llu: not witnessed yet: %s (witness policy %s)",
+		    ULL(ck->size), why, pol);
+		return 2;
 	}
 	return 0;
 }
@@ -306,6 +315,7 @@ follow_chunk(struct audit_monitor *m, const struct buf *resp, uint64_t end,
 				    ULL(k - 1), ULL(k));
 			goto out;
 		}
+		r->last_time = e.time;
 		merkle_leaf_hash(v.p, v.n, leaf);
 		merkle_frontier_append(&m->fr, leaf, done);
 		memcpy(m->prev, leaf, CS_HASH_LEN);
@@ -374,7 +384,8 @@ out:
 
 int
 audit_follow_round(struct audit_monitor *m, const struct registry *reg,
-    const char *state_file, uint32_t chunk, audit_get_fn get, void *getarg,
+    const struct policy *p, const char *state_file, uint32_t chunk,
+    audit_get_fn get, void *getarg,
     audit_follow_fn progress, void *parg, struct audit_round *r, char *err,
     size_t errlen)
 {
@@ -398,7 +409,7 @@ audit_follow_round(struct audit_monitor *m, const struct registry *reg,
 	snprintf(path, sizeof(path), "/v1/checkpoint?origin=%s", m->origin);
 	if (fetch(get, getarg, path, &resp, err, errlen) == -1)
 		goto out;
-	if ((x = follow_checkpoint(m, reg, &resp, note, &ck, r)) != 0) {
+	if ((x = follow_checkpoint(m, reg, p, &resp, note, &ck, r)) != 0) {
 		ret = x;
 		goto out;
 	}
@@ -431,7 +442,9 @@ audit_follow_round(struct audit_monitor *m, const struct registry *reg,
 			}
 		}
 		if ((x = follow_prove(m, &ck, get, getarg, &resp, r, err,
-		    errlen)) != 0) {
+		    errlen)) != 0 ||
+		    (m->size == ck.size && (x = policy_times(p, &r->ck.cs,
+		    r->last_time, r->problem, sizeof(r->problem))) != 0)) {
 			ret = x;
 			goto out;
 		}

@@ -145,19 +145,10 @@ static int
 load_registry(struct court *c, struct registry *reg, bool *have, char *err,
     size_t errlen)
 {
-	char f[CONFIG_PATH_MAX + 32], sig[CONFIG_PATH_MAX + 32];
-	char ca[CONFIG_PATH_MAX + 32];
+	int v = court_registry(c, reg, err, errlen);
 
-	*have = false;
-	config_file(c->home, c->cfg.registry, f, sizeof(f));
-	config_file(c->home, c->cfg.registry_sig, sig, sizeof(sig));
-	config_file(c->home, c->cfg.ca, ca, sizeof(ca));
-	if (access(f, R_OK) != 0)
-		return 0;
-	if (registry_load(reg, f, sig, ca, err, errlen) == -1)
-		return -1;
-	*have = true;
-	return 0;
+	*have = v == 1;
+	return v == -1 ? -1 : 0;
 }
 
 /* ---- init ---- */
@@ -582,16 +573,6 @@ cmd_cases(int argc, char **argv)
 	return rc;
 }
 
-static void
-iso_time(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Appends an entry's body as JSON. */
 static int
 body_json(struct buf *b, const struct entry *e)
@@ -625,7 +606,7 @@ timeline_row(void *arg, int ncol, const char *const *v)
 		    (unsigned long long)idx, err);
 		return 1;
 	}
-	iso_time(e.time, when);
+	cs_utc(e.time, when);
 	buf_reset(&l->out);
 	if (l->json) {
 		buf_printf(&l->out, "%s{\"index\":%llu,\"recorded\":\"%s\","
@@ -740,7 +721,7 @@ show_entry(void *arg, uint64_t index, const void *data, size_t n,
 
 	if (entry_decode(data, n, &e, err, errlen) == -1)
 		return -1;
-	iso_time(e.time, when);
+	cs_utc(e.time, when);
 	crypto_hex(leaf, CS_HASH_LEN, hex);
 	buf_reset(&s->out);
 	if (s->json) {
@@ -809,19 +790,71 @@ verify_progress(void *arg, uint64_t done, uint64_t total, uint64_t readb)
 	fflush(stdout);
 }
 
+/* The key for `log verify` from the trust anchors: the registry's key of
+ * the court that court.vkey names (never court.vkey itself).  0, or -1
+ * with a CLI status already reported. */
+static int
+anchored_key(const char *dir, const char *ca, const char *regf,
+    const char *sig, char *out, size_t cap, int *rc)
+{
+	struct registry reg;
+	struct note_verifier v;
+	const struct registry_court *rcourt;
+	char path[4096], text[1024], sigbuf[4096], err[1024];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/court.vkey", dir);
+	if (export_read_small(path, text, sizeof(text), &n) != 0) {
+		*rc = cli_fail(CLI_SYSTEM, "log verify: cannot read %s", path);
+		return -1;
+	}
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	if (sig == NULL) {
+		snprintf(sigbuf, sizeof(sigbuf), "%s.sig", regf);
+		sig = sigbuf;
+	}
+	if (registry_load(&reg, regf, sig, ca, err, sizeof(err)) == -1) {
+		*rc = cli_fail(CLI_SYSTEM, "log verify: the registry: %s", err);
+		return -1;
+	}
+	/* Only the name is read from court.vkey, to find the court; §7
+	 * step 0 then compares the whole line with the registry's key. */
+	if (note_vkey_parse(text, &v, err, sizeof(err)) == -1 ||
+	    strncmp(v.name, "courtsync/", 10) != 0 ||
+	    (rcourt = registry_find(&reg, v.name + 10)) == NULL ||
+	    !rcourt->has_key || rcourt->witness_only) {
+		printf("FAILED %s (?): court.vkey: not the key of a court with a"
+		    " key in the registry\n", dir);
+		*rc = cli_fail(CLI_REFUSED, "verification failed: court.vkey:"
+		    " not the key of a court with a key in the registry");
+		registry_free(&reg);
+		return -1;
+	}
+	note_vkey_format(&rcourt->log, out, cap);
+	registry_free(&reg);
+	return 0;
+}
+
 static int
 log_verify(int argc, char **argv)
 {
+	static const char *const names[] = { "key", "ca", "registry",
+	    "registry-sig" };
 	struct export_report r;
-	const char *dir = NULL, *key = NULL;
+	const char *dir = NULL, *opt[4] = { NULL, NULL, NULL, NULL }, *key;
 	char err[1024], keybuf[1024], hex[2 * CS_HASH_LEN + 1];
 	bool tty = isatty(STDOUT_FILENO);
-	int v;
+	int v, rc;
 
 	for (int i = 2; i < argc; i++) {
-		int m = cli_opt(argc, argv, &i, "key", &key);
-		if (m == -1)
-			return cli_fail(CLI_USAGE, "log verify: --key needs a value");
+		int m = 0;
+
+		for (size_t k = 0; k < 4 && m == 0; k++)
+			if ((m = cli_opt(argc, argv, &i, names[k], &opt[k])) ==
+			    -1)
+				return cli_fail(CLI_USAGE, "log verify: --%s needs"
+				    " a value", names[k]);
 		if (m == 1)
 			continue;
 		if (dir != NULL || argv[i][0] == '-')
@@ -830,7 +863,19 @@ log_verify(int argc, char **argv)
 	}
 	if (dir == NULL)
 		return cli_fail(CLI_USAGE, "log verify: which export DIR?");
-	if (key != NULL && key[0] == '@') {
+	key = opt[0];
+	if ((key == NULL) == (opt[1] == NULL || opt[2] == NULL) ||
+	    (key != NULL && (opt[1] != NULL || opt[2] != NULL)))
+		return cli_fail(CLI_USAGE, "log verify: give the court's key"
+		    " (--key VKEY or @FILE) or the trust anchors (--ca CA.crt"
+		    " --registry REGISTRY.tsv); the export's own court.vkey is"
+		    " never trusted");
+	if (key == NULL) {
+		if (anchored_key(dir, opt[1], opt[2], opt[3], keybuf,
+		    sizeof(keybuf), &rc) == -1)
+			return rc;
+		key = keybuf;
+	} else if (key[0] == '@') {
 		FILE *f = fopen(key + 1, "r");
 		if (f == NULL || fgets(keybuf, sizeof(keybuf), f) == NULL) {
 			if (f != NULL)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "courtsync/config.h"
+#include "courtsync/policy.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
@@ -24,6 +25,7 @@ config_init(struct config *c)
 	cs_strlcpy(c->crl, "crl.pem", sizeof(c->crl));
 	cs_strlcpy(c->registry, "registry.tsv", sizeof(c->registry));
 	cs_strlcpy(c->registry_sig, "registry.tsv.sig", sizeof(c->registry_sig));
+	cs_strlcpy(c->witnesses, "parent", sizeof(c->witnesses));
 	c->max_body = 16UL << 20;
 	c->max_batch = 10000;
 	c->timeout_s = 30;
@@ -115,6 +117,18 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 			return -1;
 		}
 		cs_strlcpy(c->parent, value, sizeof(c->parent));
+	} else if (strcmp(key, "witnesses") == 0) {
+		struct policy p;
+		char why[512];
+
+		policy_init(&p, 0);
+		if (strlen(value) >= sizeof(c->witnesses) ||
+		    policy_parse(&p, value, why, sizeof(why)) == -1) {
+			ERR("witnesses: \"%s\" is not parent, ancestors or"
+			    " N:PATH,PATH,…", value);
+			return -1;
+		}
+		cs_strlcpy(c->witnesses, value, sizeof(c->witnesses));
 	} else if (strcmp(key, "durability") == 0) {
 		if (strcmp(value, "full") == 0)
 			c->durable = true;
@@ -314,6 +328,8 @@ config_write(const struct config *c, const char *file, char *err, size_t errlen)
 	if (c->parent[0] != '\0')
 		fprintf(f, "parent = %s\n", c->parent);
 	fprintf(f, "durability = %s\n", c->durable ? "full" : "normal");
+	if (strcmp(c->witnesses, "parent") != 0)
+		fprintf(f, "witnesses = %s\n", c->witnesses);
 	fprintf(f, "\n# Sync (see docs/PROTOCOL.md); file names are relative to"
 	    " this directory.\nlisten = %s\nparent_url = %s\n", c->listen,
 	    c->parent_url);

@@ -217,6 +217,22 @@ court_open(struct court *c, const char *home, char *err, size_t errlen)
 	return 0;
 }
 
+int
+court_registry(const struct court *c, struct registry *reg, char *err,
+    size_t errlen)
+{
+	char f[CONFIG_PATH_MAX + 32], sig[CONFIG_PATH_MAX + 32];
+	char ca[CONFIG_PATH_MAX + 32];
+
+	memset(reg, 0, sizeof(*reg));
+	config_file(c->home, c->cfg.registry, f, sizeof(f));
+	config_file(c->home, c->cfg.registry_sig, sig, sizeof(sig));
+	config_file(c->home, c->cfg.ca, ca, sizeof(ca));
+	if (access(f, R_OK) != 0)
+		return 0;
+	return registry_load(reg, f, sig, ca, err, errlen) == -1 ? -1 : 1;
+}
+
 void
 court_close(struct court *c)
 {

@@ -121,6 +121,7 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
     const char *carry, struct answer *a)
 {
 	struct timeline t;
+	struct policy pol;
 	char origin[CS_ORIGIN_MAX], cno[CS_CASE_MAX * 2], err[512];
 	int r;
 
@@ -138,9 +139,17 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 		return;
 	}
 	if (v == V_PROOF) {
-		/* The same self-contained file as `courtsync prove`. */
-		if (proof_build(&d->c.st, origin, cno, &a->body, err,
-		    sizeof(err)) == -1) {
+		/* The same self-contained file as `courtsync prove`, against
+		 * the latest checkpoint witnessed as the node's policy says. */
+		policy_init(&pol, (uint64_t)time(NULL));
+		if (d->names.reg == NULL) {
+			fail(a, v, 404, "this node has no registry: it cannot"
+			    " tell which checkpoint is witnessed");
+			return;
+		}
+		if (policy_parse(&pol, d->c.cfg.witnesses, err,
+		    sizeof(err)) == -1 || proof_build(&d->c.st, d->names.reg,
+		    &pol, origin, cno, &a->body, NULL, err, sizeof(err)) == -1) {
 			fail(a, v, 404, err);
 			return;
 		}
@@ -148,7 +157,13 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 		a->ctype = "text/plain; charset=utf-8";
 		return;
 	}
-	r = timeline_load(&t, &d->c.st, origin, cno, err, sizeof(err));
+	policy_init(&pol, (uint64_t)time(NULL));
+	if (policy_parse(&pol, d->c.cfg.witnesses, err, sizeof(err)) == -1) {
+		fail(a, v, 500, err);
+		return;
+	}
+	r = timeline_load(&t, &d->c.st, d->names.reg, &pol, origin, cno, err,
+	    sizeof(err));
 	if (r == 1) {
 		a->status = 200;
 		if (v == V_CASE) {

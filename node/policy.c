@@ -104,6 +104,31 @@ policy_resolve(const struct policy *p, const struct registry *reg, char *err,
 	return 0;
 }
 
+int
+policy_from_args(struct policy *p, const char *witnesses, const char *skew,
+    const struct registry *reg, char *err, size_t errlen)
+{
+	char *end;
+
+	if (witnesses != NULL && (policy_parse(p, witnesses, err, errlen) == -1
+	    || policy_resolve(p, reg, err, errlen) == -1))
+		return -1;
+	if (skew != NULL) {
+		unsigned long v;
+
+		if (skew[0] < '0' || skew[0] > '9' || strlen(skew) > 6)
+			goto bad;
+		v = strtoul(skew, &end, 10);
+		if (*end != '\0' || v > 86400)
+			goto bad;
+		p->skew = v;
+	}
+	return 0;
+bad:
+	ERR("--skew \"%s\": a number of seconds 0-86400", skew);
+	return -1;
+}
+
 void
 policy_format(const struct policy *p, char *out, size_t cap)
 {
@@ -151,41 +176,39 @@ key_owner(const struct registry *reg, const uint8_t keyid[4])
 	return NULL;
 }
 
-static void
-utc(uint64_t t, char out[32])
-{
-	time_t tt = t > (uint64_t)INT32_MAX * 4 ? (time_t)INT32_MAX * 4 :
-	    (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%" PRIu64, t);
-}
-
-/* The time checks of one valid cosignature.  0 or 1 (problem). */
+/* A cosignature dated after the verifier's clock plus the skew.  0 or 1
+ * (problem). */
 static int
-check_time(const struct policy *p, uint64_t size, const char *who,
-    uint64_t t, uint64_t not_before, char *problem, size_t plen)
+too_late(const struct policy *p, uint64_t size, const char *who, uint64_t t,
+    char *problem, size_t plen)
 {
 	char a[32], b[32];
 
-	if (t > p->now + p->skew) {
-		utc(t, a);
-		utc(p->now, b);
+	if (t <= p->now + p->skew)
+		return 0;
+	cs_utc(t, a);
+	cs_utc(p->now, b);
+	snprintf(problem, plen, "checkpoint %" PRIu64 ": the cosignature by %s"
+	    " is dated %s, later than this verifier's clock (%s) plus %" PRIu64
+	    " s", size, who, a, b, p->skew);
+	return 1;
+}
+
+int
+policy_times(const struct policy *p, const struct policy_cosigs *c,
+    uint64_t not_before, char *problem, size_t plen)
+{
+	char a[32], b[32];
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->w[i].time + p->skew >= not_before)
+			continue;
+		cs_utc(c->w[i].time, a);
+		cs_utc(not_before, b);
 		snprintf(problem, plen, "checkpoint %" PRIu64 ": the"
-		    " cosignature by %s is dated %s, later than this"
-		    " verifier's clock (%s) plus %" PRIu64 " s", size, who, a, b,
-		    p->skew);
-		return 1;
-	}
-	if (t + p->skew < not_before) {
-		utc(t, a);
-		utc(not_before, b);
-		snprintf(problem, plen, "checkpoint %" PRIu64 ": the"
-		    " cosignature by %s is dated %s, before entry %" PRIu64
-		    " it covers was recorded (%s), less %" PRIu64 " s", size,
-		    who, a, size - 1, b, p->skew);
+		    " cosignature by %s is dated %s, before the newest entry"
+		    " it covers was recorded (%s), less %" PRIu64 " s", c->size,
+		    c->w[i].path, a, b, p->skew);
 		return 1;
 	}
 	return 0;
@@ -246,8 +269,7 @@ policy_cosigs(const char *note, size_t n, const char *origin,
 			    " cosignature by %s", c->size, w->path);
 			return 1;
 		}
-		if (check_time(p, c->size, w->path, t, not_before, problem,
-		    plen) != 0)
+		if (too_late(p, c->size, w->path, t, problem, plen) != 0)
 			return 1;
 		for (size_t j = 0; j < c->n; j++)
 			if (strcmp(c->w[j].path, w->path) == 0)
@@ -259,7 +281,7 @@ policy_cosigs(const char *note, size_t n, const char *origin,
 		pw->counts = policy_eligible(reg, origin, w);
 next:		;
 	}
-	return 0;
+	return policy_times(p, c, not_before, problem, plen);
 }
 
 static bool

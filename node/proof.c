@@ -1,6 +1,7 @@
 /*
  * proof.c — case proofs (proof.h, docs/FORMAT.md §10): building one from a
- * node's store, verifying one offline, and the two commands over them.
+ * node's store against a witnessed checkpoint, and verifying one offline.
+ * The commands over them are in proof_cli.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "courtsync/court.h"
 #include "courtsync/hub.h"
 #include "courtsync/proof.h"
-#include "cli.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define B64_HASH_LEN	44		/* base64 of 32 bytes */
@@ -101,11 +102,123 @@ put_entry(struct buf *out, struct store *st, int64_t log, uint64_t index,
 	return 0;
 }
 
+/* The witnesses whose cosignatures the policy needs, and how many of
+ * them: the parent, every ancestor, or the eligible ones of the list.
+ * -1 (why) if the policy cannot be met at all. */
+static int
+required(const struct registry *reg, const struct policy *pol,
+    const char *origin, const char *w[POLICY_LIST_MAX], size_t *nw,
+    unsigned *need, char *why, size_t wlen)
+{
+	const struct registry_court *rc = registry_find(reg, origin), *a;
+
+	*nw = 0;
+	if (pol->kind == POLICY_LIST) {
+		for (size_t i = 0; i < pol->nlist; i++) {
+			a = registry_find(reg, pol->list[i]);
+			if (a != NULL && policy_eligible(reg, origin, a))
+				w[(*nw)++] = pol->list[i];
+		}
+		*need = pol->need;
+	} else {
+		if (rc == NULL || rc->parent[0] == '\0') {
+			snprintf(why, wlen, "%s has no parent court to witness it",
+			    origin);
+			return -1;
+		}
+		for (a = registry_find(reg, rc->parent); a != NULL &&
+		    *nw < POLICY_LIST_MAX; a = a->parent[0] != '\0' ?
+		    registry_find(reg, a->parent) : NULL) {
+			w[(*nw)++] = a->path;
+			if (pol->kind == POLICY_PARENT)
+				break;
+		}
+		*need = (unsigned)*nw;
+	}
+	if (*nw < *need) {
+		snprintf(why, wlen, "only %zu of the %u witnesses it needs may"
+		    " witness %s", *nw, *need, origin);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The largest checkpoint of the log above `after` whose held cosignatures
+ * meet the policy, its note (with them) in ck: 1, 0 if there is none (why
+ * says so), -1 on a database error.  The cosigs table narrows the
+ * candidates; each is then checked by the witness rule itself.
+ */
+static int
+pick_checkpoint(struct store *st, int64_t log, const struct registry *reg,
+    const struct policy *pol, const char *origin, uint64_t after,
+    uint64_t *size, struct buf *ck, char *why, size_t wlen, char *err,
+    size_t errlen)
+{
+	const char *w[POLICY_LIST_MAX], *args[3 + POLICY_LIST_MAX];
+	char sql[512 + 4 * POLICY_LIST_MAX], logid[24], aft[24], nd[16];
+	char pt[POLICY_TEXT_MAX], missing[384];
+	struct idx_list cand = { 0 };
+	struct policy_cosigs *cs = NULL;
+	unsigned need;
+	size_t nw, len;
+	int ret = -1;
+
+	policy_format(pol, pt, sizeof(pt));
+	if (required(reg, pol, origin, w, &nw, &need, why, wlen) == -1)
+		return 0;
+	snprintf(logid, sizeof(logid), "%" PRId64, log);
+	snprintf(aft, sizeof(aft), "%" PRIu64, after);
+	snprintf(nd, sizeof(nd), "%u", need);
+	args[0] = logid;
+	args[1] = aft;
+	args[2] = nd;
+	len = (size_t)snprintf(sql, sizeof(sql), "SELECT size FROM cosigs WHERE"
+	    " log = ?1 AND size > CAST(?2 AS INTEGER) AND witness IN (");
+	for (size_t i = 0; i < nw; i++) {
+		args[3 + i] = w[i];
+		len += (size_t)snprintf(sql + len, sizeof(sql) - len, "%s?%zu",
+		    i > 0 ? "," : "", 4 + i);
+	}
+	snprintf(sql + len, sizeof(sql) - len, ") GROUP BY size HAVING"
+	    " count(*) >= CAST(?3 AS INTEGER) ORDER BY size DESC LIMIT 16");
+	if (store_query(st, sql, args, 3 + (int)nw, collect_idx, &cand, err,
+	    errlen) == -1)
+		goto out;
+	if ((cs = malloc(sizeof(*cs))) == NULL) {
+		ERR("out of memory");
+		goto out;
+	}
+	snprintf(why, wlen, "none holds the cosignatures the witness policy %s"
+	    " needs", pt);
+	for (size_t i = 0; i < cand.n; i++) {
+		buf_reset(ck);
+		if (hub_checkpoint_text_at(st, log, cand.v[i], ck, err,
+		    errlen) != 1)
+			goto out;
+		cs->size = cand.v[i];
+		if (policy_cosigs((const char *)ck->p, ck->len, origin, reg, pol,
+		    0, cs, why, wlen) != 0)
+			continue;	/* why: the line that failed */
+		if (policy_met(pol, reg, origin, cs, missing, sizeof(missing))) {
+			*size = cand.v[i];
+			ret = 1;
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(cs);
+	free(cand.v);
+	return ret;
+}
+
 /* proof_build, telling a refusal (*refused: nothing to prove) from a
  * system error. */
 static int
-build(struct store *st, const char *origin, const char *case_no,
-    struct buf *out, bool *refused, char *err, size_t errlen)
+build(struct store *st, const struct registry *reg, const struct policy *pol,
+    const char *origin, const char *case_no, struct buf *out, bool *refused,
+    char *err, size_t errlen)
 {
 	struct case_no cn;
 	struct store_log l;
@@ -113,6 +226,7 @@ build(struct store *st, const char *origin, const char *case_no,
 	struct idx_list idx = { 0 };
 	struct buf entry, ck;
 	char *b64 = NULL, cno[CS_CASE_MAX], logid[32], note[NOTE_MAX];
+	char why[512];
 	const char *args[2];
 	uint64_t size = 0;
 	int r, ret = -1;
@@ -178,8 +292,26 @@ build(struct store *st, const char *origin, const char *case_no,
 		    k);
 		goto out;
 	}
-	if (hub_checkpoint_text_at(st, l.id, size, &ck, err, errlen) != 1) {
-		ERR("checkpoint %" PRIu64 " of %s vanished", size, origin);
+	if (pol == NULL) {		/* the latest, witnessed or not */
+		if (hub_checkpoint_text_at(st, l.id, size, &ck, err,
+		    errlen) != 1) {
+			ERR("checkpoint %" PRIu64 " of %s vanished", size, origin);
+			goto out;
+		}
+	} else if (reg == NULL) {
+		*refused = true;
+		ERR("no witnessed checkpoint of %s covers entry %" PRIu64 " yet:"
+		    " this node has no registry, so no cosignature can be"
+		    " checked (prove --latest proves against the latest"
+		    " checkpoint, witnessed or not)", origin, idx.v[idx.n - 1]);
+		goto out;
+	} else if ((r = pick_checkpoint(st, l.id, reg, pol, origin,
+	    idx.v[idx.n - 1], &size, &ck, why, sizeof(why), err, errlen)) != 1) {
+		if (r == 0) {
+			*refused = true;
+			ERR("no witnessed checkpoint of %s covers entry %" PRIu64
+			    " yet: %s", origin, idx.v[idx.n - 1], why);
+		}
 		goto out;
 	}
 	if (buf_printf(out, "%s\norigin %s\ncase %s\nsize %" PRIu64 "\n",
@@ -209,12 +341,14 @@ out:
 }
 
 int
-proof_build(struct store *st, const char *origin, const char *case_no,
-    struct buf *out, char *err, size_t errlen)
+proof_build(struct store *st, const struct registry *reg,
+    const struct policy *p, const char *origin, const char *case_no,
+    struct buf *out, bool *refused, char *err, size_t errlen)
 {
-	bool refused;
+	bool r;
 
-	return build(st, origin, case_no, out, &refused, err, errlen);
+	return build(st, reg, p, origin, case_no, out, refused != NULL ?
+	    refused : &r, err, errlen);
 }
 
 /* ---- reading a proof ---- */
@@ -238,6 +372,7 @@ struct parsed {
 	uint8_t		*scratch;	/* CS_ENTRY_MAX bytes for decoding */
 	const char	*note;		/* the checkpoint note, in the text */
 	size_t		 notelen;
+	uint64_t	 newest;	/* the latest `time` of a listed entry */
 };
 
 /* A cursor over the text's lines. */
@@ -500,8 +635,8 @@ parsed_free(struct parsed *p)
 /* The checkpoint: the court's signature, the size, every cosignature. */
 static int
 check_note(const struct parsed *p, const struct registry *reg,
-    const struct registry_court *court, struct checkpoint *ck,
-    struct proof_report *r, char *err, size_t errlen)
+    const struct policy *pol, const struct registry_court *court,
+    struct checkpoint *ck, struct proof_report *r, char *err, size_t errlen)
 {
 	struct note_sig sigs[NOTE_SIGS_MAX];
 	size_t bodylen, nsigs = NOTE_SIGS_MAX;
@@ -528,36 +663,34 @@ check_note(const struct parsed *p, const struct registry *reg,
 		    " size %" PRIu64, p->size, ck->size);
 		return -1;
 	}
-	for (size_t i = 0; i < nsigs; i++) {
-		const struct registry_court *w;
-		uint64_t t;
-		size_t j;
+	r->cs.size = ck->size;
+	if (policy_cosigs(p->note, p->notelen, p->origin, reg, pol, 0, &r->cs,
+	    why, sizeof(why)) != 0) {
+		/* "checkpoint S: …" */
+		ERR("%s", why);
+		return -1;
+	}
+	return 0;
+}
 
-		if (strcmp(sigs[i].name, court->log.name) == 0 &&
-		    memcmp(sigs[i].keyid, court->log.keyid, 4) == 0)
-			continue;	/* the court's own, checked above */
-		w = registry_witness(reg, sigs[i].name, sigs[i].keyid);
-		if (w == NULL || w == court) {
-			/* not a key of this deployment, or the court itself
-			 * cosigning its own log: no witness */
-			r->ignored++;
-			continue;
-		}
-		if (note_verify(p->note, bodylen, &sigs[i], 1, &w->witness, &t,
-		    why, sizeof(why)) == -1) {
-			ERR("checkpoint: bad cosignature by %s", w->path);
-			return -1;
-		}
-		for (j = 0; j < r->nwitnesses; j++)
-			if (strcmp(r->witnesses[j], w->path) == 0)
-				break;
-		if (j < r->nwitnesses)
-			continue;	/* the same witness twice */
-		cs_strlcpy(r->witnesses[j], w->path, sizeof(r->witnesses[j]));
-		cs_strlcpy(r->witness_names[j], w->name,
-		    sizeof(r->witness_names[j]));
-		r->witness_time[j] = t;
-		r->nwitnesses++;
+/* The cosignatures against the newest listed entry, then the policy. */
+static int
+witnessed(const struct parsed *p, const struct registry *reg,
+    const struct policy *pol, struct proof_report *r, char *err,
+    size_t errlen)
+{
+	char why[512], pt[POLICY_TEXT_MAX];
+
+	if (policy_times(pol, &r->cs, p->newest, why, sizeof(why)) != 0) {
+		ERR("%s", why);
+		return -1;
+	}
+	r->met = policy_met(pol, reg, p->origin, &r->cs, why, sizeof(why));
+	if (!r->met) {
+		policy_format(pol, pt, sizeof(pt));
+		ERR("checkpoint %" PRIu64 ": not witnessed: %s (witness policy"
+		    " %s)", p->size, why, pt);
+		return -1;
 	}
 	return 0;
 }
@@ -601,6 +734,8 @@ check_entry(struct parsed *p, struct pentry *pe, const uint8_t *root,
 		ERR("entry %" PRIu64 ": %s", pe->index, why);
 		return -1;
 	}
+	if (e.time > p->newest)
+		p->newest = e.time;
 	if (strcmp(e.origin, p->origin) != 0) {
 		ERR("entry %" PRIu64 ": origin %s is not %s", pe->index,
 		    e.origin, p->origin);
@@ -647,7 +782,8 @@ check_entry(struct parsed *p, struct pentry *pe, const uint8_t *root,
 
 int
 proof_verify(const char *text, size_t n, const struct registry *reg,
-    struct proof_report *r, char *err, size_t errlen)
+    const struct policy *pol, struct proof_report *r, char *err,
+    size_t errlen)
 {
 	struct parsed p;
 	struct checkpoint ck;
@@ -681,7 +817,7 @@ proof_verify(const char *text, size_t n, const struct registry *reg,
 		ERR("court %s has no log key in the registry", p.origin);
 		goto out;
 	}
-	if (check_note(&p, reg, court, &ck, r, err, errlen) == -1)
+	if (check_note(&p, reg, pol, court, &ck, r, err, errlen) == -1)
 		goto out;
 	/* Two events: a correction's replacement is decoded into the second. */
 	if ((ev = calloc(2, sizeof(*ev))) == NULL) {
@@ -694,6 +830,8 @@ proof_verify(const char *text, size_t n, const struct registry *reg,
 		if (check_entry(&p, &p.e[i], ck.root, ev, r, err, errlen) == -1)
 			goto out;
 	}
+	if (witnessed(&p, reg, pol, r, err, errlen) == -1)
+		goto out;
 	cs_strlcpy(r->origin, p.origin, sizeof(r->origin));
 	cs_strlcpy(r->court, court->name, sizeof(r->court));
 	cs_strlcpy(r->case_no, p.case_no, sizeof(r->case_no));
@@ -707,234 +845,4 @@ out:
 	free(ev);
 	parsed_free(&p);
 	return ret;
-}
-
-/* ---- the commands ---- */
-
-/* Writes n bytes to path atomically: path.new, fsync, rename. */
-static int
-write_atomic(const char *path, const void *p, size_t n, char *err,
-    size_t errlen)
-{
-	char tmp[4096];
-	FILE *f;
-	int bad;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp)) {
-		ERR("%s: name too long", path);
-		return -1;
-	}
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		ERR("cannot create %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	bad = fwrite(p, 1, n, f) != n || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0;
-	if (fclose(f) != 0)
-		bad = 1;
-	if (bad || rename(tmp, path) != 0) {
-		ERR("cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-int
-cmd_prove(const char *home, int argc, char **argv)
-{
-	struct court c;
-	struct buf out;
-	const char *cno = NULL, *origin = NULL, *file = NULL;
-	char err[1024];
-	bool refused = false;
-	int rc = CLI_OK;
-
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int m;
-
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: courtsync [-C HOME] prove CASE_NO"
-			    " [--origin PATH] [-o FILE]\n"
-			    "Writes a self-contained proof of every entry of"
-			    " the case in the log of PATH\n(default: this"
-			    " court's own) against its latest checkpoint, with"
-			    " every\ncosignature held (docs/FORMAT.md §10).\n");
-			return CLI_OK;
-		}
-		if ((m = cli_opt(argc, argv, &i, "origin", &v)) == 1) {
-			origin = v;
-			continue;
-		}
-		if (m == 0 && (m = cli_opt(argc, argv, &i, "o", &v)) == 1) {
-			file = v;
-			continue;
-		}
-		if (m == -1)
-			return cli_fail(CLI_USAGE, "prove: %s needs a value", argv[i]);
-		if (cno != NULL || argv[i][0] == '-')
-			return cli_fail(CLI_USAGE, "prove: unexpected argument %s",
-			    argv[i]);
-		cno = argv[i];
-	}
-	if (cno == NULL)
-		return cli_fail(CLI_USAGE, "prove: which case number?");
-	if (origin != NULL && !court_path_valid(origin))
-		return cli_fail(CLI_USAGE, "prove: --origin %s is not a court path",
-		    origin);
-	if (court_open(&c, home, err, sizeof(err)) == -1)
-		return cli_fail(CLI_SYSTEM, "%s", err);
-	buf_init(&out, 0);
-	if (build(&c.st, origin != NULL ? origin : c.cfg.path, cno, &out,
-	    &refused, err, sizeof(err)) == -1)
-		rc = cli_fail(refused ? CLI_REFUSED : CLI_SYSTEM, "prove: %s", err);
-	else if (file == NULL) {
-		if (fwrite(out.p, 1, out.len, stdout) != out.len ||
-		    fflush(stdout) != 0)
-			rc = cli_fail(CLI_SYSTEM, "prove: cannot write the proof");
-	} else if (write_atomic(file, out.p, out.len, err, sizeof(err)) == -1)
-		rc = cli_fail(CLI_SYSTEM, "prove: %s", err);
-	buf_free(&out);
-	court_close(&c);
-	return rc;
-}
-
-/* Reads a whole file of at most max bytes (NUL-terminated copy). */
-static int
-slurp(const char *path, size_t max, char **out, size_t *n, char *err,
-    size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	size_t k;
-
-	if (f == NULL) {
-		ERR("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((p = malloc(max + 1)) == NULL) {
-		fclose(f);
-		ERR("out of memory");
-		return -1;
-	}
-	k = fread(p, 1, max + 1, f);
-	if (ferror(f)) {
-		ERR("cannot read %s: %s", path, strerror(errno));
-		fclose(f);
-		free(p);
-		return -1;
-	}
-	fclose(f);
-	if (k > max) {
-		ERR("%s: larger than %zu bytes", path, max);
-		free(p);
-		return -1;
-	}
-	p[k] = '\0';
-	*out = p;
-	*n = k;
-	return 0;
-}
-
-static void
-print_report(const char *file, const struct proof_report *r)
-{
-	char hex[2 * CS_HASH_LEN + 1];
-
-	crypto_hex(r->root, CS_HASH_LEN, hex);
-	printf("OK %s: case %s in the log of %s (%s)\n", file, r->case_no,
-	    r->origin, r->court);
-	printf("  entries: %zu (%zu correction%s), indexes %" PRIu64 "..%"
-	    PRIu64 "\n", r->entries, r->corrections,
-	    r->corrections == 1 ? "" : "s", r->first, r->last);
-	printf("  checkpoint: size %" PRIu64 ", root %s, signed by"
-	    " courtsync/%s\n", r->size, hex, r->origin);
-	printf("  witnesses: %zu", r->nwitnesses);
-	for (size_t i = 0; i < r->nwitnesses; i++)
-		printf("%s %s (%s)", i == 0 ? ":" : ",", r->witnesses[i],
-		    r->witness_names[i]);
-	printf("\n");
-	if (r->ignored > 0)
-		printf("  ignored: %zu signature line%s by keys not in the"
-		    " registry\n", r->ignored, r->ignored == 1 ? "" : "s");
-}
-
-int
-proof_verify_main(int argc, char **argv)
-{
-	struct registry reg = { 0 };
-	struct proof_report *r = NULL;
-	const char *file = NULL, *ca = NULL, *regf = NULL, *sig = NULL;
-	char err[1024], sigbuf[4096], *text = NULL;
-	size_t n;
-	int v, rc;
-
-	for (int i = 1; i < argc; i++) {
-		const char *val;
-		int m;
-
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: courtsync audit --proof FILE --ca CA.crt"
-			    " --registry REGISTRY.tsv\n"
-			    "       [--registry-sig SIG]\n"
-			    "Verifies a case proof offline (docs/FORMAT.md"
-			    " §10) with the court and witness\nkeys of the"
-			    " registry, whose signature by the CA is checked"
-			    " first (SIG\ndefaults to REGISTRY.tsv.sig).\n"
-			    "Exit status: 0 verified, 1 verification failed, 2"
-			    " usage, 3 unreadable.\n");
-			return CLI_OK;
-		}
-		if ((m = cli_opt(argc, argv, &i, "proof", &val)) == 1)
-			file = val;
-		else if (m == 0 && (m = cli_opt(argc, argv, &i, "ca", &val)) == 1)
-			ca = val;
-		else if (m == 0 &&
-		    (m = cli_opt(argc, argv, &i, "registry-sig", &val)) == 1)
-			sig = val;
-		else if (m == 0 &&
-		    (m = cli_opt(argc, argv, &i, "registry", &val)) == 1)
-			regf = val;
-		if (m == -1)
-			return cli_fail(CLI_USAGE, "audit: %s needs a value", argv[i]);
-		if (m == 0)
-			return cli_fail(CLI_USAGE, "audit: unexpected argument %s",
-			    argv[i]);
-	}
-	if (file == NULL || ca == NULL || regf == NULL)
-		return cli_fail(CLI_USAGE, "usage: courtsync audit --proof FILE"
-		    " --ca CA.crt --registry REGISTRY.tsv [--registry-sig SIG]");
-	if (sig == NULL) {
-		if ((size_t)snprintf(sigbuf, sizeof(sigbuf), "%s.sig", regf) >=
-		    sizeof(sigbuf))
-			return cli_fail(CLI_USAGE, "audit: registry name too long");
-		sig = sigbuf;
-	}
-	if (registry_load(&reg, regf, sig, ca, err, sizeof(err)) == -1)
-		return cli_fail(CLI_SYSTEM, "audit: %s", err);
-	if (slurp(file, PROOF_FILE_MAX, &text, &n, err, sizeof(err)) == -1) {
-		rc = cli_fail(CLI_SYSTEM, "audit: %s", err);
-		goto out;
-	}
-	if ((r = malloc(sizeof(*r))) == NULL) {
-		rc = cli_fail(CLI_SYSTEM, "audit: out of memory");
-		goto out;
-	}
-	v = proof_verify(text, n, &reg, r, err, sizeof(err));
-	if (v == -1) {
-		rc = cli_fail(CLI_SYSTEM, "audit: %s", err);
-	} else if (v == 1) {
-		printf("FAILED %s: %s\n", file, err);
-		rc = cli_fail(CLI_REFUSED, "audit: proof verification failed: %s",
-		    err);
-	} else {
-		print_report(file, r);
-		rc = CLI_OK;
-	}
-out:
-	free(r);
-	free(text);
-	registry_free(&reg);
-	return rc;
 }

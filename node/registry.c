@@ -94,6 +94,10 @@ parse_line(struct registry_court *c, char *line, char *err, size_t errlen)
 		ERR("%s: code and name must be present and short", c->path);
 		return -1;
 	}
+	if (strpbrk(f[2], " ()") != NULL) {
+		ERR("%s: code \"%s\" has a space or parenthesis", c->path, f[2]);
+		return -1;
+	}
 	cs_strlcpy(c->code, f[2], sizeof(c->code));
 	cs_strlcpy(c->name, f[4], sizeof(c->name));
 	if (strcmp(f[3], "-") != 0) {
@@ -193,8 +197,15 @@ registry_load(struct registry *r, const char *file, const char *sig_file,
 				    r->courts[j].path);
 				goto out;
 			}
-		if (r->courts[i].parent[0] != '\0' &&
-		    registry_find(r, r->courts[i].parent) == NULL) {
+		const struct registry_court *up = r->courts[i].parent[0] != '\0' ?
+		    registry_find(r, r->courts[i].parent) : NULL;
+
+		if (up != NULL && up->witness_only) {
+			ERR("%s: the parent %s of %s is a witness, not a court",
+			    file, r->courts[i].parent, r->courts[i].path);
+			goto out;
+		}
+		if (r->courts[i].parent[0] != '\0' && up == NULL) {
 			ERR("%s: the parent %s of %s is not listed", file,
 			    r->courts[i].parent, r->courts[i].path);
 			goto out;

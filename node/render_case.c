@@ -33,6 +33,10 @@ event_type_zh(const char *type)
 struct tl_loader {
 	struct timeline	*t;
 	struct store	*st;
+	const struct registry *reg;	/* may be NULL */
+	const struct policy *pol;	/* may be NULL */
+	struct policy_cosigs cs;	/* one event's counting witnesses */
+	struct timeline_event *te;	/* the event being read */
 	int64_t		 log;
 	size_t		 cap;
 	struct buf	 entry;
@@ -99,13 +103,35 @@ describe(struct tl_loader *l, struct timeline_event *te)
 	}
 }
 
+/* Whether the cosigner w may witness the log (policy_eligible; without
+ * a registry, only the courts above it by path). */
+static bool
+may_witness(const struct tl_loader *l, const char *w)
+{
+	const struct registry_court *rc;
+
+	if (l->reg == NULL)
+		return court_path_covers(w, l->t->origin) &&
+		    strcmp(w, l->t->origin) != 0;
+	rc = registry_find(l->reg, w);
+	return rc != NULL && policy_eligible(l->reg, l->t->origin, rc);
+}
+
 static int
 on_witness(void *arg, int ncol, const char *const *v)
 {
-	struct timeline_event *te = arg;
+	struct tl_loader *l = arg;
+	struct timeline_event *te = l->te;
+	struct policy_witness *pw;
 
-	if (ncol < 2 || v[0] == NULL || !court_path_valid(v[0]))
+	if (ncol < 2 || v[0] == NULL || !court_path_valid(v[0]) ||
+	    !may_witness(l, v[0]))
 		return 0;
+	if (l->cs.n < NOTE_SIGS_MAX) {
+		pw = &l->cs.w[l->cs.n++];
+		cs_strlcpy(pw->path, v[0], sizeof(pw->path));
+		pw->counts = true;
+	}
 	te->levels |= 1u << path_depth(v[0]);
 	if (te->nwitnesses < 4) {
 		cs_strlcpy(te->witnesses[te->nwitnesses], v[0], CS_ORIGIN_MAX);
@@ -157,11 +183,21 @@ on_event_row(void *arg, int ncol, const char *const *v)
 	snprintf(idx, sizeof(idx), "%llu", (unsigned long long)te.index);
 	args[0] = logid;
 	args[1] = idx;
+	l->te = &te;
+	l->cs.n = 0;
 	if (store_query(l->st, "SELECT witness, MIN(time) FROM cosigs WHERE"
 	    " log = ?1 AND size > CAST(?2 AS INTEGER) GROUP BY witness"
-	    " ORDER BY length(witness), witness", args, 2, on_witness, &te,
+	    " ORDER BY length(witness), witness", args, 2, on_witness, l,
 	    l->err, sizeof(l->err)) == -1)
 		goto fail;
+	/* Each counted witness cosigned some checkpoint covering the entry,
+	 * so each has committed to it: the policy over their union. */
+	if (l->reg != NULL && l->pol != NULL) {
+		char missing[384];
+
+		te.witnessed = policy_met(l->pol, l->reg, l->t->origin, &l->cs,
+		    missing, sizeof(missing));
+	}
 	if (vec_push((void **)&t->ev, &t->nev, &l->cap, sizeof(te), &te) == -1) {
 		snprintf(l->err, sizeof(l->err), "out of memory");
 		goto fail;
@@ -173,8 +209,9 @@ fail:
 }
 
 int
-timeline_load(struct timeline *t, struct store *st, const char *origin,
-    const char *case_no, char *err, size_t errlen)
+timeline_load(struct timeline *t, struct store *st, const struct registry *reg,
+    const struct policy *pol, const char *origin, const char *case_no,
+    char *err, size_t errlen)
 {
 	struct tl_loader l;
 	struct store_log sl;
@@ -185,6 +222,10 @@ timeline_load(struct timeline *t, struct store *st, const char *origin,
 
 	memset(t, 0, sizeof(*t));
 	memset(&l, 0, sizeof(l));
+	l.reg = reg;
+	l.pol = pol;
+	if (pol != NULL)
+		policy_format(pol, t->policy, sizeof(t->policy));
 	if (!court_path_valid(origin)) {
 		ERR("origin: \"%s\" is not a court path", origin);
 		return 0;
@@ -238,16 +279,6 @@ timeline_free(struct timeline *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void
-iso_utc(uint64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int
 render_json_case(struct buf *b, const struct timeline *t,
     const struct render_names *names)
@@ -260,6 +291,8 @@ render_json_case(struct buf *b, const struct timeline *t,
 	rc |= js(b, t->origin);
 	rc |= buf_printf(b, ",\"name\":");
 	rc |= js(b, render_court_name(names, t->origin));
+	rc |= buf_printf(b, ",\"witness_policy\":");
+	rc |= js(b, t->policy);
 	rc |= buf_printf(b, ",\"case\":");
 	rc |= js(b, cs->case_no);
 	rc |= buf_printf(b, ",\"type\":");
@@ -287,7 +320,7 @@ render_json_case(struct buf *b, const struct timeline *t,
 		const struct timeline_event *e = &t->ev[i];
 		bool first = true;
 
-		iso_utc(e->time, when);
+		cs_utc(e->time, when);
 		rc |= buf_printf(b, "%s{\"index\":%llu,\"type\":", i ? ",\n " : "",
 		    (unsigned long long)e->index);
 		rc |= js(b, e->type);
@@ -313,9 +346,10 @@ render_json_case(struct buf *b, const struct timeline *t,
 				rc |= buf_printf(b, "%s%d", first ? "" : ",", lv);
 				first = false;
 			}
-		rc |= buf_printf(b, "],\"witnesses\":[");
+		rc |= buf_printf(b, "],\"witnessed\":%s,\"witnesses\":[",
+		    e->witnessed ? "true" : "false");
 		for (size_t w = 0; w < e->nwitnesses; w++) {
-			iso_utc(e->witnessed_at[w], when);
+			cs_utc(e->witnessed_at[w], when);
 			rc |= buf_printf(b, "%s{\"court\":", w ? "," : "");
 			rc |= js(b, e->witnesses[w]);
 			rc |= buf_printf(b, ",\"level\":%d,\"first_cosigned\":"
@@ -439,7 +473,8 @@ render_html_case(struct buf *b, const struct timeline *t,
 	rc |= buf_printf(b, "<table><thead><tr><th>日志序号</th><th>业务日期</th>"
 	    "<th>记录时间 (北京时间)</th><th class=\"l\">事件</th>"
 	    "<th class=\"l\">补录</th><th>覆盖检查点</th>"
-	    "<th class=\"l\">见证层级</th></tr></thead><tbody>\n");
+	    "<th class=\"l\">见证层级</th><th class=\"l\">见证结论</th>"
+	    "</tr></thead><tbody>\n");
 	for (size_t i = 0; i < t->nev; i++) {
 		const struct timeline_event *e = &t->ev[i];
 
@@ -469,7 +504,9 @@ render_html_case(struct buf *b, const struct timeline *t,
 			    e->levels & (1u << lv) ? "" : " no",
 			    lv == 4 ? "基层" : lv == 3 ? "中级" : lv == 2 ? "高级" :
 			    "最高");
-		rc |= buf_printf(b, "</td></tr>\n");
+		rc |= buf_printf(b, "</td><td class=\"l\">%s</td></tr>\n",
+		    e->witnessed ? "<span class=\"badge\">已见证</span>" :
+		    "<span class=\"badge no\">未见证</span>");
 	}
 	rc |= buf_printf(b, "</tbody></table></section>\n");
 	rc |= page_end(b);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <msgpack.h>
 
@@ -131,6 +132,17 @@ cs_strlcpy(char *dst, const char *src, size_t cap)
 		dst[k] = '\0';
 	}
 	return n;
+}
+
+void
+cs_utc(uint64_t t, char out[CS_UTC_LEN])
+{
+	time_t tt = t > (uint64_t)INT64_MAX / 2 ? 0 : (time_t)t;
+	struct tm tm;
+
+	if (t > (uint64_t)INT64_MAX / 2 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, CS_UTC_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, CS_UTC_LEN, "%llu", (unsigned long long)t);
 }
 
 /* ---- writer ---- */

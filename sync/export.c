@@ -360,6 +360,15 @@ int
 export_verify(const char *dir, const char *vkey, struct export_report *r,
     export_progress_fn progress, void *arg, char *err, size_t errlen)
 {
+	return export_verify_each(dir, vkey, r, progress, NULL, arg, err,
+	    errlen);
+}
+
+int
+export_verify_each(const char *dir, const char *vkey, struct export_report *r,
+    export_progress_fn progress, export_checkpoint_fn on_ck, void *arg,
+    char *err, size_t errlen)
+{
 	char path[EXPORT_PATH_MAX + 32], text[1024], why[512];
 	struct note_verifier v;
 	struct merkle_frontier *fr = NULL;
@@ -432,6 +441,8 @@ export_verify(const char *dir, const char *vkey, struct export_report *r,
 			PROBLEM("checkpoint 0: root is not the empty tree's");
 			goto out;
 		}
+		if (on_ck != NULL)
+			on_ck(arg, 0, 0);
 		next++;
 	}
 	for (k = 0;; k++) {
@@ -501,6 +512,8 @@ export_verify(const char *dir, const char *vkey, struct export_report *r,
 			}
 			r->size = k + 1;
 			memcpy(r->root, root, CS_HASH_LEN);
+			if (on_ck != NULL)
+				on_ck(arg, k + 1, e.time);
 			next++;
 		}
 		if (progress != NULL && (k & 0xffff) == 0xffff)

@@ -21,6 +21,7 @@
 #include "courtsync/codec.h"
 #include "courtsync/merkle.h"
 #include "courtsync/note.h"
+#include "courtsync/policy.h"
 #include "courtsync/registry.h"
 #include "courtsync/views.h"
 
@@ -28,18 +29,11 @@
 #define AUDIT_KEEP_MAX		1000	/* numbering/backfill items kept */
 #define AUDIT_PROBLEM_MAX	1024
 
-/* One witness's valid cosignature on a checkpoint. */
-struct audit_witness {
-	char		court[CS_ORIGIN_MAX];	/* the witness court's path */
-	int		level;			/* its level (1 = SPC) */
-	uint64_t	time;			/* cosignature time, Unix s */
-};
-
 /* A verified checkpoint and who witnessed it. */
 struct audit_ckpt {
-	uint64_t		size;
-	size_t			nwit;
-	struct audit_witness	wit[NOTE_SIGS_MAX];
+	struct policy_cosigs	cs;		/* size; valid cosignatures */
+	uint64_t		not_before;	/* time of its last entry */
+	bool			met;		/* cs meets the witness policy */
 };
 
 /* What an audit found. */
@@ -54,6 +48,8 @@ struct audit_report {
 	uint8_t		root[CS_HASH_LEN];	/* and root */
 	struct audit_ckpt *ck;			/* owned; nck of them */
 	size_t		nck;
+	uint64_t	witnessed;		/* largest checkpoint meeting the
+						 * witness policy, or UINT64_MAX */
 	bool		replayed;		/* the fold was replayed */
 	uint8_t		digest[CS_HASH_LEN];	/* store_log_digest after it */
 	struct numbering_issue *num;		/* owned, at most AUDIT_KEEP_MAX */
@@ -69,6 +65,10 @@ typedef void (*audit_progress_fn)(void *arg, const char *phase, uint64_t done,
     uint64_t readb, uint64_t total);
 
 struct audit_options {
+	struct policy	 policy;		/* the witness rule's clock, and */
+	bool		 require_witnesses;	/* the policy (default true;
+						 * comparisons only need the
+						 * court's own signatures) */
 	bool		 replay;		/* replay the fold and digest */
 	int		 backfill_days;		/* flag events recorded later */
 	uint64_t	 skip_fold;		/* test fault: the replay leaves out
@@ -89,21 +89,25 @@ void	audit_report_free(struct audit_report *r);
  * stopping at the first problem: every entry, the chain and the tree,
  * every checkpoint (signature, root; each consistent with the one before
  * by recomputation) — export_verify; then every cosignature line of every
- * checkpoint against the registry's witness keys; then (o->replay) replays
- * the fold and fills r->digest, the numbering and back-filling findings.
+ * checkpoint by the witness rule (policy_cosigs, times against the
+ * checkpoint's last entry and o->policy's clock); then the witness policy:
+ * the largest checkpoint must be witnessed as o->policy requires, directly
+ * or through a larger checkpoint that is (its root fixes every smaller
+ * tree), else "checkpoint S: not witnessed: …" names the first
+ * checkpoint above the witnessed prefix; then (o->replay) replays the fold
+ * and fills r->digest, the numbering and back-filling findings.
  */
 int	audit_export(const char *dir, const struct registry *reg,
 	    const struct audit_options *o, struct audit_report *r,
 	    char *err, size_t errlen);
 
 /* Checks the cosignature lines of one checkpoint note (already verified
- * as the court's): every line naming a registry court must carry a valid
- * tlog-cosignature by that court's registered key; lines of signers
- * outside the registry are ignored.  Fills ck->wit.  Returns 0, or 1 with
+ * as the court's) by the witness rule and the policy (ck->cs.size and
+ * ck->not_before set by the caller).  Fills ck.  Returns 0, or 1 with
  * problem ("checkpoint S: bad cosignature by cn/gs"). */
 int	audit_cosigs(const char *note, size_t n, const char *origin,
-	    const struct registry *reg, struct audit_ckpt *ck, char *problem,
-	    size_t plen);
+	    const struct registry *reg, const struct policy *p,
+	    struct audit_ckpt *ck, char *problem, size_t plen);
 
 /* ---- comparing two views ---- */
 
@@ -177,22 +181,26 @@ struct audit_round {
 	uint64_t	start;		/* verified size before the round */
 	uint64_t	verified;	/* entries verified in this round */
 	struct audit_ckpt ck;		/* the hub's latest checkpoint */
+	uint64_t	last_time;	/* time of the last entry verified */
 	char		problem[AUDIT_PROBLEM_MAX];
 };
 
 /*
  * One round: fetches the hub's latest checkpoint of m->origin, checks its
- * signature and cosignatures and that it does not contradict what was
- * verified before, then fetches the new entries `chunk` at a time,
+ * signature, its cosignatures by the witness rule and that it does not
+ * contradict what was verified before; if it is not yet witnessed as p
+ * requires, stops there (2).  Then fetches the new entries `chunk` at a time,
  * verifying each chunk (chain, index, origin) and proving the prefix
  * verified so far consistent with the signed checkpoint (RFC 9162 proof
  * from the hub, or the root itself at the end) before saving m to
  * state_file.  Never re-fetches what m holds.  0 verified (m advanced and
- * saved), 1 a problem (r->problem; m keeps the last verified state), -1
- * system or transport error.
+ * saved), 1 a problem (r->problem; m keeps the last verified state), 2 the
+ * hub's checkpoint is not yet witnessed (r->problem says by whom; nothing
+ * verified, m unchanged), -1 system or transport error.
  */
 int	audit_follow_round(struct audit_monitor *m, const struct registry *reg,
-	    const char *state_file, uint32_t chunk, audit_get_fn get,
+	    const struct policy *p, const char *state_file, uint32_t chunk,
+	    audit_get_fn get,
 	    void *getarg, audit_follow_fn progress, void *parg,
 	    struct audit_round *r, char *err, size_t errlen);
 

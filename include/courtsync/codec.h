@@ -47,6 +47,10 @@ void	cs_err(char *err, size_t errlen, const char *fmt, ...)
 /* Copies src into dst of cap bytes, always NUL-terminating; returns
  * strlen(src) (>= cap means it was truncated), like BSD strlcpy. */
 size_t	cs_strlcpy(char *dst, const char *src, size_t cap);
+/* Unix seconds as UTC "YYYY-MM-DDTHH:MM:SSZ" (the decimal number if the
+ * calendar cannot hold it).  out holds CS_UTC_LEN bytes. */
+#define CS_UTC_LEN	32
+void	cs_utc(uint64_t t, char out[CS_UTC_LEN]);
 
 /* msgpack writer appending to a buf.  Calls after a failure (cap reached)
  * do nothing; check `failed` once at the end. */

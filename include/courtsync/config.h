@@ -46,6 +46,9 @@ struct config {
 	char	crl[CONFIG_PATH_MAX];	/* "" = no CRL */
 	char	registry[CONFIG_PATH_MAX];
 	char	registry_sig[CONFIG_PATH_MAX];
+	char	witnesses[256];		/* witness policy of the dashboard's
+					 * verdicts and `prove`: parent,
+					 * ancestors or N:PATH,… */
 	unsigned long max_body;		/* request body bytes */
 	unsigned long max_batch;	/* entries per batch */
 	unsigned long timeout_s;	/* server idle time-out */

@@ -43,6 +43,10 @@ int	court_create(const char *home, const struct config *cfg, char *err,
 	    size_t errlen);
 /* Opens a home directory (configuration, database). */
 int	court_open(struct court *c, const char *home, char *err, size_t errlen);
+/* Loads the home's registry, its CA signature verified: 1 loaded, 0 the
+ * home has no registry file, -1 with err (unreadable or not signed). */
+int	court_registry(const struct court *c, struct registry *reg, char *err,
+	    size_t errlen);
 /* Closes; rolls back an open transaction.  A zeroed court is fine. */
 void	court_close(struct court *c);
 

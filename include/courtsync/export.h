@@ -63,6 +63,12 @@ struct export_report {
 	char		problem[1024];		/* first problem, "" if none */
 };
 
+/* Called for every checkpoint as it verifies, in ascending size, with the
+ * `time` of the last entry it covers (0 for size 0): the earliest moment
+ * anyone could have cosigned it. */
+typedef void (*export_checkpoint_fn)(void *arg, uint64_t size,
+    uint64_t last_time);
+
 /* Progress callback: entries checked so far (every 65536 and at the end). */
 typedef void (*export_progress_fn)(void *arg, uint64_t done, uint64_t total_bytes,
     uint64_t read_bytes);
@@ -78,5 +84,10 @@ typedef void (*export_progress_fn)(void *arg, uint64_t done, uint64_t total_byte
  */
 int	export_verify(const char *dir, const char *vkey, struct export_report *r,
 	    export_progress_fn progress, void *arg, char *err, size_t errlen);
+/* The same, calling on_ck (if not NULL) with arg for every checkpoint
+ * that verified. */
+int	export_verify_each(const char *dir, const char *vkey,
+	    struct export_report *r, export_progress_fn progress,
+	    export_checkpoint_fn on_ck, void *arg, char *err, size_t errlen);
 
 #endif

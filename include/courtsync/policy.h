@@ -19,7 +19,7 @@
 
 #define POLICY_LIST_MAX		16	/* witnesses an N: policy may name */
 #define POLICY_SKEW_DEFAULT	300	/* seconds of clock difference allowed */
-#define POLICY_PROBLEM_MAX	1024
+#define POLICY_TEXT_MAX		256	/* policy_format, shortened beyond */
 
 enum policy_kind {
 	POLICY_PARENT,		/* the court's parent (the default) */
@@ -67,6 +67,13 @@ int	policy_parse(struct policy *p, const char *spec, char *err,
 int	policy_resolve(const struct policy *p, const struct registry *reg,
 	    char *err, size_t errlen);
 
+/* From the command line: --witnesses SPEC (NULL: parent) and --skew
+ * SECONDS (NULL: POLICY_SKEW_DEFAULT, at most a day), an N: list checked
+ * against reg.  Keeps p->now.  -1 with err. */
+int	policy_from_args(struct policy *p, const char *witnesses,
+	    const char *skew, const struct registry *reg, char *err,
+	    size_t errlen);
+
 /* "parent", "ancestors" or "2:cn/gs,jcy/gs" — the policy as given. */
 void	policy_format(const struct policy *p, char *out, size_t cap);
 
@@ -94,6 +101,11 @@ int	policy_cosigs(const char *note, size_t n, const char *origin,
 	    const struct registry *reg, const struct policy *p,
 	    uint64_t not_before, struct policy_cosigs *c, char *problem,
 	    size_t plen);
+
+/* The lower time bound alone: every valid cosignature in c dated no
+ * earlier than not_before − p->skew.  0, or 1 with problem. */
+int	policy_times(const struct policy *p, const struct policy_cosigs *c,
+	    uint64_t not_before, char *problem, size_t plen);
 
 /* Whether the counting witnesses in c meet the policy for origin.  If
  * not, `missing` says what is missing ("no cosignature by cn/gs/ln, its

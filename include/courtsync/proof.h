@@ -18,6 +18,7 @@
 #include "courtsync/codec.h"
 #include "courtsync/event.h"
 #include "courtsync/note.h"
+#include "courtsync/policy.h"
 #include "courtsync/registry.h"
 #include "courtsync/store.h"
 
@@ -35,37 +36,42 @@ struct proof_report {
 	size_t		entries;		/* entries shown in the log */
 	size_t		corrections;		/* of which corrections */
 	uint64_t	first, last;		/* lowest and highest index */
-	size_t		nwitnesses;		/* valid cosignatures */
-	char		witnesses[NOTE_SIGS_MAX][CS_ORIGIN_MAX]; /* their paths */
-	char		witness_names[NOTE_SIGS_MAX][256];	/* and names */
-	uint64_t	witness_time[NOTE_SIGS_MAX];	/* cosignature times */
-	size_t		ignored;		/* signature lines by keys not
-						 * in the registry */
+	struct policy_cosigs cs;		/* the valid cosignatures */
+	bool		met;			/* they meet the policy */
 };
 
 /*
  * Writes into out (replacing its contents) the proof file of every entry
  * of case_no in the log of origin held in st — the case's events as the
  * events table indexes them, corrections that name one of them included —
- * against the latest checkpoint held for that log, with every cosignature
- * held.  Returns 0, or -1 with err: "case X has no entries in the log of
- * P", "no checkpoint of P covers entry K yet", "no log of P is held here",
- * or a database error.
+ * against the latest checkpoint held for that log whose cosignatures
+ * meet the witness policy p (keys from reg; p NULL: the latest checkpoint,
+ * witnessed or not), with every cosignature held.
+ * Returns 0, or -1 with err: "case X has no entries in the log of P", "no
+ * checkpoint of P covers entry K yet", "no witnessed checkpoint of P
+ * covers entry K yet (…)", "no log of P is held here", or a database
+ * error; *refused (if not NULL) is true for the refusals, false for a
+ * system error.
  */
-int	proof_build(struct store *st, const char *origin, const char *case_no,
-	    struct buf *out, char *err, size_t errlen);
+int	proof_build(struct store *st, const struct registry *reg,
+	    const struct policy *p, const char *origin, const char *case_no,
+	    struct buf *out, bool *refused, char *err, size_t errlen);
 
 /*
  * Verifies a proof file (n bytes of text) offline, keys from reg only:
  * the form of the file; the checkpoint's signature by the court's
- * registered key; every cosignature by a registered witness; each entry's
+ * registered key; every cosignature line by the witness rule
+ * (policy_cosigs); each entry's
  * inclusion path against the checkpoint's root at its size; each entry
  * decodes with the proof's origin and its own index; and each body names
- * the case, or is a correction of an entry of the proof that does.
+ * the case, or is a correction of an entry of the proof that does; the
+ * cosignatures dated after the newest listed entry (less the skew); and
+ * the witness policy p met by the checkpoint's cosignatures.
  * Returns 0 (r filled), 1 with the first problem in err (verification
  * failed), or -1 with err for a system error (out of memory).
  */
 int	proof_verify(const char *text, size_t n, const struct registry *reg,
+	    const struct policy *p,
 	    struct proof_report *r, char *err, size_t errlen);
 
 /*

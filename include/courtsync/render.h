@@ -22,6 +22,7 @@
 
 #include "courtsync/codec.h"
 #include "courtsync/fold.h"
+#include "courtsync/policy.h"
 #include "courtsync/registry.h"
 #include "courtsync/store.h"
 #include "courtsync/views.h"
@@ -212,10 +213,14 @@ struct timeline_event {
 	char		witnesses[4][CS_ORIGIN_MAX];	/* cosigners, highest first */
 	uint64_t	witnessed_at[4];		/* their first cosignature */
 	size_t		nwitnesses;
+	bool		witnessed;	/* the witness policy is met by the
+					 * courts that cosigned a covering
+					 * checkpoint */
 };
 
 struct timeline {
 	char			 origin[CS_ORIGIN_MAX];
+	char			 policy[POLICY_TEXT_MAX];	/* as given */
 	int			 level;		/* the origin's level */
 	struct case_state	 cs;
 	uint64_t		 log_size;
@@ -223,10 +228,14 @@ struct timeline {
 	size_t			 nev;
 };
 
-/* Reads a case's timeline from the log of `origin` held here.  Returns 1
+/* Reads a case's timeline from the log of `origin` held here.  Only the
+ * cosignatures of witnesses that may witness the court count (reg, or
+ * without a registry its ancestors by path); each event's `witnessed`
+ * is the policy pol met by them (false without a registry).  Returns 1
  * found, 0 not held here (err says why), -1 on error. */
-int	timeline_load(struct timeline *t, struct store *st, const char *origin,
-	    const char *case_no, char *err, size_t errlen);
+int	timeline_load(struct timeline *t, struct store *st,
+	    const struct registry *reg, const struct policy *pol,
+	    const char *origin, const char *case_no, char *err, size_t errlen);
 void	timeline_free(struct timeline *t);
 int	render_json_case(struct buf *b, const struct timeline *t,
 	    const struct render_names *names);

@@ -11,6 +11,10 @@ carries all three cosignatures, and writes (public material only):
   cosigned/         武都's log exported by the SPC, cosigned by cn/gs/ln, cn/gs, cn
   county/           the same log exported by 武都 itself (a consistent view)
   forged-cosig/     cosigned/ with one byte of 甘肃's cosignature changed
+  stripped/         cosigned/ with every cosignature removed (unwitnessed)
+  self-cosig/       cosigned/ plus an invalid cosignature under 武都's own name
+  sibling-cosig/    stripped/ plus valid cosignatures by 文县, a sibling
+  future-cosig/     stripped/ plus 陇南's valid cosignature dated in 2106
   fork/             a fork of 武都 signing other entries at the same size
   equivocation.txt  the comparison file for county/ against fork/
   EXPECTED          what each check must give
@@ -30,7 +34,8 @@ import synctest as st  # noqa: E402
 
 OUT = ROOT / "tests" / "data" / "audit"
 WUDU = "cn/gs/ln/wudu"
-COURTS = [st.SPC, st.GANSU, st.LONGNAN, st.WUDU]
+COURTS = [st.SPC, st.GANSU, st.LONGNAN, st.WUDU, st.WEN]
+WEN = "cn/gs/ln/wen"
 HUBS = ("cn", "cn/gs", "cn/gs/ln")
 
 
@@ -38,6 +43,39 @@ def case(w, seq, date):
     w.file(st.case_no("甘1202", seq), date=date, claimed="1000.00")
     w.ok("node", "--case", st.case_no("甘1202", seq), "--date", date,
          "--node", "notice")
+
+
+def checkpoint_files(d):
+    return sorted((d / "checkpoints").iterdir())
+
+
+def forge(dep):
+    """The witness-policy forgeries, made from cosigned/ with real keys."""
+    shutil.copytree(OUT / "cosigned", OUT / "stripped")
+    for f in checkpoint_files(OUT / "stripped"):
+        f.write_text(st.own_lines(f.read_text(encoding="utf-8"), WUDU),
+                     encoding="utf-8")
+    shutil.copytree(OUT / "cosigned", OUT / "self-cosig")
+    f = checkpoint_files(OUT / "self-cosig")[-1]
+    note = f.read_text(encoding="utf-8")
+    head, b64 = st.cosig_line(dep[WUDU].home, WUDU, note, T).rsplit(" ", 1)
+    c = "A" if b64[40] != "A" else "B"
+    f.write_text(note + f"{head} {b64[:40]}{c}{b64[41:]}\n",
+                 encoding="utf-8")
+    shutil.copytree(OUT / "stripped", OUT / "sibling-cosig")
+    for f in checkpoint_files(OUT / "sibling-cosig"):
+        note = f.read_text(encoding="utf-8")
+        f.write_text(note + st.cosig_line(dep[WEN].home, WEN, note, T) + "\n",
+                     encoding="utf-8")
+    shutil.copytree(OUT / "stripped", OUT / "future-cosig")
+    f = checkpoint_files(OUT / "future-cosig")[-1]
+    note = f.read_text(encoding="utf-8")
+    f.write_text(note + st.cosig_line(dep["cn/gs/ln"].home, "cn/gs/ln", note,
+                                      T2106) + "\n", encoding="utf-8")
+
+
+T = 1735603200          # 2024-12-31, the deployment's clock
+T2106 = 4294967296 + 86400 * 30
 
 
 def main():
@@ -76,6 +114,7 @@ def main():
                 c = "A" if b64[30] != "A" else "B"
                 lines[i] = head + " " + b64[:30] + c + b64[31:]
         ck.write_text("\n".join(lines), encoding="utf-8")
+        forge(dep)
         trust = ["--ca", str(OUT / "trust" / "ca.crt"),
                  "--registry", str(OUT / "trust" / "registry.tsv")]
         r = subprocess.run([os.environ["COURTSYNC_BIN"], "audit", "--compare",
@@ -86,8 +125,15 @@ def main():
         (OUT / "EXPECTED").write_text(
             "# <check> <input(s)> <result> <message fragment>\n"
             "audit cosigned 0 3 witnesses\n"
-            "audit county 0 -\n"
             "audit forged-cosig 1 bad cosignature by cn/gs\n"
+            "audit-ancestors cosigned 0 -\n"
+            "audit county 1 not witnessed: no cosignature by cn/gs/ln, its"
+            " parent (witness policy parent)\n"
+            "audit stripped 1 not witnessed: no cosignature by cn/gs/ln, its"
+            " parent (witness policy parent); entries from 0 on\n"
+            "audit self-cosig 1 bad cosignature by cn/gs/ln/wudu\n"
+            "audit sibling-cosig 1 not witnessed: no cosignature by cn/gs/ln\n"
+            "audit future-cosig 1 is dated 2106-\n"
             "compare county cosigned 0 consistent\n"
             "compare county fork 1 equivocation\n"
             "evidence equivocation.txt 0 equivocation\n", encoding="utf-8")

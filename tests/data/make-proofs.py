@@ -177,7 +177,7 @@ def main():
         p = Proof(honest_text)
         p.note = flip_sig(p.note, "courtsync/cn/gs")
         tampered("cosignature-forged.proof", p.text(),
-                 "checkpoint: bad cosignature by cn/gs")
+                 "checkpoint 9: bad cosignature by cn/gs")
 
         # an entry of case 2 (with its genuine inclusion path) slipped in
         p = Proof(honest_text)

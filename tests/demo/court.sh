@@ -76,7 +76,7 @@ n = int.from_bytes(d[i:i + 4], "big")
 d[i + 4 + n - 3] ^= 0x01        # inside the body of entry 100
 open(p, "wb").write(d)
 PY
-if run log verify "$OUT/tampered"; then
+if run log verify "$OUT/tampered" --key "@$HOME_DIR/log.vkey"; then
 	echo "demo: the tampered export was accepted" >&2
 	exit 1
 fi

@@ -780,3 +780,31 @@ def flip_sig(note: str) -> str:
     raw[-1] ^= 0x01
     lines[0] = f"\u2014 {name} " + base64.b64encode(bytes(raw)).decode()
     return body + "\n\n" + "\n".join(lines)
+
+
+# ---------------------------------------------------------------- cosigning
+
+def cosig_line(home: Path, path: str, note: str, t: int) -> str:
+    """A C2SP tlog-cosignature/v1 line (docs/FORMAT.md §9.1) by the court
+    whose home is `home`, over the body of the checkpoint `note`, dated t:
+    made here with python3-cryptography, independently of the C code."""
+    from cryptography.hazmat.primitives import serialization
+    key = serialization.load_pem_private_key(
+        (Path(home) / "log.key").read_bytes(), password=None)
+    pub = key.public_key().public_bytes(serialization.Encoding.Raw,
+                                        serialization.PublicFormat.Raw)
+    name = f"courtsync/{path}"
+    keyid = hashlib.sha256(name.encode() + b"\n\x04" + pub).digest()[:4]
+    body = note[:note.index("\n\n") + 1].encode()
+    sig = key.sign(b"cosignature/v1\ntime %d\n" % t + body)
+    raw = keyid + t.to_bytes(8, "big") + sig
+    return f"\u2014 {name} {base64.b64encode(raw).decode()}"
+
+
+def own_lines(note: str, origin: str) -> str:
+    """The checkpoint note with only the court's own signature line(s):
+    every cosignature stripped."""
+    head, sigs = note.rstrip("\n").rsplit("\n\n", 1)
+    keep = [s for s in sigs.split("\n")
+            if s.startswith(f"\u2014 courtsync/{origin} ")]
+    return head + "\n\n" + "\n".join(keep) + "\n"

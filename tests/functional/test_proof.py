@@ -250,7 +250,11 @@ def test_prove_refusals(node, tmp_path):
     node.fails("prove", C1, code=EXIT_REFUSED,
                msg="prove: no checkpoint of cn/gs/ln/wudu covers entry 1 yet")
     node.ok("log", "checkpoint")
-    text = node.ok("prove", C1).out
+    # a node without a registry cannot tell a witness: only --latest
+    node.fails("prove", C1, code=EXIT_REFUSED,
+               msg="prove: no witnessed checkpoint of cn/gs/ln/wudu covers"
+               " entry 1 yet: this node has no registry")
+    text = node.ok("prove", C1, "--latest").out
     assert proof_indexes(text) == [0, 1]
     node.fails("prove", C3, code=EXIT_REFUSED,
                msg=f"prove: case {C3} has no entries in the log of"
@@ -261,8 +265,8 @@ def test_prove_refusals(node, tmp_path):
     node.fails("prove", code=EXIT_USAGE, msg="prove: which case number?")
     node.fails("prove", C1, "--origin", "Not/A/Path", code=EXIT_USAGE)
     node.fails("prove", C1, C2, code=EXIT_USAGE)
-    node.fails("prove", C1, "-o", tmp_path / "no" / "such" / "dir",
-               code=EXIT_SYSTEM)
+    node.fails("prove", C1, "--latest", "-o",
+               tmp_path / "no" / "such" / "dir", code=EXIT_SYSTEM)
 
 
 def test_audit_usage_and_unreadable(tmp_path):

@@ -27,7 +27,7 @@ load(struct registry *reg)
 }
 
 static int
-audit_dir(const char *dir, struct audit_report *r)
+audit_dir_as(const char *dir, const char *policy, struct audit_report *r)
 {
 	struct registry reg;
 	struct audit_options o;
@@ -39,9 +39,20 @@ audit_dir(const char *dir, struct audit_report *r)
 		return -2;
 	audit_options_init(&o);
 	o.replay = false;
+	if (policy != NULL && policy_parse(&o.policy, policy, err,
+	    sizeof(err)) == -1) {
+		registry_free(&reg);
+		return -2;
+	}
 	rc = audit_export(dir, &reg, &o, r, err, sizeof(err));
 	registry_free(&reg);
 	return rc;
+}
+
+static int
+audit_dir(const char *dir, struct audit_report *r)
+{
+	return audit_dir_as(dir, NULL, r);
 }
 
 static void
@@ -54,11 +65,52 @@ test_cosigned_export(void)
 	CHECK(r.nck > 0);
 	if (r.nck > 0) {
 		/* the latest checkpoint: witnessed by 陇南, 甘肃 and the SPC */
-		CHECK_EQ_INT(r.ck[r.nck - 1].nwit, 3);
+		CHECK_EQ_INT(r.ck[r.nck - 1].cs.n, 3);
 	}
 	audit_report_free(&r);
-	CHECK_EQ_INT(audit_dir(DIR "/county", &r), 0);
+	/* the county's own export ends in a checkpoint nobody cosigned */
+	CHECK_EQ_INT(audit_dir(DIR "/county", &r), 1);
+	CHECK_ERR(r.problem, "not witnessed: no cosignature by cn/gs/ln");
 	audit_report_free(&r);
+}
+
+/* Every `audit` and `audit-ancestors` line of EXPECTED: the result and,
+ * for a refusal, the message fragment. */
+static void
+test_expected(void)
+{
+	FILE *f = fopen(DIR "/EXPECTED", "r");
+	char line[1024], path[512];
+	int n = 0;
+
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct audit_report r;
+		char kind[32], dir[64];
+		int want, off = 0, got;
+		const char *frag;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%31s %63s %d %n", kind, dir, &want, &off) != 3 ||
+		    strncmp(kind, "audit", 5) != 0)
+			continue;
+		frag = line + off;
+		snprintf(path, sizeof(path), DIR "/%s", dir);
+		got = audit_dir_as(path, strcmp(kind, "audit-ancestors") == 0 ?
+		    "ancestors" : NULL, &r);
+		if (got != want)
+			fprintf(stderr, "  %s: %d, want %d (%s)\n", line, got, want,
+			    r.problem);
+		CHECK_EQ_INT(got, want);
+		if (want == 1)
+			CHECK_ERR(r.problem, frag);
+		audit_report_free(&r);
+		n++;
+	}
+	fclose(f);
+	CHECK(n >= 8);
 }
 
 static void
@@ -124,6 +176,7 @@ test_evidence_file(void)
 }
 
 const struct test tests[] = {
+	{ "expected", test_expected },
 	{ "cosigned_export", test_cosigned_export },
 	{ "forged_cosignature", test_forged_cosignature },
 	{ "compare", test_compare },

@@ -1,0 +1,322 @@
+/*
+ * proof_cli.c — the two commands over case proofs (proof.h): `prove`,
+ * which writes one from this node's store against a witnessed checkpoint,
+ * and `audit --proof`, which verifies one offline and prints the report.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "courtsync/court.h"
+#include "courtsync/crypto.h"
+#include "courtsync/proof.h"
+#include "cli.h"
+
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
+
+/* ---- the commands ---- */
+
+/* Writes n bytes to path atomically: path.new, fsync, rename. */
+static int
+write_atomic(const char *path, const void *p, size_t n, char *err,
+    size_t errlen)
+{
+	char tmp[4096];
+	FILE *f;
+	int bad;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp)) {
+		ERR("%s: name too long", path);
+		return -1;
+	}
+	if ((f = fopen(tmp, "wb")) == NULL) {
+		ERR("cannot create %s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	bad = fwrite(p, 1, n, f) != n || fflush(f) != 0 ||
+	    fsync(fileno(f)) != 0;
+	if (fclose(f) != 0)
+		bad = 1;
+	if (bad || rename(tmp, path) != 0) {
+		ERR("cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cmd_prove(const char *home, int argc, char **argv)
+{
+	struct court c;
+	struct buf out;
+	struct registry reg = { 0 };
+	struct policy pol;
+	const char *cno = NULL, *origin = NULL, *file = NULL, *witnesses = NULL;
+	char err[1024];
+	bool refused = false, latest = false;
+	int rc = CLI_OK, x;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		int m;
+
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: courtsync [-C HOME] prove CASE_NO"
+			    " [--origin PATH] [-o FILE]\n"
+			    "       [--witnesses parent|ancestors|N:PATH,… |"
+			    " --latest]\n"
+			    "Writes a self-contained proof of every entry of"
+			    " the case in the log of PATH\n(default: this"
+			    " court's own) against its latest checkpoint"
+			    " witnessed as the\npolicy says (default: the"
+			    " node's `witnesses`, else the court's parent),\n"
+			    "with every cosignature held (docs/FORMAT.md"
+			    " §10).  --latest: against the latest\ncheckpoint,"
+			    " witnessed or not (an auditor refuses it until it"
+			    " is).\n");
+			return CLI_OK;
+		}
+		if ((m = cli_opt(argc, argv, &i, "origin", &v)) == 1) {
+			origin = v;
+			continue;
+		}
+		if (m == 0 && (m = cli_opt(argc, argv, &i, "o", &v)) == 1) {
+			file = v;
+			continue;
+		}
+		if (m == 0 && (m = cli_opt(argc, argv, &i, "witnesses", &v)) ==
+		    1) {
+			witnesses = v;
+			continue;
+		}
+		if (m == 0 && strcmp(argv[i], "--latest") == 0) {
+			latest = true;
+			continue;
+		}
+		if (m == -1)
+			return cli_fail(CLI_USAGE, "prove: %s needs a value", argv[i]);
+		if (cno != NULL || argv[i][0] == '-')
+			return cli_fail(CLI_USAGE, "prove: unexpected argument %s",
+			    argv[i]);
+		cno = argv[i];
+	}
+	if (cno == NULL)
+		return cli_fail(CLI_USAGE, "prove: which case number?");
+	if (origin != NULL && !court_path_valid(origin))
+		return cli_fail(CLI_USAGE, "prove: --origin %s is not a court path",
+		    origin);
+	if (court_open(&c, home, err, sizeof(err)) == -1)
+		return cli_fail(CLI_SYSTEM, "%s", err);
+	buf_init(&out, 0);
+	policy_init(&pol, (uint64_t)time(NULL));
+	if ((x = court_registry(&c, &reg, err, sizeof(err))) == -1) {
+		rc = cli_fail(CLI_SYSTEM, "prove: %s", err);
+		goto out;
+	}
+	if (policy_parse(&pol, witnesses != NULL ? witnesses :
+	    c.cfg.witnesses, err, sizeof(err)) == -1 ||
+	    (x == 1 && policy_resolve(&pol, &reg, err, sizeof(err)) == -1)) {
+		rc = cli_fail(CLI_USAGE, "prove: %s", err);
+		goto out;
+	}
+	if (proof_build(&c.st, x == 1 ? &reg : NULL, latest ? NULL : &pol,
+	    origin != NULL ? origin : c.cfg.path, cno, &out, &refused, err,
+	    sizeof(err)) == -1)
+		rc = cli_fail(refused ? CLI_REFUSED : CLI_SYSTEM, "prove: %s", err);
+	else if (file == NULL) {
+		if (fwrite(out.p, 1, out.len, stdout) != out.len ||
+		    fflush(stdout) != 0)
+			rc = cli_fail(CLI_SYSTEM, "prove: cannot write the proof");
+	} else if (write_atomic(file, out.p, out.len, err, sizeof(err)) == -1)
+		rc = cli_fail(CLI_SYSTEM, "prove: %s", err);
+out:
+	registry_free(&reg);
+	buf_free(&out);
+	court_close(&c);
+	return rc;
+}
+
+/* Reads a whole file of at most max bytes (NUL-terminated copy). */
+static int
+slurp(const char *path, size_t max, char **out, size_t *n, char *err,
+    size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	size_t k;
+
+	if (f == NULL) {
+		ERR("cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((p = malloc(max + 1)) == NULL) {
+		fclose(f);
+		ERR("out of memory");
+		return -1;
+	}
+	k = fread(p, 1, max + 1, f);
+	if (ferror(f)) {
+		ERR("cannot read %s: %s", path, strerror(errno));
+		fclose(f);
+		free(p);
+		return -1;
+	}
+	fclose(f);
+	if (k > max) {
+		ERR("%s: larger than %zu bytes", path, max);
+		free(p);
+		return -1;
+	}
+	p[k] = '\0';
+	*out = p;
+	*n = k;
+	return 0;
+}
+
+static void
+print_report(const char *file, const struct proof_report *r,
+    const struct registry *reg, const struct policy *pol)
+{
+	char hex[2 * CS_HASH_LEN + 1], when[32], pt[POLICY_TEXT_MAX];
+	size_t n = 0, k;
+
+	crypto_hex(r->root, CS_HASH_LEN, hex);
+	printf("OK %s: case %s in the log of %s (%s)\n", file, r->case_no,
+	    r->origin, r->court);
+	printf("  entries: %zu (%zu correction%s), indexes %" PRIu64 "..%"
+	    PRIu64 "\n", r->entries, r->corrections,
+	    r->corrections == 1 ? "" : "s", r->first, r->last);
+	printf("  checkpoint: size %" PRIu64 ", root %s, signed by"
+	    " courtsync/%s\n", r->size, hex, r->origin);
+	for (size_t i = 0; i < r->cs.n; i++)
+		n += r->cs.w[i].counts;
+	printf("  witnesses: %zu", n);
+	for (size_t i = 0, j = 0; i < r->cs.n; i++) {
+		const struct registry_court *w = registry_find(reg,
+		    r->cs.w[i].path);
+
+		if (!r->cs.w[i].counts)
+			continue;
+		printf("%s %s (%s)", j++ == 0 ? ":" : ",", r->cs.w[i].path,
+		    w != NULL ? w->name : "?");
+	}
+	printf("\n");
+	for (size_t i = 0, j = 0; i < r->cs.n; i++) {
+		if (!r->cs.w[i].counts)
+			continue;
+		cs_utc(r->cs.w[i].time, when);
+		printf("%s %s at %s", j++ == 0 ? "  cosigned:" : ",",
+		    r->cs.w[i].path, when);
+		if (j == n)
+			printf("\n");
+	}
+	for (k = 0; k < r->cs.n; k++)
+		if (!r->cs.w[k].counts)
+			printf("  not counted: %s (the court itself, a sibling or"
+			    " beneath it)\n", r->cs.w[k].path);
+	policy_format(pol, pt, sizeof(pt));
+	printf("  witness policy: %s: met\n", pt);
+	if (r->cs.ignored > 0)
+		printf("  ignored: %zu signature line%s by keys not in the"
+		    " registry\n", r->cs.ignored, r->cs.ignored == 1 ? "" : "s");
+}
+
+int
+proof_verify_main(int argc, char **argv)
+{
+	struct registry reg = { 0 };
+	struct proof_report *r = NULL;
+	struct policy pol;
+	const char *file = NULL, *ca = NULL, *regf = NULL, *sig = NULL;
+	const char *witnesses = NULL, *skew = NULL;
+	char err[1024], sigbuf[4096], *text = NULL;
+	size_t n;
+	int v, rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *val;
+		int m;
+
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: courtsync audit --proof FILE --ca CA.crt"
+			    " --registry REGISTRY.tsv\n"
+			    "       [--registry-sig SIG]"
+			    " [--witnesses parent|ancestors|N:PATH,…]"
+			    " [--skew S]\n"
+			    "Verifies a case proof offline (docs/FORMAT.md"
+			    " §10) with the court and witness\nkeys of the"
+			    " registry, whose signature by the CA is checked"
+			    " first (SIG\ndefaults to REGISTRY.tsv.sig).\n"
+			    "Exit status: 0 verified, 1 verification failed, 2"
+			    " usage, 3 unreadable.\n");
+			return CLI_OK;
+		}
+		if ((m = cli_opt(argc, argv, &i, "proof", &val)) == 1)
+			file = val;
+		else if (m == 0 && (m = cli_opt(argc, argv, &i, "ca", &val)) == 1)
+			ca = val;
+		else if (m == 0 &&
+		    (m = cli_opt(argc, argv, &i, "registry-sig", &val)) == 1)
+			sig = val;
+		else if (m == 0 &&
+		    (m = cli_opt(argc, argv, &i, "registry", &val)) == 1)
+			regf = val;
+		else if (m == 0 &&
+		    (m = cli_opt(argc, argv, &i, "witnesses", &val)) == 1)
+			witnesses = val;
+		else if (m == 0 && (m = cli_opt(argc, argv, &i, "skew", &val)) ==
+		    1)
+			skew = val;
+		if (m == -1)
+			return cli_fail(CLI_USAGE, "audit: %s needs a value", argv[i]);
+		if (m == 0)
+			return cli_fail(CLI_USAGE, "audit: unexpected argument %s",
+			    argv[i]);
+	}
+	if (file == NULL || ca == NULL || regf == NULL)
+		return cli_fail(CLI_USAGE, "usage: courtsync audit --proof FILE"
+		    " --ca CA.crt --registry REGISTRY.tsv [--registry-sig SIG]");
+	if (sig == NULL) {
+		if ((size_t)snprintf(sigbuf, sizeof(sigbuf), "%s.sig", regf) >=
+		    sizeof(sigbuf))
+			return cli_fail(CLI_USAGE, "audit: registry name too long");
+		sig = sigbuf;
+	}
+	if (registry_load(&reg, regf, sig, ca, err, sizeof(err)) == -1)
+		return cli_fail(CLI_SYSTEM, "audit: %s", err);
+	policy_init(&pol, (uint64_t)time(NULL));
+	if (policy_from_args(&pol, witnesses, skew, &reg, err,
+	    sizeof(err)) == -1) {
+		rc = cli_fail(CLI_USAGE, "audit: %s", err);
+		goto out;
+	}
+	if (slurp(file, PROOF_FILE_MAX, &text, &n, err, sizeof(err)) == -1) {
+		rc = cli_fail(CLI_SYSTEM, "audit: %s", err);
+		goto out;
+	}
+	if ((r = malloc(sizeof(*r))) == NULL) {
+		rc = cli_fail(CLI_SYSTEM, "audit: out of memory");
+		goto out;
+	}
+	v = proof_verify(text, n, &reg, &pol, r, err, sizeof(err));
+	if (v == -1) {
+		rc = cli_fail(CLI_SYSTEM, "audit: %s", err);
+	} else if (v == 1) {
+		printf("FAILED %s: %s\n", file, err);
+		rc = cli_fail(CLI_REFUSED, "audit: proof verification failed: %s",
+		    err);
+	} else {
+		print_report(file, r, &reg, &pol);
+		rc = CLI_OK;
+	}
+out:
+	free(r);
+	free(text);
+	registry_free(&reg);
+	return rc;
+}
