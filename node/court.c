@@ -507,6 +507,11 @@ court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
 			goto fail;
 		at = reach;
 	}
+	/* An empty log is pushed and witnessed like any other: its
+	 * checkpoint 0 (the empty tree's root) says so (PROTOCOL §4). */
+	if (c->log.size == 0 && checkpoint_in_tx_at(c, 0, &size, note,
+	    NOTE_MAX, err, errlen) == -1)
+		goto fail;
 	free(note);
 	return court_commit(c, err, errlen);
 fail:

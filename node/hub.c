@@ -388,7 +388,7 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	struct buf held;
 	char why[768], name[NOTE_NAME_MAX], line[512], note[NOTE_MAX + 1];
 	uint8_t myroot[CS_HASH_LEN];
-	uint64_t end, s_old, appended = 0;
+	uint64_t end, s_old, appended = 0, bad = 0;
 	struct fold_ctx fc;
 	int ret = 0, x;
 	bool in_tx = false;
@@ -485,10 +485,8 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 				    (unsigned long long)i, b.origin);
 				goto out;
 			}
-			hub_error(r, 409, "conflict", s_old, true, "entry %llu"
-			    " of %s differs from the one held here",
-			    (unsigned long long)i, b.origin);
-			goto out;
+			bad = i;
+			goto fork;
 		}
 	}
 	/* New entries: decode, chain, hash (hub_verify.c, a thread ahead),
@@ -507,6 +505,9 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 		if (sl->status != 0) {
 			hub_error(r, sl->status, sl->code, sl->size,
 			    sl->with_size, "%s", sl->msg);
+			bad = i;
+			if (strcmp(sl->code, "fold_refused") == 0)
+				goto refused;
 			goto out;
 		}
 		if (fold_apply(&fc, i, sl->time, &sl->ev[0], why,
@@ -515,7 +516,8 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 			snprintf(m, sizeof(m), "%s", why);
 			hub_error(r, 422, "fold_refused", 0, false, "entry %llu of"
 			    " %s: %s", (unsigned long long)i, b.origin, m);
-			goto out;
+			bad = i;
+			goto refused;
 		}
 		if (store_entry_put(st, s.l.id, i, sl->leaf, sl->done, sl->nd,
 		    sl->data, sl->n, why, sizeof(why)) == -1)
@@ -604,6 +606,35 @@ equivocation:
 	hub_error(r, 409, "equivocation", s_old, true, "%s signed checkpoint"
 	    " %llu with a root that disagrees with the log held here; both"
 	    " are kept as evidence", b.origin, (unsigned long long)ck.size);
+	goto out;
+fork:
+	/* The overlap differs and the batch goes past what is held: the
+	 * court's fork if its signed root is the batch's tree (§6.1). */
+	store_rollback(st);
+	in_tx = false;
+	x = hub_fork_equivocation(h, &b, ck.root, s_old, now, why, sizeof(why));
+	if (x == -1)
+		goto fail;
+	if (x == 1)
+		hub_error(r, 409, "equivocation", s_old, true, "%s signed"
+		    " checkpoint %llu over entries that differ from the log"
+		    " held here from entry %llu; both are kept as evidence",
+		    b.origin, (unsigned long long)ck.size,
+		    (unsigned long long)bad);
+	else
+		hub_error(r, 409, "conflict", s_old, true, "entry %llu of %s"
+		    " differs from the one held here", (unsigned long long)bad,
+		    b.origin);
+	goto out;
+refused:
+	/* r holds the 422; a signed checkpoint over the refused entry is
+	 * kept as evidence against the court (§6.2). */
+	hub_pipe_finish(h->pipe);
+	store_rollback(st);
+	in_tx = false;
+	if (hub_fork_refusal(h, &b, ck.root, bad, r->message, now, why,
+	    sizeof(why)) == -1)
+		goto fail;
 	goto out;
 fail:
 	ret = -1;

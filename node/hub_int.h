@@ -1,6 +1,6 @@
 /*
- * hub_int.h — what the parts of hub share (hub.c, hub_read.c);
- * private to them.
+ * hub_int.h — what the parts of hub share (hub.c, hub_read.c,
+ * hub_verify.c, hub_fork.c); private to them.
  */
 #ifndef COURTSYNC_HUB_INT_H
 #define COURTSYNC_HUB_INT_H
@@ -60,5 +60,47 @@ struct hub_vslot *hub_pipe_next(struct hub_pipe *p);
 void	hub_pipe_release(struct hub_pipe *p);
 /* Stops the verifier and waits for it; a no-op when it is not running. */
 void	hub_pipe_finish(struct hub_pipe *p);
+
+/*
+ * The tree a batch describes (hub_fork.c): the log's stored leaves below
+ * `split` (the batch's start) followed by the batch's leaves, up to `end`.
+ * hub_fork_get is its merkle_get_fn: complete subtrees below the split
+ * come from the store, the others are hashed from the batch's leaves.
+ */
+struct hub_fork {
+	struct store_tree	 t;		/* the log held */
+	uint64_t		 split;		/* batch start */
+	uint64_t		 end;		/* tree size: start + entries */
+	uint8_t			(*leaf)[CS_HASH_LEN];	/* batch leaf hashes */
+};
+int	hub_fork_init(struct hub_fork *f, struct store *st, int64_t log,
+	    const struct batch *b, char *err, size_t errlen);
+void	hub_fork_free(struct hub_fork *f);
+int	hub_fork_get(void *arg, unsigned level, uint64_t index,
+	    uint8_t out[CS_HASH_LEN], char *err, size_t errlen);
+/* A batch whose overlap differs from the log held (of size `held`) and
+ * that extends past it: if its entries hash to the signed root, keeps
+ * equivocation evidence (PROTOCOL §6.1: a = the checkpoint held at or
+ * below `held`, b = the batch's) in a transaction of its own.  1 kept,
+ * 0 not evidence, -1 error.  Call after the batch's transaction ended. */
+int	hub_fork_equivocation(struct hub *h, const struct batch *b,
+	    const uint8_t root[CS_HASH_LEN], uint64_t held, uint64_t now,
+	    char *err, size_t errlen);
+/* Entry `index` of a batch the fold refused for `reason`: if the batch's
+ * entries hash to the signed root, keeps refusal evidence (PROTOCOL
+ * §6.2).  1 kept, 0 not evidence, -1 error.  After the rollback. */
+int	hub_fork_refusal(struct hub *h, const struct batch *b,
+	    const uint8_t root[CS_HASH_LEN], uint64_t index, const char *reason,
+	    uint64_t now, char *err, size_t errlen);
+/* Checks a signed note of rc's registered key (a str of at most NOTE_MAX
+ * bytes, copied NUL-terminated into text) and parses its checkpoint. */
+int	hub_evidence_note(const struct registry_court *rc,
+	    const struct codec_value *v, struct checkpoint *ck, char *text,
+	    char *err, size_t errlen);
+/* POST /v1/evidence of kind "fold_refused" about rc (origin checks done):
+ * verified (403 bad_evidence), then kept as found by `client`. */
+int	hub_refusal_from_below(struct hub *h, const char *client,
+	    const struct registry_court *rc, const struct codec_value *m,
+	    uint64_t now, struct hub_reply *r);
 
 #endif

@@ -1,13 +1,12 @@
 /*
- * hub_read.c — equivocation evidence relayed from below, and the read endpoints: logs, checkpoints, entries, proofs, equivocations, health (hub.h, docs/PROTOCOL.md §5–§6).
+ * hub_read.c — evidence relayed from below (refusals: hub_fork.c), and the read endpoints: logs, checkpoints, entries, proofs, equivocations, health (hub.h, docs/PROTOCOL.md §5–§6).
  */
 #include "hub_int.h"
 
 /* ---- evidence relayed from below ---- */
 
-/* Checks one signed note of origin's registered key; fills its checkpoint. */
-static int
-evidence_note(const struct registry_court *rc, const struct codec_value *v,
+int
+hub_evidence_note(const struct registry_court *rc, const struct codec_value *v,
     struct checkpoint *ck, char *text, char *err, size_t errlen)
 {
 	struct note_sig sigs[NOTE_SIGS_MAX];
@@ -56,8 +55,7 @@ hub_evidence(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	}
 	if (codec_decode(&doc, body, n, &root, why, sizeof(why)) == -1 ||
 	    root.type != CODEC_MAP || !codec_map_get(&root, "origin", &v) ||
-	    v.type != CODEC_STR || v.n >= sizeof(origin) ||
-	    !codec_map_get(&root, "a", &va) || !codec_map_get(&root, "b", &vb)) {
+	    v.type != CODEC_STR || v.n >= sizeof(origin)) {
 		hub_error(r, 400, "bad_request", 0, false, "evidence must be a"
 		    " map with origin, a, b[, proof, root_m]");
 		goto out;
@@ -75,8 +73,25 @@ hub_evidence(struct hub *h, const char *client, const uint8_t *body, size_t n,
 		    " registry with a key", origin);
 		goto out;
 	}
-	if (evidence_note(rc, &va, &a, ta, why, sizeof(why)) == -1 ||
-	    evidence_note(rc, &vb, &b, tb, why, sizeof(why)) == -1) {
+	/* PROTOCOL §6: no kind (or "equivocation") is §6.1, "fold_refused"
+	 * is §6.2. */
+	if (codec_map_get(&root, "kind", &v) &&
+	    !codec_str_eq(&v, "equivocation")) {
+		if (codec_str_eq(&v, "fold_refused"))
+			ret = hub_refusal_from_below(h, client, rc, &root, now,
+			    r);
+		else
+			hub_error(r, 400, "bad_request", 0, false, "evidence"
+			    " kind is \"equivocation\" or \"fold_refused\"");
+		goto out;
+	}
+	if (!codec_map_get(&root, "a", &va) || !codec_map_get(&root, "b", &vb)) {
+		hub_error(r, 400, "bad_request", 0, false, "evidence must be a"
+		    " map with origin, a, b[, proof, root_m]");
+		goto out;
+	}
+	if (hub_evidence_note(rc, &va, &a, ta, why, sizeof(why)) == -1 ||
+	    hub_evidence_note(rc, &vb, &b, tb, why, sizeof(why)) == -1) {
 		hub_error(r, 403, "bad_evidence", 0, false, "%s", why);
 		goto out;
 	}
@@ -340,9 +355,7 @@ proof_reply(struct hub_reply *r, uint8_t proof[][CS_HASH_LEN], size_t k)
 	codec_writer_init(&w, &r->body);
 	codec_put_map(&w, 1);
 	codec_put_cstr(&w, "proof");
-	codec_put_array(&w, (uint32_t)k);
-	for (size_t i = 0; i < k; i++)
-		codec_put_bin(&w, proof[i], CS_HASH_LEN);
+	codec_put_hashes(&w, proof, k);
 	r->status = 200;
 	r->ctype = "application/msgpack";
 	return 0;
@@ -479,13 +492,14 @@ sum_row(void *arg, int ncol, const char *const *v)
 	acc[0] = v[0] != NULL ? strtoull(v[0], NULL, 10) : 0;
 	acc[1] = v[1] != NULL ? strtoull(v[1], NULL, 10) : 0;
 	acc[2] = v[2] != NULL ? strtoull(v[2], NULL, 10) : 0;
+	acc[3] = v[3] != NULL ? strtoull(v[3], NULL, 10) : 0;
 	return 0;
 }
 
 int
 hub_health(struct hub *h, struct hub_reply *r)
 {
-	uint64_t acc[3] = { 0, 0, 0 };
+	uint64_t acc[4] = { 0, 0, 0, 0 };
 	char why[256];
 
 	/* Entries held: each log's highest index + 1 (logs are contiguous
@@ -493,7 +507,7 @@ hub_health(struct hub *h, struct hub_reply *r)
 	if (store_query(&h->c->st, "SELECT (SELECT count(*) FROM logs),"
 	    " (SELECT sum((SELECT max(e.idx) + 1 FROM entries e"
 	    " WHERE e.log = l.id)) FROM logs l), (SELECT count(*) FROM"
-	    " equivocations)", NULL, 0, sum_row, acc, why, sizeof(why)) == -1) {
+	    " equivocations), (SELECT count(*) FROM refusals)", NULL, 0, sum_row, acc, why, sizeof(why)) == -1) {
 		hub_error(r, 500, "internal", 0, false, "%s", why);
 		return -1;
 	}
@@ -501,8 +515,9 @@ hub_health(struct hub *h, struct hub_reply *r)
 	buf_printf(&r->body, "{\"status\":\"ok\",\"court\":");
 	codec_json_str(&r->body, h->c->cfg.path, strlen(h->c->cfg.path));
 	buf_printf(&r->body, ",\"logs\":%llu,\"entries\":%llu,"
-	    "\"equivocations\":%llu}\n", (unsigned long long)acc[0],
-	    (unsigned long long)acc[1], (unsigned long long)acc[2]);
+	    "\"equivocations\":%llu,\"refusals\":%llu}\n",
+	    (unsigned long long)acc[0], (unsigned long long)acc[1],
+	    (unsigned long long)acc[2], (unsigned long long)acc[3]);
 	r->status = 200;
 	r->ctype = "application/json";
 	return 0;

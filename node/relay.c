@@ -22,6 +22,7 @@ relay_init(struct relay *r, struct court *c, const struct registry *reg,
     int (*cancel)(void), char *err, size_t errlen)
 {
 	struct push_config pc;
+	const struct registry_court *me;
 	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32];
 	char ca[CONFIG_PATH_MAX + 32];
 
@@ -38,6 +39,14 @@ relay_init(struct relay *r, struct court *c, const struct registry *reg,
 		    " nobody", c->home);
 		return -1;
 	}
+	/* The server must be this court's parent, by its certificate
+	 * (PROTOCOL §1): parent_url alone could be any hub. */
+	me = registry_find(reg, c->cfg.path);
+	if (me == NULL || me->parent[0] == '\0') {
+		ERR("%s has no parent in the registry, but parent_url is set in"
+		    " %s/courtsync.conf", c->cfg.path, c->home);
+		return -1;
+	}
 	config_file(c->home, c->cfg.tls_cert, cert, sizeof(cert));
 	config_file(c->home, c->cfg.tls_key, key, sizeof(key));
 	config_file(c->home, c->cfg.ca, ca, sizeof(ca));
@@ -50,6 +59,7 @@ relay_init(struct relay *r, struct court *c, const struct registry *reg,
 	pc.timeout_ms = (long)c->cfg.request_timeout_ms;
 	pc.max_response = c->cfg.max_body + (1 << 20);
 	pc.cancel = cancel;
+	pc.server_court = me->parent;
 	return push_init(&r->pc, &pc, err, errlen);
 }
 
@@ -235,7 +245,7 @@ push_log(struct relay *r, int64_t id, const char *origin,
 			x = missing_cosigs(r, id, latest, err, errlen);
 			if (x == -1)
 				goto out;
-			if (x == 0 || asked || latest == 0)
+			if (x == 0 || asked)
 				break;
 			asked = true;
 			next = latest;
@@ -321,14 +331,35 @@ list_log(void *arg, int64_t id, const char *origin)
 	return 0;
 }
 
+/* Sends the evidence in r->req (one item, id) to the parent. */
+static int
+post_evidence(struct logs_acc *a, int64_t id, const struct codec_writer *w)
+{
+	struct relay *r = a->r;
+	long status;
+
+	if (w->failed) {
+		cs_err(a->err, a->errlen, "evidence %lld does not fit in a"
+		    " request", (long long)id);
+		a->rc = -1;
+		return 1;
+	}
+	if (push_request(&r->pc, "/v1/evidence", r->req.p, r->req.len, &status,
+	    &r->resp, a->err, a->errlen) == -1) {
+		a->rc = -1;
+		return 1;
+	}
+	a->ev_id = id;
+	a->ev_status = status;
+	return 1;	/* one at a time: it is marked once the read is over */
+}
+
 static int
 send_evidence(void *arg, const struct store_evidence *e)
 {
 	struct logs_acc *a = arg;
 	struct relay *r = a->r;
 	struct codec_writer w;
-	long status;
-	size_t k = e->prooflen / CS_HASH_LEN;
 
 	buf_reset(&r->req);
 	codec_writer_init(&w, &r->req);
@@ -341,21 +372,75 @@ send_evidence(void *arg, const struct store_evidence *e)
 	codec_put_cstr(&w, e->note_b);
 	if (e->root_m != NULL) {
 		codec_put_cstr(&w, "proof");
-		codec_put_array(&w, (uint32_t)k);
-		for (size_t i = 0; i < k; i++)
-			codec_put_bin(&w, (const uint8_t *)e->proof +
-			    i * CS_HASH_LEN, CS_HASH_LEN);
+		codec_put_hashes(&w, e->proof, e->prooflen / CS_HASH_LEN);
 		codec_put_cstr(&w, "root_m");
 		codec_put_bin(&w, e->root_m, CS_HASH_LEN);
 	}
-	if (push_request(&r->pc, "/v1/evidence", r->req.p, r->req.len, &status,
-	    &r->resp, a->err, a->errlen) == -1) {
-		a->rc = -1;
-		return 1;
+	return post_evidence(a, e->id, &w);
+}
+
+/* PROTOCOL §6.2: the signed checkpoint, the refused entry and its
+ * inclusion proof, and the fold's reason. */
+static int
+send_refusal(void *arg, const struct store_refusal *e)
+{
+	struct logs_acc *a = arg;
+	struct relay *r = a->r;
+	struct codec_writer w;
+
+	buf_reset(&r->req);
+	codec_writer_init(&w, &r->req);
+	codec_put_map(&w, 7);
+	codec_put_cstr(&w, "kind");
+	codec_put_cstr(&w, "fold_refused");
+	codec_put_cstr(&w, "origin");
+	codec_put_cstr(&w, e->origin);
+	codec_put_cstr(&w, "checkpoint");
+	codec_put_cstr(&w, e->note);
+	codec_put_cstr(&w, "index");
+	codec_put_uint(&w, e->index);
+	codec_put_cstr(&w, "entry");
+	codec_put_bin(&w, e->entry, e->entrylen);
+	codec_put_cstr(&w, "proof");
+	codec_put_hashes(&w, e->proof, e->prooflen / CS_HASH_LEN);
+	codec_put_cstr(&w, "reason");
+	codec_put_cstr(&w, e->reason);
+	return post_evidence(a, e->id, &w);
+}
+
+/* Sends every item of evidence not yet relayed (equivocations, then
+ * refusals), one request each. */
+static int
+relay_evidence(struct relay *r, struct logs_acc *a, struct relay_stats *st,
+    char *err, size_t errlen)
+{
+	for (int refusals = 0; refusals < 2; refusals++) {
+		for (;;) {
+			int x;
+
+			a->ev_id = -1;
+			x = refusals ? store_refusals_each(&r->c->st, true,
+			    send_refusal, a, err, errlen) :
+			    store_evidence_pending(&r->c->st, send_evidence, a,
+			    err, errlen);
+			if (x == -1 || a->rc == -1)
+				return -1;
+			if (a->ev_id == -1 || a->ev_status >= 500)
+				break;
+			/* Delivered, or refused by the parent (4xx): either
+			 * way it is not sent again, so one bad item cannot
+			 * block the rest. */
+			if (a->ev_status == 200)
+				st->evidence++;
+			x = refusals ? store_refusal_relayed(&r->c->st,
+			    a->ev_id, a->ev_status == 200 ? 1 : 2, err,
+			    errlen) : store_evidence_relayed(&r->c->st,
+			    a->ev_id, a->ev_status == 200 ? 1 : 2, err, errlen);
+			if (x == -1)
+				return -1;
+		}
 	}
-	a->ev_id = e->id;
-	a->ev_status = status;
-	return 1;	/* one at a time: it is marked once the read is over */
+	return 0;
 }
 
 int
@@ -387,21 +472,8 @@ relay_once(struct relay *r, struct relay_stats *st, char *err, size_t errlen)
 		    sizeof(why)) == -1 && failed++ == 0)
 			cs_strlcpy(first, why, sizeof(first));
 	}
-	for (;;) {
-		a.ev_id = -1;
-		if (store_evidence_pending(&r->c->st, send_evidence, &a, err,
-		    errlen) == -1 || a.rc == -1)
-			goto out;
-		if (a.ev_id == -1 || a.ev_status >= 500)
-			break;
-		/* Delivered, or refused by the parent (4xx): either way it is
-		 * not sent again, so one bad item cannot block the rest. */
-		if (a.ev_status == 200)
-			st->evidence++;
-		if (store_evidence_relayed(&r->c->st, a.ev_id,
-		    a.ev_status == 200 ? 1 : 2, err, errlen) == -1)
-			goto out;
-	}
+	if (relay_evidence(r, &a, st, err, errlen) == -1)
+		goto out;
 	if (failed > 0) {
 		ERR("%s%s", first, failed > 1 ? " (and other logs)" : "");
 		goto out;

@@ -202,7 +202,7 @@ on_evidence(struct httpd_request *rq, void *arg)
 	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
 		body = httpd_body(rq, &n);
 		hub_evidence(&s->hub, httpd_peer(rq)->court, body, n, now_s(), &r);
-		log_warn("equivocation evidence from %s: %s",
+		log_warn("evidence from %s: %s",
 		    httpd_peer(rq)->court, r.message);
 	}
 	send_reply(rq, &r);
@@ -232,6 +232,8 @@ on_read(struct httpd_request *rq, void *arg)
 		hub_inclusion(&s->hub, Q(origin), Q(index), Q(size), &r);
 	else if (strcmp(path, "/v1/proof/consistency") == 0)
 		hub_consistency(&s->hub, Q(origin), Q(old), Q(new), &r);
+	else if (strcmp(path, "/v1/refusals") == 0)
+		hub_refusals(&s->hub, &r);
 	else
 		hub_equivocations(&s->hub, &r);
 out:
@@ -372,7 +374,7 @@ serve_run(const char *home, char *err, size_t errlen)
 	static const char *const reads[] = {
 		"/v1/logs", "/v1/checkpoint", "/v1/entries",
 		"/v1/proof/inclusion", "/v1/proof/consistency",
-		"/v1/equivocations"
+		"/v1/equivocations", "/v1/refusals"
 	};
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {

@@ -234,6 +234,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 		    exec(s, "INSERT INTO meta VALUES ('schema', '7'),"
 		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
+		    store_sync_schema(s, err, errlen) == -1 ||
 		    exec(s, "COMMIT", err, errlen) == -1) {
 			exec(s, "ROLLBACK", NULL, 0);
 			goto fail;
@@ -255,6 +256,8 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 		    STORE_SCHEMA_VERSION);
 		goto fail;
 	}
+	if (store_sync_schema(s, err, errlen) == -1)
+		goto fail;
 	return 0;
 fail:
 	store_close(s);

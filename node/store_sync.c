@@ -1,5 +1,5 @@
 /*
- * store_sync.c — sync state: cosignatures, cursors, equivocation evidence, peers, and small administrative writes (store.h).
+ * store_sync.c — sync state: cosignatures, cursors, equivocation and refusal evidence, peers, and small administrative writes (store.h).
  */
 #include "store_int.h"
 
@@ -232,6 +232,85 @@ store_evidence_put(struct store *s, const char *origin, const char *note_a,
 	    " ?4, ?5, ?6, ?7)", err, errlen, "tttbbit", origin, note_a, note_b,
 	    proof, (int)prooflen, root_m, root_m != NULL ? CS_HASH_LEN : 0,
 	    (int64_t)now, found_by);
+}
+
+/* Beside `equivocations`; IF NOT EXISTS, so a version 7 database gains it
+ * on open without a migration (PROTOCOL §6.2). */
+static const char refusals_schema[] =
+	"CREATE TABLE IF NOT EXISTS refusals(id INTEGER PRIMARY KEY,"
+	"  origin TEXT NOT NULL, note TEXT NOT NULL, idx INTEGER NOT NULL,"
+	"  entry BLOB NOT NULL, proof BLOB NOT NULL, reason TEXT NOT NULL,"
+	"  found_at INTEGER NOT NULL, found_by TEXT NOT NULL,"
+	"  relayed INTEGER NOT NULL DEFAULT 0, UNIQUE(origin, note, idx))";
+
+int
+store_sync_schema(struct store *s, char *err, size_t errlen)
+{
+	return exec(s, refusals_schema, err, errlen);
+}
+
+int
+store_refusal_put(struct store *s, const struct store_refusal *e,
+    uint64_t now, const char *found_by, char *err, size_t errlen)
+{
+	/* A zero-length proof (a tree of one entry) is an empty blob, not
+	 * NULL. */
+	static const uint8_t none[1];
+
+	return run(s, "INSERT OR IGNORE INTO refusals(origin, note, idx, entry,"
+	    " proof, reason, found_at, found_by) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " ?6, ?7, ?8)", err, errlen, "ttibbtit", e->origin, e->note,
+	    (int64_t)e->index, e->entry, (int)e->entrylen,
+	    e->prooflen > 0 ? e->proof : (const void *)none, (int)e->prooflen,
+	    e->reason, (int64_t)now, found_by);
+}
+
+int
+store_refusals_each(struct store *s, bool pending, store_refusal_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(DB(s), pending ? "SELECT id, origin, note, idx,"
+	    " entry, proof, reason, found_at, found_by FROM refusals WHERE"
+	    " relayed = 0 ORDER BY id" : "SELECT id, origin, note, idx, entry,"
+	    " proof, reason, found_at, found_by FROM refusals ORDER BY id", -1,
+	    &st, NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_refusal e;
+
+		e.id = sqlite3_column_int64(st, 0);
+		e.origin = (const char *)sqlite3_column_text(st, 1);
+		e.note = (const char *)sqlite3_column_text(st, 2);
+		e.index = (uint64_t)sqlite3_column_int64(st, 3);
+		e.entry = sqlite3_column_blob(st, 4);
+		e.entrylen = (size_t)sqlite3_column_bytes(st, 4);
+		e.proof = sqlite3_column_blob(st, 5);
+		e.prooflen = (size_t)sqlite3_column_bytes(st, 5);
+		e.reason = (const char *)sqlite3_column_text(st, 6);
+		e.found_at = (uint64_t)sqlite3_column_int64(st, 7);
+		e.found_by = (const char *)sqlite3_column_text(st, 8);
+		if (fn(arg, &e) != 0)
+			break;
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		ret = -1;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_refusal_relayed(struct store *s, int64_t id, int state, char *err,
+    size_t errlen)
+{
+	return run(s, "UPDATE refusals SET relayed = ?2 WHERE id = ?1", err,
+	    errlen, "ii", id, (int64_t)state);
 }
 
 int

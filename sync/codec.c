@@ -207,6 +207,15 @@ codec_put_bin(struct codec_writer *w, const void *p, size_t n)
 }
 
 void
+codec_put_hashes(struct codec_writer *w, const void *p, size_t k)
+{
+	codec_put_array(w, (uint32_t)k);
+	for (size_t i = 0; i < k; i++)
+		codec_put_bin(w, (const uint8_t *)p + i * CS_HASH_LEN,
+		    CS_HASH_LEN);
+}
+
+void
 codec_put_uint(struct codec_writer *w, uint64_t v)
 {
 	PACKER(w);

@@ -32,6 +32,7 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "courtsync/crypto.h"
 #include "courtsync/codec.h"
@@ -624,4 +625,43 @@ out:
 	EVP_PKEY_free(pk);
 	X509_free(x);
 	return ret;
+}
+
+void
+crypto_cert_court(const struct x509_st *cert, char *out, size_t cap)
+{
+	GENERAL_NAMES *gens;
+	const size_t plen = sizeof(CS_COURT_URI_PREFIX) - 1;
+	char court[CS_ORIGIN_MAX];
+	int found = 0;
+
+	out[0] = '\0';
+	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	if (gens == NULL)
+		return;
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *d;
+		int n;
+
+		if (g->type != GEN_URI)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+		n = ASN1_STRING_length(g->d.uniformResourceIdentifier);
+		if (n < 0 || (size_t)n <= plen ||
+		    memcmp(d, CS_COURT_URI_PREFIX, plen) != 0)
+			continue;
+		found++;
+		if ((size_t)n - plen >= sizeof(court) ||
+		    memchr(d, '\0', (size_t)n) != NULL) {
+			court[0] = '\0';
+			continue;
+		}
+		memcpy(court, d + plen, (size_t)n - plen);
+		court[(size_t)n - plen] = '\0';
+	}
+	GENERAL_NAMES_free(gens);
+	/* Two court names in one certificate: neither is trusted. */
+	if (found == 1 && court_path_valid(court))
+		cs_strlcpy(out, court, cap);
 }

@@ -61,10 +61,10 @@
 #include <openssl/x509v3.h>
 
 #include "courtsync/codec.h"
+#include "courtsync/crypto.h"
 #include "courtsync/httpd.h"
 
 #define HTTPD_MAX_LISTENERS	8
-#define COURT_URI_PREFIX	"courtsync:"
 
 struct route {
 	char		*path;		/* exact request path */
@@ -458,46 +458,6 @@ fail:
 	return NULL;
 }
 
-/* The court path of a certificate: its one URI SAN "courtsync:<path>". */
-static void
-peer_court(X509 *cert, char *out, size_t cap)
-{
-	GENERAL_NAMES *gens;
-	const size_t plen = sizeof(COURT_URI_PREFIX) - 1;
-	char court[CS_ORIGIN_MAX];
-	int found = 0;
-
-	out[0] = '\0';
-	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-	if (gens == NULL)
-		return;
-	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
-		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
-		const unsigned char *d;
-		int n;
-
-		if (g->type != GEN_URI)
-			continue;
-		d = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
-		n = ASN1_STRING_length(g->d.uniformResourceIdentifier);
-		if (n < 0 || (size_t)n <= plen ||
-		    memcmp(d, COURT_URI_PREFIX, plen) != 0)
-			continue;
-		found++;
-		if ((size_t)n - plen >= sizeof(court) ||
-		    memchr(d, '\0', (size_t)n) != NULL) {
-			court[0] = '\0';
-			continue;
-		}
-		memcpy(court, d + plen, (size_t)n - plen);
-		court[(size_t)n - plen] = '\0';
-	}
-	GENERAL_NAMES_free(gens);
-	/* Two court names in one certificate: neither is trusted. */
-	if (found == 1 && court_path_valid(court))
-		cs_strlcpy(out, court, cap);
-}
-
 static void
 peer_compute(struct conn *c)
 {
@@ -523,7 +483,7 @@ peer_compute(struct conn *c)
 	p->cert_ok = true;
 	/* Only a verified certificate names a court: anyone can mint one
 	 * that says "courtsync:cn/gs". */
-	peer_court(cert, p->court, sizeof(p->court));
+	crypto_cert_court(cert, p->court, sizeof(p->court));
 }
 
 /* ---- requests ---- */

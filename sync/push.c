@@ -6,16 +6,29 @@
  * the server ~1.9 ms of CPU).  The deployment CA is the only trust anchor
  * (CURLOPT_CAINFO, no system store); every limit and time-out is set
  * explicitly.
+ *
+ * The server must also be the parent.  libcurl checks that its certificate
+ * chains to the CA and fits the host name dialled; with server_court set,
+ * a verify callback installed on each new connection's SSL_CTX
+ * (CURLOPT_SSL_CTX_FUNCTION, OpenSSL back end) also demands that the
+ * certificate name that court (its URI SAN, as a hub reads a client's).
+ * It runs inside the handshake, so a wrong server is refused before a
+ * byte of the request is sent; a connection kept alive was checked when
+ * it was made.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "courtsync/crypto.h"
 #include "courtsync/push.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
+
+static int ctx_index = -1;	/* SSL_CTX ex data: the push_client */
 
 /* Called by libcurl at least once a second during a transfer. */
 static int
@@ -29,6 +42,45 @@ on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)ultotal;
 	(void)ulnow;
 	return p->cfg.cancel != NULL && p->cfg.cancel() != 0;
+}
+
+/* OpenSSL's verify callback, once per certificate of the chain: the
+ * leaf, once it verified, must name the parent. */
+static int
+on_verify(int ok, X509_STORE_CTX *x)
+{
+	SSL *ssl;
+	struct push_client *p;
+
+	if (!ok || X509_STORE_CTX_get_error_depth(x) != 0)
+		return ok;
+	ssl = X509_STORE_CTX_get_ex_data(x, SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl == NULL)
+		return 0;
+	p = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+	if (p == NULL || p->court[0] == '\0')
+		return ok;
+	crypto_cert_court(X509_STORE_CTX_get_current_cert(x), p->seen,
+	    sizeof(p->seen));
+	if (strcmp(p->seen, p->court) == 0)
+		return 1;
+	p->wrong_court = 1;
+	X509_STORE_CTX_set_error(x, X509_V_ERR_APPLICATION_VERIFICATION);
+	return 0;
+}
+
+/* libcurl's hook on each new connection's SSL_CTX, after its own set-up
+ * (CA, peer verification): adds the parent check. */
+static CURLcode
+on_ssl_ctx(CURL *h, void *sslctx, void *arg)
+{
+	SSL_CTX *ctx = sslctx;
+
+	(void)h;
+	if (SSL_CTX_set_ex_data(ctx, ctx_index, arg) != 1)
+		return CURLE_SSL_CERTPROBLEM;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, on_verify);
+	return CURLE_OK;
 }
 
 static size_t
@@ -53,6 +105,11 @@ push_init(struct push_client *p, const struct push_config *c, char *err,
 			ERR("libcurl initialisation failed");
 			return -1;
 		}
+		ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+		if (ctx_index < 0) {
+			ERR("OpenSSL: no SSL_CTX ex data index");
+			return -1;
+		}
 		global_done = 1;
 	}
 	if (strlen(c->base_url) >= sizeof(p->base) - 1 ||
@@ -74,6 +131,14 @@ push_init(struct push_client *p, const struct push_config *c, char *err,
 	cs_strlcpy(p->cert, c->cert_file, sizeof(p->cert));
 	cs_strlcpy(p->key, c->key_file, sizeof(p->key));
 	cs_strlcpy(p->ca, c->ca_file, sizeof(p->ca));
+	if (c->server_court != NULL) {
+		if (!court_path_valid(c->server_court)) {
+			ERR("\"%s\" is not a court path", c->server_court);
+			return -1;
+		}
+		cs_strlcpy(p->court, c->server_court, sizeof(p->court));
+	}
+	p->cfg.server_court = NULL;	/* p->court says it */
 	p->cfg.cert_file = p->cert;
 	p->cfg.key_file = p->key;
 	p->cfg.ca_file = p->ca;
@@ -121,6 +186,11 @@ push_request(struct push_client *p, const char *path, const void *body,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (p->court[0] != '\0') {
+		p->wrong_court = 0;
+		curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+		curl_easy_setopt(h, CURLOPT_SSL_CTX_DATA, p);
+	}
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, p->cfg.connect_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, p->cfg.timeout_ms);
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
@@ -143,6 +213,12 @@ push_request(struct push_client *p, const char *path, const void *body,
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
 	}
 	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK && p->wrong_court) {
+		ERR("the server at %s is %s, not the parent %s", p->base,
+		    p->seen[0] != '\0' ? p->seen : "no court (its certificate"
+		    " names none)", p->court);
+		goto out;
+	}
 	if (rc != CURLE_OK) {
 		ERR("%s: %s", url, cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
 		goto out;

@@ -67,6 +67,8 @@ void	codec_put_array(struct codec_writer *w, uint32_t n);
 void	codec_put_str(struct codec_writer *w, const char *s, size_t n);
 void	codec_put_cstr(struct codec_writer *w, const char *s);
 void	codec_put_bin(struct codec_writer *w, const void *p, size_t n);
+/* An array of k bins of 32 bytes (hashes, concatenated at p): a proof. */
+void	codec_put_hashes(struct codec_writer *w, const void *p, size_t k);
 void	codec_put_uint(struct codec_writer *w, uint64_t v);
 void	codec_put_int(struct codec_writer *w, int64_t v);
 void	codec_put_bool(struct codec_writer *w, bool v);

@@ -77,7 +77,9 @@ int	court_checkpoint(struct court *c, uint64_t *size, char *note,
 /* Signs checkpoints so that every entry after `from` (the parent's size)
  * is covered by checkpoints at most max_batch entries and about max_body
  * bytes apart (the deployment's limits, the same at every node), ending at
- * the current size: a push can then send batches that each end at one. */
+ * the current size: a push can then send batches that each end at one.
+ * An empty log gets its checkpoint 0, so that it too is pushed and
+ * witnessed. */
 int	court_sign_batches(struct court *c, uint64_t from, uint64_t max_batch,
 	    char *err, size_t errlen);
 

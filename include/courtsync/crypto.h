@@ -81,6 +81,15 @@ void	crypto_hex(const void *p, size_t n, char *out);
 int	crypto_verify_by_cert(const char *cert_file, const void *data, size_t n,
 	    const uint8_t *sig, size_t siglen, char *err, size_t errlen);
 
+/* The court a TLS certificate names: its one subjectAltName URI
+ * "courtsync:<court path>" (certs/README.md).  Copies the path to out, or
+ * "" when there is none, more than one, or it is not a valid court path.
+ * cert is an OpenSSL X509; whether it chains to the CA is the caller's to
+ * check first: anyone can mint a certificate that says "courtsync:cn". */
+#define CS_COURT_URI_PREFIX	"courtsync:"
+struct x509_st;
+void	crypto_cert_court(const struct x509_st *cert, char *out, size_t cap);
+
 /* Wipes secrets so the compiler cannot drop the store. */
 void	crypto_wipe(void *p, size_t n);
 

@@ -49,7 +49,8 @@ void	hub_error(struct hub_reply *r, int status, const char *code,
  * (r is then a 500); refusals are answers (r->status 4xx). */
 int	hub_push(struct hub *h, const char *client, const uint8_t *body,
 	    size_t n, uint64_t now, struct hub_reply *r);
-/* POST /v1/evidence: equivocation evidence relayed from below. */
+/* POST /v1/evidence: equivocation or refusal evidence relayed from below
+ * (PROTOCOL §6), verified before it is kept. */
 int	hub_evidence(struct hub *h, const char *client, const uint8_t *body,
 	    size_t n, uint64_t now, struct hub_reply *r);
 
@@ -63,6 +64,7 @@ int	hub_inclusion(struct hub *h, const char *origin, const char *index,
 int	hub_consistency(struct hub *h, const char *origin, const char *old,
 	    const char *new_, struct hub_reply *r);
 int	hub_equivocations(struct hub *h, struct hub_reply *r);
+int	hub_refusals(struct hub *h, struct hub_reply *r);
 int	hub_health(struct hub *h, struct hub_reply *r);
 
 /* The latest checkpoint of a log with every cosignature line held, into

@@ -35,7 +35,9 @@ struct relay_stats {
 };
 
 /* cancel (may be NULL) aborts a request in flight when it returns
- * non-zero: the daemon's shutdown. */
+ * non-zero: the daemon's shutdown.  The server at parent_url must present
+ * a certificate naming the court's parent in reg (else every request
+ * fails: "the server at URL is X, not the parent Y"). */
 int	relay_init(struct relay *r, struct court *c, const struct registry *reg,
 	    int (*cancel)(void), char *err, size_t errlen);
 void	relay_free(struct relay *r);

@@ -301,6 +301,41 @@ int	store_evidence_pending(struct store *s, store_evidence_fn fn, void *arg,
 int	store_evidence_relayed(struct store *s, int64_t id, int state,
 	    char *err, size_t errlen);
 
+/*
+ * Refusal evidence (docs/PROTOCOL.md §6.2): a checkpoint the court signed
+ * over an entry the fold refuses.  Kept in the table `refusals`, beside
+ * `equivocations`; store_sync_schema creates it in a database made before
+ * it existed, so the schema version does not change.
+ */
+struct store_refusal {
+	int64_t		 id;
+	const char	*origin;
+	const char	*note;		/* the signed checkpoint of size n */
+	uint64_t	 index;		/* k < n: the refused entry */
+	const void	*entry;		/* its bytes */
+	size_t		 entrylen;
+	const void	*proof;		/* inclusion proof of k in n: 32-byte */
+	size_t		 prooflen;	/* hashes, concatenated */
+	const char	*reason;	/* the fold's reason, as the finder gave it */
+	uint64_t	 found_at;
+	const char	*found_by;
+};
+/* Keeps it; a duplicate (origin, note, index) is a no-op.  id, found_at
+ * and found_by of e are ignored: now and found_by are stored. */
+int	store_refusal_put(struct store *s, const struct store_refusal *e,
+	    uint64_t now, const char *found_by, char *err, size_t errlen);
+typedef int (*store_refusal_fn)(void *arg, const struct store_refusal *e);
+/* Every refusal kept (pending: only those not yet sent to the parent), in
+ * the order found; fn returns non-zero to stop. */
+int	store_refusals_each(struct store *s, bool pending, store_refusal_fn fn,
+	    void *arg, char *err, size_t errlen);
+/* Marks refusal evidence as sent upward: 1 accepted, 2 refused. */
+int	store_refusal_relayed(struct store *s, int64_t id, int state,
+	    char *err, size_t errlen);
+/* Creates the sync tables that came after schema version 7 (`refusals`)
+ * when they are missing; store_open calls it. */
+int	store_sync_schema(struct store *s, char *err, size_t errlen);
+
 /* Records a request from a child court (for sync health). */
 int	store_peer_note(struct store *s, const char *court, uint64_t now,
 	    bool ok, const char *error, uint64_t entries, char *err,

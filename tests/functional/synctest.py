@@ -761,6 +761,27 @@ def case_no(code: str, seq: int, year: int = 2024) -> str:
     return cstest.cno(seq, year=year, court=code)
 
 
+def record_cases(court, code, seqs):
+    """Two entries per case: case_filed, then node_done (notice)."""
+    for s in seqs:
+        court.ok("file", "--case", case_no(code, s), "--date", "2024-02-01",
+                 "--applicant", "甲公司", "--respondent", "乙某",
+                 "--claimed", "1000.00")
+        court.ok("node", "--case", case_no(code, s), "--date", "2024-02-05",
+                 "--node", "notice")
+
+
+def flip_sig(note: str) -> str:
+    """The court's signature with its last byte changed."""
+    body, _, sigs = note.partition("\n\n")
+    lines = sigs.split("\n")
+    name, b64 = lines[0][2:].rsplit(" ", 1)
+    raw = bytearray(base64.b64decode(b64))
+    raw[-1] ^= 0x01
+    lines[0] = f"\u2014 {name} " + base64.b64encode(bytes(raw)).decode()
+    return body + "\n\n" + "\n".join(lines)
+
+
 # ---------------------------------------------------------------- cosigning
 
 def cosig_line(home: Path, path: str, note: str, t: int) -> str:

@@ -19,7 +19,8 @@ import pytest
 
 import synctest as st
 from synctest import (HUBS, Client, Court, Deployment, Topology,
-                      batch, case_no, court_batch, origin_state, wait_until)
+                      batch, case_no, court_batch, flip_sig, origin_state,
+                      record_cases, wait_until)
 
 LN = "cn/gs/ln"
 WUDU = "cn/gs/ln/wudu"
@@ -28,16 +29,6 @@ WEN = "cn/gs/ln/wen"
 WLMQ = "cn/xj/wlmq"
 MAX_BODY = 65536
 MAX_BATCH = 100
-
-
-def record_cases(court, code, seqs):
-    """Two entries per case: case_filed, then node_done (notice)."""
-    for s in seqs:
-        court.ok("file", "--case", case_no(code, s), "--date", "2024-02-01",
-                 "--applicant", "甲公司", "--respondent", "乙某",
-                 "--claimed", "1000.00")
-        court.ok("node", "--case", case_no(code, s), "--date", "2024-02-05",
-                 "--node", "notice")
 
 
 class Net:
@@ -62,7 +53,7 @@ class Net:
                 h = self.ln.held(o)
                 if h.latest() is None:
                     continue
-                want = {LN, "cn/gs", "cn"}
+                want = {LN, "cn/gs", "cn"} - {o}   # none cosigns its own
                 if not want <= set(h.cosigs.get(h.latest(), {})):
                     return False
             return True
@@ -133,17 +124,6 @@ def net(tmp_path_factory):
         yield n
     finally:
         topo.close()
-
-
-def flip_sig(note: str) -> str:
-    """The court's signature with its last byte changed."""
-    body, _, sigs = note.partition("\n\n")
-    lines = sigs.split("\n")
-    name, b64 = lines[0][2:].rsplit(" ", 1)
-    raw = bytearray(base64.b64decode(b64))
-    raw[-1] ^= 0x01
-    lines[0] = f"\u2014 {name} " + base64.b64encode(bytes(raw)).decode()
-    return body + "\n\n" + "\n".join(lines)
 
 
 def replace_once(data: bytes, old: bytes, new: bytes) -> bytes:
