@@ -64,8 +64,10 @@ def key_id(name, typ, pub):
 
 
 def utc(t):
-    """YYYY-MM-DDTHH:MM:SSZ for any t >= 0 (proleptic Gregorian, no datetime
-    limit: a cosignature's time is 64 bits)."""
+    """§9.1: YYYY-MM-DDTHH:MM:SSZ up to 9999-12-31T23:59:59Z, the decimal
+    number of seconds beyond."""
+    if t > 253402300799:
+        return "%d" % t
     days, sec = divmod(t, 86400)
     z = days + 719468  # H. Hinnant's civil_from_days
     era, doe = divmod(z, 146097)
@@ -136,13 +138,16 @@ def load_registry(reg_path, sig_path, ca_path):
             raise bad("role is not court or witness")
         reg[f[0]] = Entry(f)
     for e in reg.values():
-        if e.parent != "-" and (e.parent not in reg or not e.path.startswith(e.parent + "/")):
-            raise Unreadable("registry: %s: parent %s is not a listed path above it"
+        if e.parent != "-" and (e.parent not in reg or not e.path.startswith(e.parent + "/")
+                                or reg[e.parent].role != "court"):
+            raise Unreadable("registry: %s: parent %s is not a listed court above it"
                              % (e.path, e.parent))
         if e.role == "witness" and (e.parent != "-" or e.pub is None or any(
-                c.role == "court" and e.path.startswith(c.path + "/") for c in reg.values())):
+                c.role == "court" and (e.path.startswith(c.path + "/")
+                                       or c.path.startswith(e.path + "/"))
+                for c in reg.values())):
             raise Unreadable("registry: witness %s needs parent -, a key and a path "
-                             "beneath no court's" % e.path)
+                             "neither beneath a court's nor above one" % e.path)
     return reg
 
 
@@ -181,9 +186,12 @@ def policy_reason(reg, p, pol, counted):
         return None if par in counted else "no cosignature by %s, its parent" % par
     if pol[0] == "ancestors":
         a = reg[p].parent
+        if a == "-":          # §9.1: a court without a parent never meets it
+            return policy_reason(reg, p, ("parent",), counted)
         while a != "-":
             if a not in counted:
-                return "no cosignature by %s, an ancestor" % a
+                return "no cosignature by %s, %s" % (
+                    a, "its parent" if a == reg[p].parent else "an ancestor")
             a = reg[a].parent
         return None
     found = sum(1 for w in pol[2] if w in counted)
@@ -223,14 +231,19 @@ def audit(d, ca, registry, regsig, policy="parent", skew=300, now=None):
         vtext = open(os.path.join(d, "court.vkey"), "rb").read()
     except OSError as ex:
         raise Unreadable("cannot read court.vkey: %s" % ex.strerror)
-    vtext = vtext.rstrip(b"\r\n").decode("utf-8", "replace")
-    p = vtext.split("+", 1)[0]
-    p = p[len("courtsync/"):] if p.startswith("courtsync/") else p
+    # §7 with the anchors: parse court.vkey (step 1's messages), look its
+    # court up, and verify with that court's key in canonical form.
+    try:
+        vk = iv.VKey(vtext.rstrip(b"\r\n").decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Failed("court.vkey: not valid UTF-8")
+    p = vk.name[len("courtsync/"):]
     if p not in reg or reg[p].role != "court" or reg[p].pub is None:
         raise Failed("court.vkey: %s is not a court with a key in the registry" % p)
     court = reg[p]
+    name, hexid, b64 = court.vkey.split("+", 2)
     NOTES.clear()
-    iv.verify(d, court.vkey)                                                  # step 1
+    iv.verify(d, "+".join([name, hexid.lower(), b64]))                        # step 1
     times = entry_times(d)
     counted = {}
     for s in sorted(NOTES):                                                   # step 2
@@ -244,7 +257,7 @@ def audit(d, ca, registry, regsig, policy="parent", skew=300, now=None):
             pre = "checkpoint %d: " % s
             if e is not None and e.pub is not None and kid == e.kid4:
                 t = int.from_bytes(raw[:8], "big") if len(raw) == 72 else 0
-                if len(raw) != 72 or not ed_ok(
+                if len(raw) != 72 or t >= 1 << 63 or not ed_ok(
                         e.pub, raw[8:], b"cosignature/v1\ntime %d\n" % t + text):
                     raise Failed(pre + "bad cosignature by %s" % w)
                 if t > now + skew:
