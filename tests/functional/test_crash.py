@@ -93,4 +93,5 @@ def test_kill_during_large_import(node):
     # a final import completes
     node.ok("import", path, msg=f"imported {n_events} events")
     check_node(node, "final", {size + n_events})
-    assert time.monotonic() - t_start < 120
+    # (No wall-clock assertion: the budget above only limits how many
+    # attempts run; a loaded machine must not fail the test.)
