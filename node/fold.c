@@ -228,6 +228,7 @@ struct cache_slot {
 	bool			 dirty;		/* row differs from the store */
 	char			 key[CS_CASE_MAX];
 	struct case_state	*cs;
+	struct case_tally	 was;		/* the row as read */
 };
 
 struct fold_cache {
@@ -298,8 +299,8 @@ fold_flush(struct fold_ctx *c, char *err, size_t errlen)
 		return 0;
 	for (size_t i = 0; i < CACHE_SLOTS && ret == 0; i++) {
 		struct cache_slot *s = &fc->slot[i];
-		if (s->used && s->dirty && (store_case_put(c->st, c->log, s->cs,
-		    err, errlen) == -1 || views_windows_case(c->st, c->log,
+		if (s->used && s->dirty && (store_case_put(c->st, c->log,
+		    &s->was, s->cs, err, errlen) == -1 || views_windows_case(c->st, c->log,
 		    s->cs, s->cs->case_no, err, errlen) == -1))
 			ret = -1;
 	}
@@ -503,8 +504,11 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 		goto out;
 	}
 	if (rf->exists) {
+		struct case_tally none;
+
+		store_case_tally(NULL, &none);	/* store_case_clear's */
 		cs->last_idx = index > cs->last_idx ? index : cs->last_idx;
-		if (store_case_put(c->st, c->log, cs, err, errlen) == -1)
+		if (store_case_put(c->st, c->log, &none, cs, err, errlen) == -1)
 			goto out;
 	} else if (cs->nevents == 0 && strcmp(type, "case_filed") != 0) {
 		ERR("correction of entry %llu refused: case %s would be left"
@@ -529,6 +533,7 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
     const struct event *ev, char *err, size_t errlen)
 {
 	struct case_state *cs;
+	struct case_tally was;
 	int r, ret = -1;
 
 	if (ev->type == EV_CORRECTION)
@@ -555,6 +560,7 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 			}
 			s->used = true;
 			s->exists = r == 1;
+			store_case_tally(r == 1 ? s->cs : NULL, &s->was);
 			s->dirty = false;
 			COPY(s->key, S(ev, F_CASE));
 			c->cache->n++;
@@ -575,11 +581,12 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 	r = store_case_get(c->st, c->log, S(ev, F_CASE), cs, err, errlen);
 	if (r == -1)
 		goto out;
+	store_case_tally(r == 1 ? cs : NULL, &was);
 	if (apply_case_event(c, cs, r == 1, index, time, ev, err, errlen) == -1)
 		goto out;
 	if (store_event_put(c->st, c->log, index, S(ev, F_CASE),
 	    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen) == -1 ||
-	    store_case_put(c->st, c->log, cs, err, errlen) == -1 ||
+	    store_case_put(c->st, c->log, &was, cs, err, errlen) == -1 ||
 	    views_windows_case(c->st, c->log, cs, cs->case_no, err,
 	    errlen) == -1)
 		goto out;

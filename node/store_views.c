@@ -266,6 +266,8 @@ static const char views_fill[] =
 int
 store_views_refill(struct store *s, char *err, size_t errlen)
 {
+	/* The fill counts every row written so far. */
+	store_views_discard(s);
 	return exec(s, views_fill, err, errlen);
 }
 
@@ -364,6 +366,7 @@ store_views_discard(struct store *s)
 {
 	struct store_pending *p = s->pending;
 
+	store_counts_discard(s);
 	if (p == NULL)
 		return;
 	free(p->c);
@@ -465,6 +468,10 @@ store_views_flush(struct store *s, char *err, size_t errlen)
 	const char *args[4] = { a[0], a[1], a[2], NULL };
 	int ret = -1;
 
+	if (store_counts_flush(s, err, errlen) == -1) {
+		store_views_discard(s);
+		return -1;
+	}
 	if (p == NULL)
 		return 0;
 	bf_prune(p);

@@ -59,7 +59,6 @@ struct scope {
 	bool		 oom;
 };
 
-int64_t add_months(const char *date, int64_t months);
 int64_t add_months_d(int64_t day, int64_t months);
 int64_t col_day(const char *s);
 int64_t cst_day(uint64_t t);
