@@ -226,6 +226,8 @@ struct cache_slot {
 	bool			 used;
 	bool			 exists;	/* the case is filed */
 	bool			 dirty;		/* row differs from the store */
+	unsigned		 rules;		/* whose windows the events can
+						 * change (views_windows_rules) */
 	char			 key[CS_CASE_MAX];
 	struct case_state	*cs;
 	struct case_tally	 was;		/* the row as read */
@@ -300,8 +302,9 @@ fold_flush(struct fold_ctx *c, char *err, size_t errlen)
 	for (size_t i = 0; i < CACHE_SLOTS && ret == 0; i++) {
 		struct cache_slot *s = &fc->slot[i];
 		if (s->used && s->dirty && (store_case_put(c->st, c->log,
-		    &s->was, s->cs, err, errlen) == -1 || views_windows_case(c->st, c->log,
-		    s->cs, s->cs->case_no, err, errlen) == -1))
+		    &s->was, s->cs, err, errlen) == -1 ||
+		    views_windows_case(c->st, c->log, s->cs, s->cs->case_no,
+		    s->rules, err, errlen) == -1))
 			ret = -1;
 	}
 	cache_clear(fc);
@@ -516,8 +519,8 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 		goto out;
 	}
 	/* The case's warning windows follow its new rows (or none). */
-	if (views_windows_case(c->st, c->log, rf->exists ? cs : NULL, cno, err,
-	    errlen) == -1)
+	if (views_windows_case(c->st, c->log, rf->exists ? cs : NULL, cno,
+	    VW_ALL, err, errlen) == -1)
 		goto out;
 	ret = 0;
 out:
@@ -562,6 +565,7 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 			s->exists = r == 1;
 			store_case_tally(r == 1 ? s->cs : NULL, &s->was);
 			s->dirty = false;
+			s->rules = 0;
 			COPY(s->key, S(ev, F_CASE));
 			c->cache->n++;
 		}
@@ -571,6 +575,7 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 			return -1;
 		s->exists = true;
 		s->dirty = true;
+		s->rules |= views_windows_rules(ev);
 		return store_event_put(c->st, c->log, index, S(ev, F_CASE),
 		    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen);
 	}
@@ -587,8 +592,8 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 	if (store_event_put(c->st, c->log, index, S(ev, F_CASE),
 	    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen) == -1 ||
 	    store_case_put(c->st, c->log, &was, cs, err, errlen) == -1 ||
-	    views_windows_case(c->st, c->log, cs, cs->case_no, err,
-	    errlen) == -1)
+	    views_windows_case(c->st, c->log, cs, cs->case_no,
+	    views_windows_rules(ev), err, errlen) == -1)
 		goto out;
 	ret = 0;
 out:

@@ -23,6 +23,15 @@
 #include "views_int.h"
 
 
+#define BIT(rule)	(1u << (rule))
+/* What the rules read (build_windows): the workflow nodes, the
+ * suspensions, the ledger.  Every rule reads the filing and closing days
+ * and its acknowledgments. */
+#define NODE_RULES	(BIT(R_NOTICE) | BIT(R_REPORT) | BIT(R_ONLINE) | \
+	BIT(R_INVEST) | BIT(R_VALUATION) | BIT(R_SEIZURE) | BIT(R_ZHONGBEN) | \
+	BIT(R_PERIODIC))
+#define SUSP_RULES	(BIT(R_TIME) | BIT(R_TIME_NONLIT))
+
 struct window {
 	int		rule;
 	int64_t		a, b, u;
@@ -315,12 +324,12 @@ out:
 /* 终本: the preconditions (overdue from closing, for ever) and the
  * periodic searches for five years (docs/VIEWS.md §1.4). */
 static void
-zhongben_windows(struct cdata *d, const struct rule r[R_COUNT])
+zhongben_windows(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 {
 	int64_t C = d->closed, seg[4], limit;
 	size_t ns = 0;
 
-	if (r[R_ZHONGBEN].enabled) {
+	if (r[R_ZHONGBEN].enabled && (rules & BIT(R_ZHONGBEN))) {
 		const int64_t pre[] = { d->node[R_NOTICE], d->node[R_REPORT],
 		    d->consumption, d->node[R_INVEST], d->debtor };
 		bool failed = C <= add_months_d(d->filed, r[R_ZHONGBEN].days);
@@ -331,7 +340,7 @@ zhongben_windows(struct cdata *d, const struct rule r[R_COUNT])
 		if (failed)
 			emit(d, R_ZHONGBEN, C, VW_INF, ST_OVER, K_MOVING, C);
 	}
-	if (!r[R_PERIODIC].enabled)
+	if (!r[R_PERIODIC].enabled || !(rules & BIT(R_PERIODIC)))
 		return;
 	/* The last search as of A: none before the first, the first until
 	 * the last, then the last (views_warnings.c, zhongben_rules). */
@@ -378,8 +387,9 @@ window_eq(const struct window *a, const struct window *b)
 	    a->ack == b->ack;
 }
 
+/* The windows of the rules in the bit set `rules`. */
 static void
-build_windows(struct cdata *d, const struct rule r[R_COUNT])
+build_windows(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 {
 	static const int node_rules[] = { R_ASSIGN, R_NOTICE, R_REPORT,
 	    R_ONLINE, R_INVEST };
@@ -390,18 +400,19 @@ build_windows(struct cdata *d, const struct rule r[R_COUNT])
 	for (size_t i = 0; i < sizeof(node_rules) / sizeof(node_rules[0]); i++) {
 		int k = node_rules[i];
 
-		if (r[k].enabled)
+		if (r[k].enabled && (rules & BIT(k)))
 			deadline_windows(d, &r[k], k, d->filed + r[k].days,
 			    d->node[k], d->filed, hi);
 	}
 	if (d->seizure != VW_INF) {
 		int64_t lo = max64(d->filed, d->seizure);
 
-		if (r[R_VALUATION].enabled)
+		if (r[R_VALUATION].enabled && (rules & BIT(R_VALUATION)))
 			deadline_windows(d, &r[R_VALUATION], R_VALUATION,
 			    d->seizure + r[R_VALUATION].days, d->valuation, lo,
 			    hi);
-		if (r[R_SEIZURE].enabled && d->expires != VW_INF) {
+		if (r[R_SEIZURE].enabled && (rules & BIT(R_SEIZURE)) &&
+		    d->expires != VW_INF) {
 			int64_t D = d->expires - r[R_SEIZURE].days;
 
 			emit(d, R_SEIZURE, max64(lo, D - r[R_SEIZURE].due_soon),
@@ -410,11 +421,11 @@ build_windows(struct cdata *d, const struct rule r[R_COUNT])
 			    K_MOVING, D);
 		}
 	}
-	if (r[R_PAYOUT].enabled)
+	if (r[R_PAYOUT].enabled && (rules & BIT(R_PAYOUT)))
 		payout_windows(d, &r[R_PAYOUT], R_PAYOUT);
-	if (r[rt].enabled)
+	if (r[rt].enabled && (rules & BIT(rt)))
 		time_limit_windows(d, &r[rt], rt);
-	if (r[R_OPEN12].enabled) {
+	if (r[R_OPEN12].enabled && (rules & BIT(R_OPEN12))) {
 		int64_t D = add_months_d(d->filed, r[R_OPEN12].days);
 
 		emit(d, R_OPEN12, max64(d->filed, D - r[R_OPEN12].due_soon),
@@ -423,7 +434,7 @@ build_windows(struct cdata *d, const struct rule r[R_COUNT])
 		    D);
 	}
 	if (d->closed != VW_INF && d->zhongben)
-		zhongben_windows(d, r);
+		zhongben_windows(d, r, rules);
 	if (d->nw > 1)
 		qsort(d->w, d->nw, sizeof(d->w[0]), window_cmp);
 }
@@ -434,6 +445,48 @@ static int64_t
 day_or_inf(const char *s)
 {
 	return date_valid(s) ? date_days(s) : VW_INF;
+}
+
+/* The nodes the rules read, and which rules read each (node_row). */
+static const struct {
+	const char	*node;
+	unsigned	 rules;
+} node_reads[] = {
+	{ "notice", BIT(R_NOTICE) | BIT(R_ZHONGBEN) },
+	{ "report_order", BIT(R_REPORT) | BIT(R_ZHONGBEN) },
+	{ "online_search", BIT(R_ONLINE) },
+	{ "investigation_done", BIT(R_INVEST) | BIT(R_ZHONGBEN) },
+	{ "consumption_restriction", BIT(R_ZHONGBEN) },
+	{ "debtor_search", BIT(R_ZHONGBEN) },
+	{ "seizure", BIT(R_VALUATION) | BIT(R_SEIZURE) },
+	{ "valuation", BIT(R_VALUATION) },
+	{ "periodic_search", BIT(R_PERIODIC) },
+};
+
+unsigned
+views_windows_rules(const struct event *ev)
+{
+	switch (ev->type) {
+	case EV_HANDLER_ASSIGNED:
+		return BIT(R_ASSIGN);		/* the first assignment */
+	case EV_TRIAGE_DECIDED:
+		return 0;
+	case EV_NODE_DONE:
+		for (size_t i = 0; i < sizeof(node_reads) /
+		    sizeof(node_reads[0]); i++)
+			if (strcmp(ev->f[F_NODE].s, node_reads[i].node) == 0)
+				return node_reads[i].rules;
+		return 0;
+	case EV_FUNDS_RECEIVED:
+	case EV_FUNDS_PAID:
+		return BIT(R_PAYOUT);
+	case EV_EXTENSION_APPROVED:
+	case EV_SUSPENSION_STARTED:
+	case EV_SUSPENSION_ENDED:
+		return SUSP_RULES;
+	default:	/* filing, closing (every window ends), acknowledgment */
+		return VW_ALL;
+	}
 }
 
 static int
@@ -644,7 +697,7 @@ window_put(struct store *st, const struct window *w, const char **args,
 
 int
 views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
-    const char *case_no, char *err, size_t errlen)
+    const char *case_no, unsigned rules, char *err, size_t errlen)
 {
 	struct rule r[R_COUNT];
 	struct cdata *d;
@@ -653,6 +706,8 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 	const char *args[12] = { slog, case_no };
 	int ret = -1;
 
+	if (rules == 0)
+		return 0;
 	d = calloc(1, sizeof(*d));
 	o = calloc(1, sizeof(*o));
 	if (d == NULL || o == NULL) {
@@ -680,16 +735,17 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 		d->node[R_ASSIGN] = day_or_inf(cs->assigned);
 		d->consumption = d->debtor = d->seizure = d->expires = VW_INF;
 		d->valuation = d->pfirst = d->plast = VW_INF;
-		if (store_query_kept(st, vw_nodes_sql, args, 2, node_row, d, err,
-		    errlen) == -1 ||
-		    store_query_kept(st, vw_susp_sql, args, 2, susp_row, d, err,
-		    errlen) == -1 ||
-		    store_query_kept(st, vw_ledger_sql, args, 2, ledger_row, d,
-		    err, errlen) == -1 ||
+		/* Only what the rules to derive read. */
+		if (((rules & NODE_RULES) && store_query_kept(st, vw_nodes_sql,
+		    args, 2, node_row, d, err, errlen) == -1) ||
+		    ((rules & SUSP_RULES) && store_query_kept(st, vw_susp_sql,
+		    args, 2, susp_row, d, err, errlen) == -1) ||
+		    ((rules & BIT(R_PAYOUT)) && store_query_kept(st,
+		    vw_ledger_sql, args, 2, ledger_row, d, err, errlen) == -1) ||
 		    store_query_kept(st, vw_acks_sql, args, 2, ack_first_row, &ax,
 		    err, errlen) == -1)
 			goto out;
-		build_windows(d, r);
+		build_windows(d, r, rules);
 	}
 	if (d->oom || o->oom) {
 		ERR("out of memory");
@@ -712,9 +768,14 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 			args[10] = v[9];
 		}
 		while (i < o->n || j < d->nw) {
-			int c = i == o->n ? 1 : j == d->nw ? -1 :
-			    window_cmp(&o->w[i], &d->w[j]);
+			int c;
 
+			if (i < o->n && !(rules & BIT(o->w[i].rule))) {
+				i++;		/* a rule not derived: kept */
+				continue;
+			}
+			c = i == o->n ? 1 : j == d->nw ? -1 :
+			    window_cmp(&o->w[i], &d->w[j]);
 			if (c == 0 && window_eq(&o->w[i], &d->w[j])) {
 				i++;
 				j++;
@@ -808,7 +869,7 @@ views_windows_refresh(struct store *st, bool force, char *err, size_t errlen)
 	for (size_t i = 0; i < k.n; i++) {
 		r = store_case_get(st, k.v[i].log, k.v[i].case_no, cs, err, errlen);
 		if (r == -1 || (r == 1 && views_windows_case(st, k.v[i].log, cs,
-		    k.v[i].case_no, err, errlen) == -1))
+		    k.v[i].case_no, VW_ALL, err, errlen) == -1))
 			goto out;
 	}
 	if (store_meta_set(st, "vw_valid", "1", err, errlen) == -1)
