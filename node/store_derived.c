@@ -511,3 +511,24 @@ store_exec_kept(struct store *s, const char *sql, const char *const *args,
 {
 	return store_query_kept(s, sql, args, nargs, NULL, NULL, err, errlen);
 }
+
+int
+store_exec_kept_args(struct store *s, const char *sql,
+    const struct store_arg *args, int nargs, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_kept(s, sql, err, errlen);
+	int n;
+
+	if (st == NULL)
+		return -1;
+	/* A statement may leave some of the arguments unused. */
+	n = sqlite3_bind_parameter_count(st);
+	for (int i = 0; i < nargs && i < n; i++) {
+		if (args[i].s != NULL)
+			sqlite3_bind_text(st, i + 1, args[i].s, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, i + 1, args[i].i);
+	}
+	return step_done(s, st, err, errlen);
+}

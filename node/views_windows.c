@@ -590,12 +590,16 @@ static const char vw_acks_sql[] =
 static const char vw_old_sql[] =
 	"SELECT rule, a, b, u, state, kind, ack FROM vw WHERE log = ?1"
 	" AND case_no = ?2 ORDER BY rule, a";
+/* Window writes: their arguments are those of vw_put_sql (window_write). */
 static const char vw_del1_sql[] =
 	"DELETE FROM vw WHERE log = ?1 AND case_no = ?2 AND rule = ?3"
 	" AND a = ?4";
 static const char vw_put_sql[] =
 	"INSERT INTO vw(log, case_no, rule, a, b, u, state, kind, type, year,"
 	" seq, ack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+static const char vw_upd_sql[] =
+	"UPDATE vw SET b = ?5, u = ?6, state = ?7, kind = ?8, ack = ?12"
+	" WHERE log = ?1 AND case_no = ?2 AND rule = ?3 AND a = ?4";
 
 struct oldw {
 	struct window	*w;
@@ -672,27 +676,65 @@ rules_cached(struct store *st, struct rule r[R_COUNT], char *err,
 	return 0;
 }
 
-/* Inserts one window; args holds log, case and the case number's parts
- * (8..10), v room for the rest. */
+/* Runs sql (vw_put_sql, vw_upd_sql, vw_del1_sql) for window w; a holds
+ * the log, the case and its number's parts (8..10). */
 static int
-window_put(struct store *st, const struct window *w, const char **args,
-    char v[10][24], char *err, size_t errlen)
+window_write(struct store *st, const char *sql, struct store_arg a[12],
+    const struct window *w, char *err, size_t errlen)
 {
-	snprintf(v[0], sizeof(v[0]), "%d", w->rule);
-	snprintf(v[1], sizeof(v[1]), "%lld", (long long)w->a);
-	snprintf(v[2], sizeof(v[2]), "%lld", (long long)w->b);
-	snprintf(v[3], sizeof(v[3]), "%lld", (long long)w->u);
-	snprintf(v[4], sizeof(v[4]), "%d", w->state);
-	snprintf(v[5], sizeof(v[5]), "%d", w->kind);
-	snprintf(v[6], sizeof(v[6]), "%lld", (long long)w->ack);
-	args[2] = v[0];
-	args[3] = v[1];
-	args[4] = v[2];
-	args[5] = v[3];
-	args[6] = v[4];
-	args[7] = v[5];
-	args[11] = v[6];
-	return store_exec_kept(st, vw_put_sql, args, 12, err, errlen);
+	a[2].i = w->rule;
+	a[3].i = w->a;
+	a[4].i = w->b;
+	a[5].i = w->u;
+	a[6].i = w->state;
+	a[7].i = w->kind;
+	a[11].i = w->ack;
+	return store_exec_kept_args(st, sql, a, 12, err, errlen);
+}
+
+/* Writes the windows of the rules in `rules` that changed from o (the
+ * stored ones, all rules) to d (the derived ones): both lists are in
+ * (rule, a) order, the primary key's. */
+static int
+windows_write(struct store *st, int64_t log, const char *case_no,
+    const struct oldw *o, const struct cdata *d, unsigned rules, char *err,
+    size_t errlen)
+{
+	struct store_arg a[12] = { { NULL, log }, { case_no, 0 } };
+	struct case_no cn;
+	size_t i = 0, j = 0;
+
+	if (d->nw > 0) {
+		if (case_no_parse(case_no, &cn, err, errlen) == -1)
+			return -1;
+		a[8].s = cn.type;
+		a[9].i = cn.year;
+		a[10].i = cn.seq;
+	}
+	while (i < o->n || j < d->nw) {
+		const char *sql;
+		int c;
+
+		if (i < o->n && !(rules & BIT(o->w[i].rule))) {
+			i++;		/* a rule not derived: kept */
+			continue;
+		}
+		c = i == o->n ? 1 : j == d->nw ? -1 :
+		    window_cmp(&o->w[i], &d->w[j]);
+		if (c == 0 && window_eq(&o->w[i], &d->w[j])) {
+			i++;
+			j++;
+			continue;
+		}
+		/* changed in place, gone, or new */
+		sql = c == 0 ? vw_upd_sql : c < 0 ? vw_del1_sql : vw_put_sql;
+		if (window_write(st, sql, a, c < 0 ? &o->w[i] : &d->w[j], err,
+		    errlen) == -1)
+			return -1;
+		i += c <= 0;
+		j += c >= 0;
+	}
+	return 0;
 }
 
 int
@@ -751,54 +793,8 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 		ERR("out of memory");
 		goto out;
 	}
-	/* Only the windows that changed are written: both lists are in
-	 * (rule, a) order, the primary key's. */
-	{
-		struct case_no cn;
-		char v[10][24];
-		size_t i = 0, j = 0;
-
-		if (d->nw > 0 && case_no_parse(case_no, &cn, err, errlen) == -1)
-			goto out;
-		if (d->nw > 0) {
-			snprintf(v[8], sizeof(v[8]), "%d", cn.year);
-			snprintf(v[9], sizeof(v[9]), "%u", (unsigned)cn.seq);
-			args[8] = cn.type;
-			args[9] = v[8];
-			args[10] = v[9];
-		}
-		while (i < o->n || j < d->nw) {
-			int c;
-
-			if (i < o->n && !(rules & BIT(o->w[i].rule))) {
-				i++;		/* a rule not derived: kept */
-				continue;
-			}
-			c = i == o->n ? 1 : j == d->nw ? -1 :
-			    window_cmp(&o->w[i], &d->w[j]);
-			if (c == 0 && window_eq(&o->w[i], &d->w[j])) {
-				i++;
-				j++;
-				continue;
-			}
-			if (c <= 0) {		/* old window gone or changed */
-				snprintf(v[0], sizeof(v[0]), "%d", o->w[i].rule);
-				snprintf(v[1], sizeof(v[1]), "%lld",
-				    (long long)o->w[i].a);
-				args[2] = v[0];
-				args[3] = v[1];
-				if (store_exec_kept(st, vw_del1_sql, args, 4, err,
-				    errlen) == -1)
-					goto out;
-				i++;
-				if (c < 0)
-					continue;
-			}
-			if (window_put(st, &d->w[j], args, v, err, errlen) == -1)
-				goto out;
-			j++;
-		}
-	}
+	if (windows_write(st, log, case_no, o, d, rules, err, errlen) == -1)
+		goto out;
 	ret = 0;
 out:
 	if (d != NULL) {

@@ -277,6 +277,14 @@ int	store_query_kept(struct store *s, const char *sql,
 	    char *err, size_t errlen);
 int	store_exec_kept(struct store *s, const char *sql,
 	    const char *const *args, int nargs, char *err, size_t errlen);
+/* An argument of store_exec_kept_args: the text s, or (s NULL) the
+ * integer i, bound as an integer (no conversion from text). */
+struct store_arg {
+	const char	*s;
+	int64_t		 i;
+};
+int	store_exec_kept_args(struct store *s, const char *sql,
+	    const struct store_arg *args, int nargs, char *err, size_t errlen);
 
 /* Runs one SQL statement that writes (text arguments bound to ?1..),
  * for small administrative tables such as `rules`. */
