@@ -286,6 +286,30 @@ date_from_days(int64_t z, char out[11])
 	    (unsigned)(m % 100), (unsigned)(d % 100));
 }
 
+static int
+days_in_month(int64_t y, int64_t m)
+{
+	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	return dim[m - 1] + (m == 2 && leap((int)y));
+}
+
+int64_t
+add_months(const char *date, int64_t months)
+{
+	int64_t y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
+	int64_t t = y * 12 + (m - 1) + months;
+	int64_t ny = t >= 0 ? t / 12 : -((-t + 11) / 12);
+	int64_t nm = t - ny * 12 + 1;
+	char out[16];
+
+	if (d > days_in_month(ny, nm))
+		d = days_in_month(ny, nm);
+	snprintf(out, sizeof(out), "%04d-%02d-%02d", (int)ny, (int)nm, (int)d);
+	return date_days(out);
+}
+
 void
 fen_format(uint64_t fen, char *out, size_t cap)
 {

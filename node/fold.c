@@ -226,8 +226,11 @@ struct cache_slot {
 	bool			 used;
 	bool			 exists;	/* the case is filed */
 	bool			 dirty;		/* row differs from the store */
+	unsigned		 rules;		/* whose windows the events can
+						 * change (views_windows_rules) */
 	char			 key[CS_CASE_MAX];
 	struct case_state	*cs;
+	struct case_tally	 was;		/* the row as read */
 };
 
 struct fold_cache {
@@ -298,9 +301,10 @@ fold_flush(struct fold_ctx *c, char *err, size_t errlen)
 		return 0;
 	for (size_t i = 0; i < CACHE_SLOTS && ret == 0; i++) {
 		struct cache_slot *s = &fc->slot[i];
-		if (s->used && s->dirty && (store_case_put(c->st, c->log, s->cs,
-		    err, errlen) == -1 || views_windows_case(c->st, c->log,
-		    s->cs, s->cs->case_no, err, errlen) == -1))
+		if (s->used && s->dirty && (store_case_put(c->st, c->log,
+		    &s->was, s->cs, err, errlen) == -1 ||
+		    views_windows_case(c->st, c->log, s->cs, s->cs->case_no,
+		    s->rules, err, errlen) == -1))
 			ret = -1;
 	}
 	cache_clear(fc);
@@ -503,8 +507,11 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 		goto out;
 	}
 	if (rf->exists) {
+		struct case_tally none;
+
+		store_case_tally(NULL, &none);	/* store_case_clear's */
 		cs->last_idx = index > cs->last_idx ? index : cs->last_idx;
-		if (store_case_put(c->st, c->log, cs, err, errlen) == -1)
+		if (store_case_put(c->st, c->log, &none, cs, err, errlen) == -1)
 			goto out;
 	} else if (cs->nevents == 0 && strcmp(type, "case_filed") != 0) {
 		ERR("correction of entry %llu refused: case %s would be left"
@@ -512,8 +519,8 @@ apply_correction(struct fold_ctx *c, uint64_t index, uint64_t time,
 		goto out;
 	}
 	/* The case's warning windows follow its new rows (or none). */
-	if (views_windows_case(c->st, c->log, rf->exists ? cs : NULL, cno, err,
-	    errlen) == -1)
+	if (views_windows_case(c->st, c->log, rf->exists ? cs : NULL, cno,
+	    VW_ALL, err, errlen) == -1)
 		goto out;
 	ret = 0;
 out:
@@ -529,6 +536,7 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
     const struct event *ev, char *err, size_t errlen)
 {
 	struct case_state *cs;
+	struct case_tally was;
 	int r, ret = -1;
 
 	if (ev->type == EV_CORRECTION)
@@ -555,7 +563,9 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 			}
 			s->used = true;
 			s->exists = r == 1;
+			store_case_tally(r == 1 ? s->cs : NULL, &s->was);
 			s->dirty = false;
+			s->rules = 0;
 			COPY(s->key, S(ev, F_CASE));
 			c->cache->n++;
 		}
@@ -565,6 +575,7 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 			return -1;
 		s->exists = true;
 		s->dirty = true;
+		s->rules |= views_windows_rules(ev);
 		return store_event_put(c->st, c->log, index, S(ev, F_CASE),
 		    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen);
 	}
@@ -575,13 +586,14 @@ fold_apply(struct fold_ctx *c, uint64_t index, uint64_t time,
 	r = store_case_get(c->st, c->log, S(ev, F_CASE), cs, err, errlen);
 	if (r == -1)
 		goto out;
+	store_case_tally(r == 1 ? cs : NULL, &was);
 	if (apply_case_event(c, cs, r == 1, index, time, ev, err, errlen) == -1)
 		goto out;
 	if (store_event_put(c->st, c->log, index, S(ev, F_CASE),
 	    event_defs[ev->type].type, S(ev, F_DATE), time, err, errlen) == -1 ||
-	    store_case_put(c->st, c->log, cs, err, errlen) == -1 ||
-	    views_windows_case(c->st, c->log, cs, cs->case_no, err,
-	    errlen) == -1)
+	    store_case_put(c->st, c->log, &was, cs, err, errlen) == -1 ||
+	    views_windows_case(c->st, c->log, cs, cs->case_no,
+	    views_windows_rules(ev), err, errlen) == -1)
 		goto out;
 	ret = 0;
 out:

@@ -225,6 +225,13 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144",
 	    err, errlen) == -1)
 		goto fail;
+	/* The counters' triggers are for other writers: at this connection
+	 * store_case_put keeps them (store_counts.c). */
+	if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0,
+	    (int *)NULL) != SQLITE_OK) {
+		ERR("cannot open database %s: %s", path, sqlite3_errmsg(db));
+		goto fail;
+	}
 	sqlite3_wal_autocheckpoint(db, STORE_WAL_AUTOCHECKPOINT);
 	if (create) {
 		if (exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)

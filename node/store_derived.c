@@ -57,12 +57,16 @@ store_case_get(struct store *s, int64_t log, const char *case_no,
 }
 
 int
-store_case_put(struct store *s, int64_t log, const struct case_state *c,
-    char *err, size_t errlen)
+store_case_put(struct store *s, int64_t log, const struct case_tally *was,
+    const struct case_state *c, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = stmt(s, SQ_CASE_PUT, err, errlen);
+	struct case_tally now;
 
 	if (st == NULL)
+		return -1;
+	store_case_tally(c, &now);
+	if (store_counts_case(s, log, was, &now, err, errlen) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
 	bind_text(st, 2, c->case_no);
@@ -102,8 +106,22 @@ store_case_clear(struct store *s, int64_t log, const char *case_no, char *err,
 	static const char *const tables[] = {
 		"cases", "case_nodes", "ledger", "suspensions", "acks"
 	};
+	struct case_state *cs;
+	struct case_tally was, none;
 	char q[128];
+	int r;
 
+	/* The counters lose what the row counted. */
+	if ((cs = malloc(sizeof(*cs))) == NULL) {
+		ERR("out of memory");
+		return -1;
+	}
+	r = store_case_get(s, log, case_no, cs, err, errlen);
+	store_case_tally(r == 1 ? cs : NULL, &was);
+	free(cs);
+	store_case_tally(NULL, &none);
+	if (r == -1 || store_counts_case(s, log, &was, &none, err, errlen) == -1)
+		return -1;
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		sqlite3_stmt *st;
 		int rc;
@@ -456,9 +474,8 @@ store_query(struct store *s, const char *q, const char *const *args, int nargs,
 	return ret;
 }
 
-/* The kept statement for sql, prepared on first use. */
-static sqlite3_stmt *
-kept(struct store *s, const char *sql, char *err, size_t errlen)
+sqlite3_stmt *
+store_kept(struct store *s, const char *sql, char *err, size_t errlen)
 {
 	int i;
 
@@ -482,7 +499,7 @@ int
 store_query_kept(struct store *s, const char *sql, const char *const *args,
     int nargs, store_row_fn fn, void *arg, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = kept(s, sql, err, errlen);
+	sqlite3_stmt *st = store_kept(s, sql, err, errlen);
 
 	return st == NULL ? -1 : query_run(s, st, args, nargs, fn, arg, err,
 	    errlen);
@@ -493,4 +510,25 @@ store_exec_kept(struct store *s, const char *sql, const char *const *args,
     int nargs, char *err, size_t errlen)
 {
 	return store_query_kept(s, sql, args, nargs, NULL, NULL, err, errlen);
+}
+
+int
+store_exec_kept_args(struct store *s, const char *sql,
+    const struct store_arg *args, int nargs, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_kept(s, sql, err, errlen);
+	int n;
+
+	if (st == NULL)
+		return -1;
+	/* A statement may leave some of the arguments unused. */
+	n = sqlite3_bind_parameter_count(st);
+	for (int i = 0; i < nargs && i < n; i++) {
+		if (args[i].s != NULL)
+			sqlite3_bind_text(st, i + 1, args[i].s, -1,
+			    SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, i + 1, args[i].i);
+	}
+	return step_done(s, st, err, errlen);
 }

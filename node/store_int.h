@@ -29,6 +29,10 @@ extern const char *const store_sql[SQ_COUNT];
 
 sqlite3_stmt *stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
 int exec(struct store *s, const char *q, char *err, size_t errlen);
+/* The kept statement for sql (compared by address), prepared on first
+ * use and finalized by store_close (store_derived.c). */
+sqlite3_stmt *store_kept(struct store *s, const char *sql, char *err,
+    size_t errlen);
 int step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen);
 void bind_text(sqlite3_stmt *st, int i, const char *v);
 void col_text(sqlite3_stmt *st, int i, char *out, size_t cap);

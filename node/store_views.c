@@ -3,12 +3,15 @@
  * transaction as every change to the derived tables (store.h, docs/VIEWS.md
  * §7).
  *
- * Shape: SQLite triggers on `cases` and `events` keep small counter tables
- * keyed by (log, day, type) up to date, whoever writes the row (the fold,
- * a correction's re-fold, a rebuild); indexes on the derived tables make
- * the open obligations (warnings), the ledger and acknowledgments of one
- * case, the numbers of one year and type, and the back-filled events
- * range reads.  A view then costs what its answer costs: sums over
+ * Shape: small counter tables keyed by (log, day, type) are kept up to
+ * date whoever writes a case row: courtsync's own writes (the fold, a
+ * correction's re-fold, a rebuild) sum their changes in store_counts.c
+ * and write them at commit; the SQLite triggers on `cases` here do the
+ * same for any other writer (courtsync's connections switch them off);
+ * the back-filling counts are kept per transaction below; indexes on the
+ * derived tables make the open obligations (warnings), the ledger and
+ * acknowledgments of one case, the numbers of one year and type, and the
+ * back-filled events range reads.  A view then costs what its answer costs: sums over
  * (court, day) rows, reads of the open cases, never a scan of every case
  * or event a hub holds.
  *
@@ -266,6 +269,8 @@ static const char views_fill[] =
 int
 store_views_refill(struct store *s, char *err, size_t errlen)
 {
+	/* The fill counts every row written so far. */
+	store_views_discard(s);
 	return exec(s, views_fill, err, errlen);
 }
 
@@ -364,6 +369,7 @@ store_views_discard(struct store *s)
 {
 	struct store_pending *p = s->pending;
 
+	store_counts_discard(s);
 	if (p == NULL)
 		return;
 	free(p->c);
@@ -465,6 +471,10 @@ store_views_flush(struct store *s, char *err, size_t errlen)
 	const char *args[4] = { a[0], a[1], a[2], NULL };
 	int ret = -1;
 
+	if (store_counts_flush(s, err, errlen) == -1) {
+		store_views_discard(s);
+		return -1;
+	}
 	if (p == NULL)
 		return 0;
 	bf_prune(p);

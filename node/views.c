@@ -14,34 +14,6 @@
 
 /* ---- dates ---- */
 
-static int
-days_in_month(int64_t y, int64_t m)
-{
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dim[m - 1];
-}
-
-/* The day `months` calendar months after a valid date, the day of month
- * clamped to the target month (08-31 + 6 months = 02-28 or 02-29). */
-int64_t
-add_months(const char *date, int64_t months)
-{
-	int64_t y = atoi(date), m = atoi(date + 5), d = atoi(date + 8);
-	int64_t t = y * 12 + (m - 1) + months;
-	int64_t ny = t >= 0 ? t / 12 : -((-t + 11) / 12);
-	int64_t nm = t - ny * 12 + 1;
-	char out[16];
-
-	if (d > days_in_month(ny, nm))
-		d = days_in_month(ny, nm);
-	snprintf(out, sizeof(out), "%04d-%02d-%02d", (int)ny, (int)nm, (int)d);
-	return date_days(out);
-}
-
 int64_t
 add_months_d(int64_t day, int64_t months)
 {

@@ -59,7 +59,6 @@ struct scope {
 	bool		 oom;
 };
 
-int64_t add_months(const char *date, int64_t months);
 int64_t add_months_d(int64_t day, int64_t months);
 int64_t col_day(const char *s);
 int64_t cst_day(uint64_t t);
@@ -81,5 +80,56 @@ bool grow(void **v, size_t *n, size_t *cap, size_t size);
 int views_case_warning(struct store *st, const struct view_query *q,
     int64_t log, const char *case_no, int rule, warning_detail_fn fn,
     void *arg, char *err, size_t errlen);
+
+/* ---- warning windows of one case (views_derive.c, views_windows.c) ---- */
+
+#define BIT(rule)	(1u << (rule))
+/* What the rules read (windows_build): the workflow nodes, the
+ * suspensions, the ledger.  Every rule reads the filing and closing days
+ * and its acknowledgments. */
+#define NODE_RULES	(BIT(R_NOTICE) | BIT(R_REPORT) | BIT(R_ONLINE) | \
+	BIT(R_INVEST) | BIT(R_VALUATION) | BIT(R_SEIZURE) | BIT(R_ZHONGBEN) | \
+	BIT(R_PERIODIC))
+#define SUSP_RULES	(BIT(R_TIME) | BIT(R_TIME_NONLIT))
+
+/* One window of one rule of a case (vw). */
+struct window {
+	int		rule;
+	int64_t		a, b, u;
+	int		state, kind;
+	int64_t		ack;		/* the rule's first acknowledgment */
+};
+
+/* A ledger row of the case. */
+struct ledger_row {
+	int64_t		date, idx;
+	int		dir;
+	uint64_t	amount;
+};
+
+/* What the windows of a case are derived from: its rows. */
+struct cdata {
+	int64_t		filed, closed;		/* closed: VW_INF if open */
+	bool		zhongben, nonlit;
+	int64_t		ext;
+	int64_t		node[R_COUNT];		/* done dates of node rules */
+	int64_t		consumption, debtor, seizure, expires, valuation;
+	int64_t		pfirst, plast;
+	int64_t		ack[R_COUNT];		/* first acknowledgment */
+	struct susp { int64_t s, e; } *susp;
+	size_t		nsusp, capsusp;
+	struct ledger_row *led;
+	size_t		nled, capled;
+	struct window	*w;
+	size_t		nw, capw;
+	bool		oom;
+};
+
+/* Orders windows by (rule, a): vw's key. */
+int window_cmp(const void *pa, const void *pb);
+/* Derives into d->w (sorted by window_cmp) the windows of the rules in
+ * the bit set `rules` (BIT(rule)); d->oom on failure. */
+void windows_build(struct cdata *d, const struct rule r[R_COUNT],
+    unsigned rules);
 
 #endif

@@ -1,432 +1,13 @@
 /*
  * views_windows.c — warning windows: for every case and rule, the days on
- * which the rules of docs/VIEWS.md §1 warn, kept in the table `vw` as the
- * fold writes each case (docs/VIEWS.md §7).  Counts of warnings as of any
- * day are then a range of an index over the windows alive that day, and
- * the most urgent warnings are the first rows of ordered index ranges.
- *
- * A window is [a, b) in day numbers (b = VW_INF: open-ended) with a state
- * (due soon, overdue) and a kind: moving — the days change with the as-of
- * day A (overdue: A − D; due soon: D − A, for the deadline D) — or fixed
- * (a late node's lateness, a 审限 frozen while suspended).  Its key u
- * sorts the windows of one state and kind most urgent first:
- *
- *	overdue moving	u = D		days = A − u
- *	overdue fixed	u = −days	days = −u
- *	due soon moving	u = D		days = u − A
- *	due soon fixed	u = days	days = u
- *
- * Windows are derived from the case's derived rows and the rules in force
- * exactly as the rules decide for one as-of day (views_warnings.c); the
- * test oracle (`report --recompute`) checks that they agree on every day.
+ * which the rules of docs/VIEWS.md §1 warn (views_derive.c derives them),
+ * kept in the table `vw` as the fold writes each case (docs/VIEWS.md §7).
+ * Counts of warnings as of any day are then a range of an index over the
+ * windows alive that day, and the most urgent warnings are the first rows
+ * of ordered index ranges.  Here: which rules an event can change, reading
+ * a case's rows, writing the windows that changed, deriving them all again.
  */
 #include "views_int.h"
-
-
-struct window {
-	int		rule;
-	int64_t		a, b, u;
-	int		state, kind;
-	int64_t		ack;		/* the rule's first acknowledgment */
-};
-
-struct ledger_row {
-	int64_t		date, idx;
-	int		dir;
-	uint64_t	amount;
-};
-
-struct cdata {
-	int64_t		filed, closed;		/* closed: VW_INF if open */
-	bool		zhongben, nonlit;
-	int64_t		ext;
-	int64_t		node[R_COUNT];		/* done dates of node rules */
-	int64_t		consumption, debtor, seizure, expires, valuation;
-	int64_t		pfirst, plast;
-	int64_t		ack[R_COUNT];		/* first acknowledgment */
-	struct susp { int64_t s, e; } *susp;
-	size_t		nsusp, capsusp;
-	struct ledger_row *led;
-	size_t		nled, capled;
-	struct window	*w;
-	size_t		nw, capw;
-	bool		oom;
-};
-
-
-
-static int64_t
-max64(int64_t a, int64_t b)
-{
-	return a > b ? a : b;
-}
-
-static int64_t
-min64(int64_t a, int64_t b)
-{
-	return a < b ? a : b;
-}
-
-static void
-emit(struct cdata *d, int rule, int64_t a, int64_t b, int state, int kind,
-    int64_t u)
-{
-	struct window *p;
-
-	if (a >= b)
-		return;
-	/* one window continuing the previous one is merged into it */
-	p = d->nw > 0 ? &d->w[d->nw - 1] : NULL;
-	if (p != NULL && p->rule == rule && p->b == a && p->state == state &&
-	    p->kind == kind && p->u == u) {
-		p->b = b;
-		return;
-	}
-	if (!grow((void **)&d->w, &d->nw, &d->capw, sizeof(*d->w))) {
-		d->oom = true;
-		return;
-	}
-	d->w[d->nw++] = (struct window){ rule, a, b, u, state, kind,
-	    d->ack[rule] };
-}
-
-/* A deadline D on [lo, hi), the node done on day `done` (VW_INF: never):
- * due soon from D − due_soon to D while not done, overdue after D until
- * done, then (done late) overdue by done − D. */
-static void
-deadline_windows(struct cdata *d, const struct rule *r, int rule, int64_t D,
-    int64_t done, int64_t lo, int64_t hi)
-{
-	emit(d, rule, max64(lo, D - r->due_soon), min64(min64(D + 1, done), hi),
-	    ST_SOON, K_MOVING, D);
-	emit(d, rule, max64(lo, D + 1), min64(done, hi), ST_OVER, K_MOVING, D);
-	if (done != VW_INF && done > D)
-		emit(d, rule, max64(lo, done), hi, ST_OVER, K_FIXED, -(done - D));
-}
-
-/* The 审限: D moves with each suspension (docs/VIEWS.md §1.4).  Between
- * suspensions D is fixed; during one, D − A is. */
-static void
-time_limit_windows(struct cdata *d, const struct rule *r, int rule)
-{
-	int64_t base = add_months_d(d->filed, (int64_t)r->days + d->ext);
-	int64_t prior = 0, p = d->filed, hi = d->closed;
-
-	for (size_t i = 0; i < d->nsusp && p < hi; i++) {
-		int64_t s = d->susp[i].s, e = d->susp[i].e, D = base + prior;
-		int64_t left = base + prior - s;
-
-		emit(d, rule, max64(p, D - r->due_soon), min64(min64(D + 1, s), hi),
-		    ST_SOON, K_MOVING, D);
-		emit(d, rule, max64(p, D + 1), min64(s, hi), ST_OVER, K_MOVING, D);
-		if (left < 0)
-			emit(d, rule, s, min64(e, hi), ST_OVER, K_FIXED, left);
-		else if (left <= r->due_soon)
-			emit(d, rule, s, min64(e, hi), ST_SOON, K_FIXED, left);
-		if (e == VW_INF)
-			return;
-		prior += e - s;
-		p = e;
-	}
-	if (p < hi) {
-		int64_t D = base + prior;
-
-		emit(d, rule, max64(p, D - r->due_soon), min64(D + 1, hi),
-		    ST_SOON, K_MOVING, D);
-		emit(d, rule, max64(p, D + 1), hi, ST_OVER, K_MOVING, D);
-	}
-}
-
-/* Payouts: per arrival, a deadline and the day its last fen was paid out
- * (FIFO, docs/VIEWS.md §1.4); the case warns once, for its worst arrival.
- * Between two ledger dates the queue is fixed; within, the worst arrival
- * changes only where an arrival's state changes or a moving lateness
- * overtakes a fixed one, so the case is decided at each such day. */
-struct arrival_at {
-	int64_t		date, D, settled;	/* settled: VW_INF if not */
-	uint64_t	left;
-};
-
-static size_t
-fifo_at(const struct cdata *d, int64_t A, const struct rule *r,
-    struct arrival_at *arr)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < d->nled; i++) {
-		const struct ledger_row *l = &d->led[i];
-		uint64_t amount = l->amount;
-		size_t at;
-
-		if (l->date > A)
-			continue;
-		if (l->dir > 0) {
-			for (at = n; at > 0 && arr[at - 1].date > l->date; at--)
-				arr[at] = arr[at - 1];
-			arr[at] = (struct arrival_at){ l->date, l->date + r->days,
-			    VW_INF, amount };
-			n++;
-			continue;
-		}
-		for (size_t k = 0; k < n && amount > 0; k++) {
-			uint64_t take;
-
-			if (arr[k].left == 0)
-				continue;
-			take = arr[k].left < amount ? arr[k].left : amount;
-			arr[k].left -= take;
-			amount -= take;
-			if (arr[k].left == 0)
-				arr[k].settled = l->date;
-		}
-	}
-	return n;
-}
-
-/* The case's payout warning on day A, as pay_finish decides it: 1 and
- * state/kind/u, or 0. */
-static int
-pay_decide(const struct rule *r, const struct arrival_at *arr, size_t n,
-    int64_t A, int *state, int *kind, int64_t *u)
-{
-	int bstate = -1;
-	int64_t bdays = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const struct arrival_at *x = &arr[i];
-		int s, k;
-		int64_t days, key;
-
-		if (x->left == 0 && x->settled <= x->D)
-			continue;		/* paid out in time */
-		if (x->left == 0) {
-			s = ST_OVER;
-			k = K_FIXED;
-			days = x->settled - x->D;
-			key = -days;
-		} else if (A > x->D) {
-			s = ST_OVER;
-			k = K_MOVING;
-			days = A - x->D;
-			key = x->D;
-		} else if (x->D - A <= r->due_soon) {
-			s = ST_SOON;
-			k = K_MOVING;
-			days = x->D - A;
-			key = x->D;
-		} else {
-			continue;
-		}
-		if (bstate == -1 || (s == ST_OVER && (bstate != ST_OVER ||
-		    days > bdays)) || (s == ST_SOON && bstate == ST_SOON &&
-		    days < bdays)) {
-			bstate = s;
-			bdays = days;
-			*kind = k;
-			*u = key;
-		}
-	}
-	*state = bstate;
-	return bstate != -1;
-}
-
-static int
-cmp64(const void *pa, const void *pb)
-{
-	int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
-
-	return (a > b) - (a < b);
-}
-
-static void
-payout_windows(struct cdata *d, const struct rule *r, int rule)
-{
-	int64_t *dates = NULL, *pts = NULL;
-	struct arrival_at *arr = NULL;
-	size_t nd = 0;
-
-	if (d->nled == 0)
-		return;
-	dates = malloc(d->nled * sizeof(*dates));
-	pts = malloc((4 * d->nled + 2) * sizeof(*pts));
-	arr = malloc(d->nled * sizeof(*arr));
-	if (dates == NULL || pts == NULL || arr == NULL) {
-		d->oom = true;
-		goto out;
-	}
-	for (size_t i = 0; i < d->nled; i++)
-		dates[nd++] = d->led[i].date;
-	qsort(dates, nd, sizeof(dates[0]), cmp64);
-	for (size_t k = 0; k < nd; k++) {
-		int64_t t = dates[k], next = VW_INF, lo, hi, fmax = -1;
-		size_t n, np = 0;
-
-		if (k + 1 < nd && dates[k + 1] == t)
-			continue;
-		for (size_t j = k + 1; j < nd; j++)
-			if (dates[j] > t) {
-				next = dates[j];
-				break;
-			}
-		lo = max64(t, d->filed);
-		hi = min64(next, d->closed);
-		if (lo >= hi)
-			continue;
-		n = fifo_at(d, t, r, arr);
-		/* The worst lateness of an arrival paid out late is fixed;
-		 * a moving one overtakes it on D_i + that lateness. */
-		for (size_t i = 0; i < n; i++)
-			if (arr[i].left == 0 && arr[i].settled > arr[i].D &&
-			    arr[i].settled - arr[i].D > fmax)
-				fmax = arr[i].settled - arr[i].D;
-		pts[np++] = lo;
-		for (size_t i = 0; i < n; i++) {
-			if (arr[i].left == 0)
-				continue;
-			pts[np++] = arr[i].D - r->due_soon;
-			pts[np++] = arr[i].D + 1;
-			if (fmax >= 0) {
-				pts[np++] = arr[i].D + fmax;	/* a tie */
-				pts[np++] = arr[i].D + fmax + 1;
-			}
-		}
-		qsort(pts, np, sizeof(pts[0]), cmp64);
-		for (size_t i = 0; i < np; i++) {
-			int64_t p = pts[i], q = hi, u = 0;
-			int state = 0, kind = 0;
-
-			if (p < lo || p >= hi || (i > 0 && pts[i - 1] == p))
-				continue;
-			for (size_t j = i + 1; j < np; j++)
-				if (pts[j] > p) {
-					q = min64(pts[j], hi);
-					break;
-				}
-			if (pay_decide(r, arr, n, p, &state, &kind, &u))
-				emit(d, rule, p, q, state, kind, u);
-		}
-	}
-out:
-	free(dates);
-	free(pts);
-	free(arr);
-}
-
-/* 终本: the preconditions (overdue from closing, for ever) and the
- * periodic searches for five years (docs/VIEWS.md §1.4). */
-static void
-zhongben_windows(struct cdata *d, const struct rule r[R_COUNT])
-{
-	int64_t C = d->closed, seg[4], limit;
-	size_t ns = 0;
-
-	if (r[R_ZHONGBEN].enabled) {
-		const int64_t pre[] = { d->node[R_NOTICE], d->node[R_REPORT],
-		    d->consumption, d->node[R_INVEST], d->debtor };
-		bool failed = C <= add_months_d(d->filed, r[R_ZHONGBEN].days);
-
-		for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
-			if (pre[i] == VW_INF || pre[i] > C)
-				failed = true;
-		if (failed)
-			emit(d, R_ZHONGBEN, C, VW_INF, ST_OVER, K_MOVING, C);
-	}
-	if (!r[R_PERIODIC].enabled)
-		return;
-	/* The last search as of A: none before the first, the first until
-	 * the last, then the last (views_warnings.c, zhongben_rules). */
-	limit = add_months_d(C, 12 * PERIODIC_YEARS);
-	seg[ns++] = C;
-	if (d->pfirst != VW_INF && d->pfirst > C)
-		seg[ns++] = d->pfirst;
-	if (d->plast != VW_INF && d->plast > C && d->plast != d->pfirst)
-		seg[ns++] = d->plast;
-	seg[ns] = VW_INF;
-	for (size_t i = 0; i < ns; i++) {
-		int64_t p = seg[i], last = VW_INF, base, D;
-
-		if (d->plast != VW_INF && d->plast <= p)
-			last = d->plast;
-		else if (d->pfirst != VW_INF && d->pfirst <= p)
-			last = d->pfirst;
-		base = last != VW_INF && last > C ? last : C;
-		D = add_months_d(base, r[R_PERIODIC].days);
-		if (D > limit)
-			continue;
-		emit(d, R_PERIODIC, max64(p, D - r[R_PERIODIC].due_soon),
-		    min64(D + 1, seg[i + 1]), ST_SOON, K_MOVING, D);
-		emit(d, R_PERIODIC, max64(p, D + 1), seg[i + 1], ST_OVER,
-		    K_MOVING, D);
-	}
-}
-
-static int
-window_cmp(const void *pa, const void *pb)
-{
-	const struct window *a = pa, *b = pb;
-
-	if (a->rule != b->rule)
-		return a->rule - b->rule;
-	return (a->a > b->a) - (a->a < b->a);
-}
-
-static bool
-window_eq(const struct window *a, const struct window *b)
-{
-	return a->rule == b->rule && a->a == b->a && a->b == b->b &&
-	    a->u == b->u && a->state == b->state && a->kind == b->kind &&
-	    a->ack == b->ack;
-}
-
-static void
-build_windows(struct cdata *d, const struct rule r[R_COUNT])
-{
-	static const int node_rules[] = { R_ASSIGN, R_NOTICE, R_REPORT,
-	    R_ONLINE, R_INVEST };
-	int64_t hi = d->closed;
-	int rt = d->nonlit ? R_TIME_NONLIT : R_TIME;
-
-	d->nw = 0;
-	for (size_t i = 0; i < sizeof(node_rules) / sizeof(node_rules[0]); i++) {
-		int k = node_rules[i];
-
-		if (r[k].enabled)
-			deadline_windows(d, &r[k], k, d->filed + r[k].days,
-			    d->node[k], d->filed, hi);
-	}
-	if (d->seizure != VW_INF) {
-		int64_t lo = max64(d->filed, d->seizure);
-
-		if (r[R_VALUATION].enabled)
-			deadline_windows(d, &r[R_VALUATION], R_VALUATION,
-			    d->seizure + r[R_VALUATION].days, d->valuation, lo,
-			    hi);
-		if (r[R_SEIZURE].enabled && d->expires != VW_INF) {
-			int64_t D = d->expires - r[R_SEIZURE].days;
-
-			emit(d, R_SEIZURE, max64(lo, D - r[R_SEIZURE].due_soon),
-			    min64(D + 1, hi), ST_SOON, K_MOVING, D);
-			emit(d, R_SEIZURE, max64(lo, D + 1), hi, ST_OVER,
-			    K_MOVING, D);
-		}
-	}
-	if (r[R_PAYOUT].enabled)
-		payout_windows(d, &r[R_PAYOUT], R_PAYOUT);
-	if (r[rt].enabled)
-		time_limit_windows(d, &r[rt], rt);
-	if (r[R_OPEN12].enabled) {
-		int64_t D = add_months_d(d->filed, r[R_OPEN12].days);
-
-		emit(d, R_OPEN12, max64(d->filed, D - r[R_OPEN12].due_soon),
-		    min64(D + 1, hi), ST_SOON, K_MOVING, D);
-		emit(d, R_OPEN12, max64(d->filed, D + 1), hi, ST_OVER, K_MOVING,
-		    D);
-	}
-	if (d->closed != VW_INF && d->zhongben)
-		zhongben_windows(d, r);
-	if (d->nw > 1)
-		qsort(d->w, d->nw, sizeof(d->w[0]), window_cmp);
-}
 
 /* ---- reading a case's rows ---- */
 
@@ -434,6 +15,48 @@ static int64_t
 day_or_inf(const char *s)
 {
 	return date_valid(s) ? date_days(s) : VW_INF;
+}
+
+/* The nodes the rules read, and which rules read each (node_row). */
+static const struct {
+	const char	*node;
+	unsigned	 rules;
+} node_reads[] = {
+	{ "notice", BIT(R_NOTICE) | BIT(R_ZHONGBEN) },
+	{ "report_order", BIT(R_REPORT) | BIT(R_ZHONGBEN) },
+	{ "online_search", BIT(R_ONLINE) },
+	{ "investigation_done", BIT(R_INVEST) | BIT(R_ZHONGBEN) },
+	{ "consumption_restriction", BIT(R_ZHONGBEN) },
+	{ "debtor_search", BIT(R_ZHONGBEN) },
+	{ "seizure", BIT(R_VALUATION) | BIT(R_SEIZURE) },
+	{ "valuation", BIT(R_VALUATION) },
+	{ "periodic_search", BIT(R_PERIODIC) },
+};
+
+unsigned
+views_windows_rules(const struct event *ev)
+{
+	switch (ev->type) {
+	case EV_HANDLER_ASSIGNED:
+		return BIT(R_ASSIGN);		/* the first assignment */
+	case EV_TRIAGE_DECIDED:
+		return 0;
+	case EV_NODE_DONE:
+		for (size_t i = 0; i < sizeof(node_reads) /
+		    sizeof(node_reads[0]); i++)
+			if (strcmp(ev->f[F_NODE].s, node_reads[i].node) == 0)
+				return node_reads[i].rules;
+		return 0;
+	case EV_FUNDS_RECEIVED:
+	case EV_FUNDS_PAID:
+		return BIT(R_PAYOUT);
+	case EV_EXTENSION_APPROVED:
+	case EV_SUSPENSION_STARTED:
+	case EV_SUSPENSION_ENDED:
+		return SUSP_RULES;
+	default:	/* filing, closing (every window ends), acknowledgment */
+		return VW_ALL;
+	}
 }
 
 static int
@@ -537,12 +160,16 @@ static const char vw_acks_sql[] =
 static const char vw_old_sql[] =
 	"SELECT rule, a, b, u, state, kind, ack FROM vw WHERE log = ?1"
 	" AND case_no = ?2 ORDER BY rule, a";
+/* Window writes: their arguments are those of vw_put_sql (window_write). */
 static const char vw_del1_sql[] =
 	"DELETE FROM vw WHERE log = ?1 AND case_no = ?2 AND rule = ?3"
 	" AND a = ?4";
 static const char vw_put_sql[] =
 	"INSERT INTO vw(log, case_no, rule, a, b, u, state, kind, type, year,"
 	" seq, ack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+static const char vw_upd_sql[] =
+	"UPDATE vw SET b = ?5, u = ?6, state = ?7, kind = ?8, ack = ?12"
+	" WHERE log = ?1 AND case_no = ?2 AND rule = ?3 AND a = ?4";
 
 struct oldw {
 	struct window	*w;
@@ -619,32 +246,78 @@ rules_cached(struct store *st, struct rule r[R_COUNT], char *err,
 	return 0;
 }
 
-/* Inserts one window; args holds log, case and the case number's parts
- * (8..10), v room for the rest. */
-static int
-window_put(struct store *st, const struct window *w, const char **args,
-    char v[10][24], char *err, size_t errlen)
+static bool
+window_eq(const struct window *a, const struct window *b)
 {
-	snprintf(v[0], sizeof(v[0]), "%d", w->rule);
-	snprintf(v[1], sizeof(v[1]), "%lld", (long long)w->a);
-	snprintf(v[2], sizeof(v[2]), "%lld", (long long)w->b);
-	snprintf(v[3], sizeof(v[3]), "%lld", (long long)w->u);
-	snprintf(v[4], sizeof(v[4]), "%d", w->state);
-	snprintf(v[5], sizeof(v[5]), "%d", w->kind);
-	snprintf(v[6], sizeof(v[6]), "%lld", (long long)w->ack);
-	args[2] = v[0];
-	args[3] = v[1];
-	args[4] = v[2];
-	args[5] = v[3];
-	args[6] = v[4];
-	args[7] = v[5];
-	args[11] = v[6];
-	return store_exec_kept(st, vw_put_sql, args, 12, err, errlen);
+	return a->rule == b->rule && a->a == b->a && a->b == b->b &&
+	    a->u == b->u && a->state == b->state && a->kind == b->kind &&
+	    a->ack == b->ack;
+}
+
+/* Runs sql (vw_put_sql, vw_upd_sql, vw_del1_sql) for window w; a holds
+ * the log, the case and its number's parts (8..10). */
+static int
+window_write(struct store *st, const char *sql, struct store_arg a[12],
+    const struct window *w, char *err, size_t errlen)
+{
+	a[2].i = w->rule;
+	a[3].i = w->a;
+	a[4].i = w->b;
+	a[5].i = w->u;
+	a[6].i = w->state;
+	a[7].i = w->kind;
+	a[11].i = w->ack;
+	return store_exec_kept_args(st, sql, a, 12, err, errlen);
+}
+
+/* Writes the windows of the rules in `rules` that changed from o (the
+ * stored ones, all rules) to d (the derived ones): both lists are in
+ * (rule, a) order, the primary key's. */
+static int
+windows_write(struct store *st, int64_t log, const char *case_no,
+    const struct oldw *o, const struct cdata *d, unsigned rules, char *err,
+    size_t errlen)
+{
+	struct store_arg a[12] = { { NULL, log }, { case_no, 0 } };
+	struct case_no cn;
+	size_t i = 0, j = 0;
+
+	if (d->nw > 0) {
+		if (case_no_parse(case_no, &cn, err, errlen) == -1)
+			return -1;
+		a[8].s = cn.type;
+		a[9].i = cn.year;
+		a[10].i = cn.seq;
+	}
+	while (i < o->n || j < d->nw) {
+		const char *sql;
+		int c;
+
+		if (i < o->n && !(rules & BIT(o->w[i].rule))) {
+			i++;		/* a rule not derived: kept */
+			continue;
+		}
+		c = i == o->n ? 1 : j == d->nw ? -1 :
+		    window_cmp(&o->w[i], &d->w[j]);
+		if (c == 0 && window_eq(&o->w[i], &d->w[j])) {
+			i++;
+			j++;
+			continue;
+		}
+		/* changed in place, gone, or new */
+		sql = c == 0 ? vw_upd_sql : c < 0 ? vw_del1_sql : vw_put_sql;
+		if (window_write(st, sql, a, c < 0 ? &o->w[i] : &d->w[j], err,
+		    errlen) == -1)
+			return -1;
+		i += c <= 0;
+		j += c >= 0;
+	}
+	return 0;
 }
 
 int
 views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
-    const char *case_no, char *err, size_t errlen)
+    const char *case_no, unsigned rules, char *err, size_t errlen)
 {
 	struct rule r[R_COUNT];
 	struct cdata *d;
@@ -653,6 +326,8 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 	const char *args[12] = { slog, case_no };
 	int ret = -1;
 
+	if (rules == 0)
+		return 0;
 	d = calloc(1, sizeof(*d));
 	o = calloc(1, sizeof(*o));
 	if (d == NULL || o == NULL) {
@@ -680,64 +355,24 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 		d->node[R_ASSIGN] = day_or_inf(cs->assigned);
 		d->consumption = d->debtor = d->seizure = d->expires = VW_INF;
 		d->valuation = d->pfirst = d->plast = VW_INF;
-		if (store_query_kept(st, vw_nodes_sql, args, 2, node_row, d, err,
-		    errlen) == -1 ||
-		    store_query_kept(st, vw_susp_sql, args, 2, susp_row, d, err,
-		    errlen) == -1 ||
-		    store_query_kept(st, vw_ledger_sql, args, 2, ledger_row, d,
-		    err, errlen) == -1 ||
+		/* Only what the rules to derive read. */
+		if (((rules & NODE_RULES) && store_query_kept(st, vw_nodes_sql,
+		    args, 2, node_row, d, err, errlen) == -1) ||
+		    ((rules & SUSP_RULES) && store_query_kept(st, vw_susp_sql,
+		    args, 2, susp_row, d, err, errlen) == -1) ||
+		    ((rules & BIT(R_PAYOUT)) && store_query_kept(st,
+		    vw_ledger_sql, args, 2, ledger_row, d, err, errlen) == -1) ||
 		    store_query_kept(st, vw_acks_sql, args, 2, ack_first_row, &ax,
 		    err, errlen) == -1)
 			goto out;
-		build_windows(d, r);
+		windows_build(d, r, rules);
 	}
 	if (d->oom || o->oom) {
 		ERR("out of memory");
 		goto out;
 	}
-	/* Only the windows that changed are written: both lists are in
-	 * (rule, a) order, the primary key's. */
-	{
-		struct case_no cn;
-		char v[10][24];
-		size_t i = 0, j = 0;
-
-		if (d->nw > 0 && case_no_parse(case_no, &cn, err, errlen) == -1)
-			goto out;
-		if (d->nw > 0) {
-			snprintf(v[8], sizeof(v[8]), "%d", cn.year);
-			snprintf(v[9], sizeof(v[9]), "%u", (unsigned)cn.seq);
-			args[8] = cn.type;
-			args[9] = v[8];
-			args[10] = v[9];
-		}
-		while (i < o->n || j < d->nw) {
-			int c = i == o->n ? 1 : j == d->nw ? -1 :
-			    window_cmp(&o->w[i], &d->w[j]);
-
-			if (c == 0 && window_eq(&o->w[i], &d->w[j])) {
-				i++;
-				j++;
-				continue;
-			}
-			if (c <= 0) {		/* old window gone or changed */
-				snprintf(v[0], sizeof(v[0]), "%d", o->w[i].rule);
-				snprintf(v[1], sizeof(v[1]), "%lld",
-				    (long long)o->w[i].a);
-				args[2] = v[0];
-				args[3] = v[1];
-				if (store_exec_kept(st, vw_del1_sql, args, 4, err,
-				    errlen) == -1)
-					goto out;
-				i++;
-				if (c < 0)
-					continue;
-			}
-			if (window_put(st, &d->w[j], args, v, err, errlen) == -1)
-				goto out;
-			j++;
-		}
-	}
+	if (windows_write(st, log, case_no, o, d, rules, err, errlen) == -1)
+		goto out;
 	ret = 0;
 out:
 	if (d != NULL) {
@@ -808,7 +443,7 @@ views_windows_refresh(struct store *st, bool force, char *err, size_t errlen)
 	for (size_t i = 0; i < k.n; i++) {
 		r = store_case_get(st, k.v[i].log, k.v[i].case_no, cs, err, errlen);
 		if (r == -1 || (r == 1 && views_windows_case(st, k.v[i].log, cs,
-		    k.v[i].case_no, err, errlen) == -1))
+		    k.v[i].case_no, VW_ALL, err, errlen) == -1))
 			goto out;
 	}
 	if (store_meta_set(st, "vw_valid", "1", err, errlen) == -1)

@@ -134,6 +134,10 @@ bool	date_valid(const char *s);
 int64_t	date_days(const char *s);
 /* Formats days since 1970-01-01 as YYYY-MM-DD. */
 void	date_from_days(int64_t days, char out[11]);
+/* The day `months` calendar months after a valid date, as days since
+ * 1970-01-01, the day of month clamped to the target month (08-31 + 6
+ * months = 02-28 or 02-29). */
+int64_t	add_months(const char *date, int64_t months);
 /* Formats fen as yuan "1234.56". */
 void	fen_format(uint64_t fen, char *out, size_t cap);
 /* Display name (Chinese) of an enum token of field f, or the token. */

@@ -35,11 +35,12 @@ enum store_stmt_id {
 	SQ_COUNT
 };
 
-#define STORE_KEPT	32		/* statements store_query_kept keeps */
+#define STORE_KEPT	64		/* statements store_query_kept keeps */
 #define VC_BF_TOP	200		/* longest back-filling delays kept per
 					 * court (vc_bf_top) */
 struct store_ckpt;
 struct store_pending;
+struct store_counts;
 
 struct store {
 	void	*db;			/* sqlite3 * */
@@ -51,6 +52,7 @@ struct store {
 	struct store_ckpt *ckpt;	/* checkpointer thread, or NULL */
 	struct store_pending *pending;	/* view state of this transaction,
 					 * written at commit */
+	struct store_counts *counts;	/* the same for the counters */
 };
 
 /* One log: its id, origin path and size (entries held). */
@@ -155,9 +157,29 @@ int	store_checkpoints_each(struct store *s, int64_t log, store_ckpt_fn fn,
 /* 1 found, 0 absent, -1 error. */
 int	store_case_get(struct store *s, int64_t log, const char *case_no,
 	    struct case_state *cs, char *err, size_t errlen);
-int	store_case_put(struct store *s, int64_t log, const struct case_state *cs,
-	    char *err, size_t errlen);
-/* Deletes a case's derived rows (not its events index) before a re-fold. */
+
+/* What a case row counts in the view state's counters (store_counts.c):
+ * the columns the triggers of store_views.c read. */
+struct case_tally {
+	bool		present;	/* a filed case row */
+	int		year;
+	uint32_t	seq;
+	char		type[16];
+	char		filed[11], closed[11], mode[32];
+	uint64_t	claimed, recovered;
+	uint32_t	ext_months;
+	int64_t		susp_days;
+	int		nonlitigation;
+};
+/* The tally of case row cs (NULL: no row). */
+void	store_case_tally(const struct case_state *cs, struct case_tally *t);
+/* Writes case row cs; was is the tally of the row it replaces (absent if
+ * there was none), which the caller read in this transaction: the
+ * counters change by (cs − was), summed in memory and written at commit. */
+int	store_case_put(struct store *s, int64_t log, const struct case_tally *was,
+	    const struct case_state *cs, char *err, size_t errlen);
+/* Deletes a case's derived rows (not its events index) before a re-fold;
+ * the counters lose what its row counted. */
 int	store_case_clear(struct store *s, int64_t log, const char *case_no,
 	    char *err, size_t errlen);
 int	store_node_upsert(struct store *s, int64_t log, const char *case_no,
@@ -193,10 +215,11 @@ int	store_case_events(struct store *s, int64_t log, const char *case_no,
 /* Deletes every derived row (all logs) before a rebuild. */
 int	store_derived_clear(struct store *s, char *err, size_t errlen);
 /* The view state (store_views.c, docs/VIEWS.md §7): counters and indexes
- * kept by triggers in the same transaction as the derived rows.  Refill
- * recomputes the counters from the derived tables (after a change of the
- * 审限 rules, whose periods the within-limit counts depend on); clear
- * empties them; migrate turns a version 1 to 6 database into the
+ * kept in the same transaction as the derived rows (by store_case_put and
+ * store_case_clear at courtsync's connections, by triggers at any other).
+ * Refill recomputes the counters from the derived tables (after a change
+ * of the 审限 rules, whose periods the within-limit counts depend on) and
+ * drops what the transaction counted so far; clear empties them; migrate turns a version 1 to 6 database into the
  * current one (the warning windows then are derived by
  * views_windows_refresh). */
 /* The horizon of a case row R's obligations ("c." or ""): a case can warn
@@ -219,6 +242,14 @@ int	store_views_event(struct store *s, int64_t log, uint64_t index,
 	    size_t errlen);
 int	store_views_flush(struct store *s, char *err, size_t errlen);
 void	store_views_discard(struct store *s);
+/* The counters' share of that (store_counts.c): the change from case row
+ * was to case row now, and its flush and discard, which the two above
+ * call. */
+int	store_counts_case(struct store *s, int64_t log,
+	    const struct case_tally *was, const struct case_tally *now,
+	    char *err, size_t errlen);
+int	store_counts_flush(struct store *s, char *err, size_t errlen);
+void	store_counts_discard(struct store *s);
 
 /* SHA-256 over every derived table and the view state (store_views.c),
  * rows in primary-key order, each value type-tagged: equal digests mean
@@ -246,6 +277,14 @@ int	store_query_kept(struct store *s, const char *sql,
 	    char *err, size_t errlen);
 int	store_exec_kept(struct store *s, const char *sql,
 	    const char *const *args, int nargs, char *err, size_t errlen);
+/* An argument of store_exec_kept_args: the text s, or (s NULL) the
+ * integer i, bound as an integer (no conversion from text). */
+struct store_arg {
+	const char	*s;
+	int64_t		 i;
+};
+int	store_exec_kept_args(struct store *s, const char *sql,
+	    const struct store_arg *args, int nargs, char *err, size_t errlen);
 
 /* Runs one SQL statement that writes (text arguments bound to ?1..),
  * for small administrative tables such as `rules`. */

@@ -44,11 +44,19 @@ int	views_rule_set(struct store *st, const char *id, const char *field,
 /* ---- warning windows (docs/VIEWS.md §7, views_windows.c) ---- */
 
 /* Derives the warning windows of one case from its derived rows (cs NULL:
- * the case is gone) and stores them if they changed.  The fold calls it
- * for every case row it writes, in the same transaction. */
+ * the case is gone) and stores those that changed, for the rules in the
+ * bit set `rules` (bit i: rule i of views_int.h's enum rule_ix; VW_ALL:
+ * every rule); the
+ * windows of the other rules are left as they are.  The fold calls it for
+ * every case row it writes, in the same transaction, with the rules its
+ * events can change (views_windows_rules). */
+#define VW_ALL	0xffffffffu
 int	views_windows_case(struct store *st, int64_t log,
-	    const struct case_state *cs, const char *case_no, char *err,
-	    size_t errlen);
+	    const struct case_state *cs, const char *case_no, unsigned rules,
+	    char *err, size_t errlen);
+/* The rules whose windows event ev (not a correction) can change: those
+ * that read what it writes (0: none, such as a triage decision). */
+unsigned views_windows_rules(const struct event *ev);
 /* Derives every case's windows again if they are not current (after a
  * migration; force: always, after a change of the rules), in one
  * transaction unless the caller has one open. */

@@ -330,3 +330,43 @@ def test_a_version_1_database_is_migrated(tmp_path):
     assert int(schema) > 1
     same_as_oracle(node)
     node.rebuild_check()
+
+
+COUNTERS = ("vc_filed", "vc_closed", "vc_open", "vc_numbers")
+
+
+def counters(con) -> dict:
+    return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4")
+            .fetchall() for t in COUNTERS}
+
+
+def test_counters_equal_the_triggers(tmp_path):
+    """courtsync keeps the counters in C, summed per transaction
+    (node/store_counts.c); the triggers on `cases` keep them for any other
+    writer.  Both count the same: deleting every case row through a plain
+    SQLite connection (the triggers subtract) leaves no counter, and
+    inserting the rows again (the triggers add) gives the counters courtsync
+    wrote — after corrections, and after a 审限 rule change."""
+    import sqlite3
+    rng = random.Random(11)
+    node = Node(tmp_path / "wudu", time=unix(dt.date(2025, 3, 3)))
+    node.init()
+    build(node, rng, 80)
+    corrections(node, rng)
+    for conf in ("", "rule.time_limit.days = 4\n"
+                     "rule.time_limit_nonlit.days = 2\n"):
+        if conf:
+            with open(node.home / "courtsync.conf", "a") as f:
+                f.write(conf)
+            node.ok("report", "--json")     # the node applies the rules
+        con = sqlite3.connect(node.home / "courtsync.db")
+        kept = counters(con)
+        assert all(kept.values()), kept
+        con.execute("CREATE TEMP TABLE c AS SELECT * FROM cases")
+        con.execute("DELETE FROM cases")
+        assert not any(counters(con).values()), counters(con)
+        con.execute("INSERT INTO cases SELECT * FROM temp.c")
+        assert counters(con) == kept
+        con.rollback()
+        con.close()
+    node.rebuild_check()

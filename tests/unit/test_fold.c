@@ -619,6 +619,7 @@ test_rebuild_repairs(void)
 {
 	uint8_t before[CS_HASH_LEN], after[CS_HASH_LEN];
 	uint8_t b2[CS_HASH_LEN], a2[CS_HASH_LEN];
+	struct case_tally was;
 
 	if (fx_open() == -1)
 		return;
@@ -633,8 +634,9 @@ test_rebuild_repairs(void)
 	GET(CA);
 	CHECK_EQ_INT(cs.arrived, 6000);
 	cs.arrived += 1;
-	CHECK_EQ_INT(store_case_put(&c->st, c->log.id, &cs, err, sizeof(err)),
-	    0);
+	store_case_tally(&cs, &was);
+	CHECK_EQ_INT(store_case_put(&c->st, c->log.id, &was, &cs, err,
+	    sizeof(err)), 0);
 	CHECK_EQ_INT(court_commit(c, err, sizeof(err)), 0);
 	CHECK_EQ_INT(log_size(NULL), 4);
 
