@@ -208,6 +208,28 @@ on_evidence(struct httpd_request *rq, void *arg)
 	send_reply(rq, &r);
 }
 
+static void
+on_cosignature(struct httpd_request *rq, void *arg)
+{
+	struct server *s = arg;
+	struct hub_reply r;
+	const uint8_t *body;
+	size_t n;
+
+	hub_reply_init(&r);
+	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
+		body = httpd_body(rq, &n);
+		if (hub_cosignature(&s->hub, httpd_peer(rq)->court, body, n,
+		    now_s(), &r) == -1)
+			log_warn("cosignature from %s: %s",
+			    httpd_peer(rq)->court, r.message);
+		else if (r.status != 200)
+			log_info("cosignature from %s refused: %d %s: %s",
+			    httpd_peer(rq)->court, r.status, r.code, r.message);
+	}
+	send_reply(rq, &r);
+}
+
 #define Q(name) (httpd_query(rq, #name, q_##name, sizeof(q_##name)) ? q_##name : NULL)
 
 static void
@@ -455,6 +477,8 @@ serve_run(const char *home, char *err, size_t errlen)
 	if (httpd_route(&s->httpd, listener, "/v1/push", on_push, s) == -1 ||
 	    httpd_route(&s->httpd, listener, "/v1/evidence", on_evidence,
 	    s) == -1 ||
+	    httpd_route(&s->httpd, listener, "/v1/cosignature",
+	    on_cosignature, s) == -1 ||
 	    httpd_route(&s->httpd, listener, "/healthz", on_health, s) == -1) {
 		ERR("cannot add routes");
 		goto out_httpd;
