@@ -168,10 +168,14 @@ now_s(void)
 	return t;
 }
 
+typedef int (*post_fn)(struct hub *, const char *, const uint8_t *, size_t,
+    uint64_t, struct hub_reply *);
+
+/* A POST that the hub answers (push, cosignature): refusals logged. */
 static void
-on_push(struct httpd_request *rq, void *arg)
+on_post(struct httpd_request *rq, struct server *s, post_fn fn,
+    const char *what)
 {
-	struct server *s = arg;
 	struct hub_reply r;
 	const uint8_t *body;
 	size_t n;
@@ -179,15 +183,27 @@ on_push(struct httpd_request *rq, void *arg)
 	hub_reply_init(&r);
 	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
 		body = httpd_body(rq, &n);
-		if (hub_push(&s->hub, httpd_peer(rq)->court, body, n, now_s(),
+		if (fn(&s->hub, httpd_peer(rq)->court, body, n, now_s(),
 		    &r) == -1)
-			log_warn("push from %s: %s", httpd_peer(rq)->court,
+			log_warn("%s from %s: %s", what, httpd_peer(rq)->court,
 			    r.message);
 		else if (r.status != 200)
-			log_info("push from %s refused: %d %s: %s",
+			log_info("%s from %s refused: %d %s: %s", what,
 			    httpd_peer(rq)->court, r.status, r.code, r.message);
 	}
 	send_reply(rq, &r);
+}
+
+static void
+on_push(struct httpd_request *rq, void *arg)
+{
+	on_post(rq, arg, hub_push, "push");
+}
+
+static void
+on_cosignature(struct httpd_request *rq, void *arg)
+{
+	on_post(rq, arg, hub_cosignature, "cosignature");
 }
 
 static void
@@ -204,28 +220,6 @@ on_evidence(struct httpd_request *rq, void *arg)
 		hub_evidence(&s->hub, httpd_peer(rq)->court, body, n, now_s(), &r);
 		log_warn("evidence from %s: %s",
 		    httpd_peer(rq)->court, r.message);
-	}
-	send_reply(rq, &r);
-}
-
-static void
-on_cosignature(struct httpd_request *rq, void *arg)
-{
-	struct server *s = arg;
-	struct hub_reply r;
-	const uint8_t *body;
-	size_t n;
-
-	hub_reply_init(&r);
-	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
-		body = httpd_body(rq, &n);
-		if (hub_cosignature(&s->hub, httpd_peer(rq)->court, body, n,
-		    now_s(), &r) == -1)
-			log_warn("cosignature from %s: %s",
-			    httpd_peer(rq)->court, r.message);
-		else if (r.status != 200)
-			log_info("cosignature from %s refused: %d %s: %s",
-			    httpd_peer(rq)->court, r.status, r.code, r.message);
 	}
 	send_reply(rq, &r);
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "courtsync/court.h"
 #include "courtsync/merkle.h"
@@ -39,25 +40,11 @@ home_path(char *out, size_t cap, const char *home, const char *file)
 	snprintf(out, cap, "%s/%s", home, file);
 }
 
-/* Strips leading and trailing blanks in place. */
-static char *
-strip(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-	    e[-1] == '\n'))
-		*--e = '\0';
-	return s;
-}
-
 static int
-conf_set(struct witness_config *c, const char *key, const char *val,
-    char *err, size_t errlen)
+conf_set(void *arg, const char *key, const char *val, char *err,
+    size_t errlen)
 {
+	struct witness_config *c = arg;
 	char *end;
 
 	if (strcmp(key, "path") == 0) {
@@ -103,43 +90,23 @@ int
 witness_config_read(struct witness_config *c, const char *home, char *err,
     size_t errlen)
 {
-	char file[CONFIG_PATH_MAX + 32], line[1024], why[512];
-	unsigned lineno = 0;
-	FILE *f;
-	int ret = -1;
+	char file[CONFIG_PATH_MAX + 32];
 
 	memset(c, 0, sizeof(*c));
 	c->interval_ms = 5000;
 	home_path(file, sizeof(file), home, WITNESS_CONF);
-	if ((f = fopen(file, "r")) == NULL) {
+	if (access(file, R_OK) == -1) {
 		ERR("cannot read %s: %s (make a witness home with courtsync -C"
 		    " HOME witness init --path PATH)", file, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = strip(line), *eq;
-
-		lineno++;
-		if (*s == '#' || *s == '\0')
-			continue;
-		if ((eq = strchr(s, '=')) == NULL) {
-			ERR("%s:%u: not \"key = value\"", file, lineno);
-			goto out;
-		}
-		*eq = '\0';
-		if (conf_set(c, strip(s), strip(eq + 1), why, sizeof(why)) == -1) {
-			ERR("%s:%u: %s", file, lineno, why);
-			goto out;
-		}
-	}
+	if (config_lines(file, conf_set, c, err, errlen) == -1)
+		return -1;
 	if (c->path[0] == '\0') {
 		ERR("%s: no \"path = …\" line", file);
-		goto out;
+		return -1;
 	}
-	ret = 0;
-out:
-	fclose(f);
-	return ret;
+	return 0;
 }
 
 int
