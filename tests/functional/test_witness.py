@@ -338,20 +338,24 @@ def test_killed_witness_resumes_without_cosigning_a_fork(net, tmp_path):
     jcy, ln, wudu = net.audit, net[LN], net["cn/gs/ln/wudu"]
     rng = random.Random(7)
     seq = 100
-    for _ in range(6):
+    try:
+        for _ in range(6):
+            jcy.start(ln, interval=20)
+            record(wudu, "甘1202", [seq, seq + 1])
+            seq += 2
+            time.sleep(rng.uniform(0.05, 0.4))
+            jcy.kill()
         jcy.start(ln, interval=20)
-        record(wudu, "甘1202", [seq, seq + 1])
-        seq += 2
-        time.sleep(rng.uniform(0.05, 0.4))
-        jcy.kill()
-    jcy.start(ln, interval=20)
-    net.wait_converged(["cn/gs/ln/wudu"])
-    wait_until(lambda: jcy.seen("cn/gs/ln/wudu") is not None and
-               jcy.seen("cn/gs/ln/wudu")[0] == wudu.size() and
-               "sjt/gs" in ln.held("cn/gs/ln/wudu").cosigs.get(
-                   wudu.size(), {}), 30, what="the witness to catch up",
-               detail=lambda: jcy.logfile.read_text())
-    jcy.stop()
+        net.wait_converged(["cn/gs/ln/wudu"])
+        wait_until(lambda: jcy.seen("cn/gs/ln/wudu") is not None and
+                   jcy.seen("cn/gs/ln/wudu")[0] == wudu.size() and
+                   "sjt/gs" in ln.held("cn/gs/ln/wudu").cosigs.get(
+                       wudu.size(), {}), 30, what="the witness to catch up",
+                   detail=lambda: jcy.logfile.read_text())
+        jcy.stop()
+    finally:
+        if jcy.p is not None and jcy.p.poll() is None:
+            jcy.kill()
     assert "FORK" not in jcy.logfile.read_text()
     # every cosignature it made verifies and is of the one history
     reg = st.read_registry(net["cn"].home)
