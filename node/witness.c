@@ -377,10 +377,10 @@ post_evidence(struct step *s, const char *note_a)
 {
 	struct witness *w = s->w;
 	struct codec_writer cw;
-	char why[512];
-	size_t len;
+	char fork[sizeof(s->msg)], why[512];
 	long status;
 
+	cs_strlcpy(fork, s->msg, sizeof(fork));
 	buf_reset(&w->req);
 	codec_writer_init(&cw, &w->req);
 	codec_put_map(&cw, 3);
@@ -390,19 +390,15 @@ post_evidence(struct step *s, const char *note_a)
 	codec_put_cstr(&cw, note_a);
 	codec_put_cstr(&cw, "b");
 	codec_put_str(&cw, w->note, s->notelen);
-	len = strlen(s->msg);
-	if (cw.failed || request(s, s->hub, "/v1/evidence", &w->req,
-	    &status) == -1) {
-		s->msg[len] = '\0';
-		snprintf(s->msg + len, sizeof(s->msg) - len, "; evidence not"
-		    " given to the hub");
-		return;
-	}
-	if (status == 200)
-		snprintf(why, sizeof(why), "given to the hub");
+	if (cw.failed)
+		cs_strlcpy(why, "not given to the hub: too large", sizeof(why));
+	else if (request(s, s->hub, "/v1/evidence", &w->req, &status) == -1)
+		snprintf(why, sizeof(why), "not given to the hub: %.400s", s->msg);
+	else if (status == 200)
+		cs_strlcpy(why, "given to the hub", sizeof(why));
 	else
 		answer_error(&w->resp, status, why, sizeof(why));
-	snprintf(s->msg + len, sizeof(s->msg) - len, "; evidence: %s", why);
+	snprintf(s->msg, sizeof(s->msg), "%.1000s; evidence: %s", fork, why);
 }
 
 /* A fork: keep both notes, tell the hub when the evidence is whole. */
