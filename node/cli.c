@@ -74,6 +74,7 @@ usage(FILE *f)
 	    "Sync (docs/PROTOCOL.md):\n"
 	    "  serve [--check]                   run the node: hub server and push loop\n"
 	    "  push                              push to the parent once, and report\n"
+	    "  witness [--once] [--hub URL]…     a witness outside the courts: cosign\n"
 	    "\n"
 	    "Auditing (docs/FORMAT.md §9-10), with the deployment's CA and registry:\n"
 	    "  audit EXPORT --ca CA --registry REG     verify a log offline, witnesses, replay\n"
@@ -1343,6 +1344,8 @@ cli_main(int argc, char **argv)
 		return cmd_digest(argc, argv);
 	if (strcmp(cmd, "push") == 0)
 		return cmd_push(argc, argv);
+	if (strcmp(cmd, "witness") == 0)
+		return cmd_witness(argc, argv);
 	if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		return CLI_OK;

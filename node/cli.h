@@ -24,5 +24,6 @@ const char *cli_home(void);
 /* Commands implemented beside the CLI. */
 int	cmd_audit(int argc, char **argv);	/* node/audit_cli.c */
 int	cmd_digest(int argc, char **argv);	/* node/audit_cli.c */
+int	cmd_witness(int argc, char **argv);	/* node/witness_cli.c */
 
 #endif

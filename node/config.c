@@ -266,13 +266,13 @@ trim(char *s)
 }
 
 int
-config_read(struct config *c, const char *file, char *err, size_t errlen)
+config_lines(const char *file, config_set_fn set, void *arg, char *err,
+    size_t errlen)
 {
 	FILE *f = fopen(file, "r");
 	char line[1024], why[512];
 	int n = 0, ret = -1;
 
-	config_init(c);
 	if (f == NULL) {
 		ERR("cannot open %s: %s", file, strerror(errno));
 		return -1;
@@ -295,19 +295,37 @@ config_read(struct config *c, const char *file, char *err, size_t errlen)
 		*eq = '\0';
 		k = trim(k);
 		v = trim(eq + 1);
-		if (config_set(c, k, v, why, sizeof(why)) == -1) {
+		if (set(arg, k, v, why, sizeof(why)) == -1) {
 			ERR("%s:%d: %s", file, n, why);
 			goto out;
 		}
-	}
-	if (config_check(c, why, sizeof(why)) == -1) {
-		ERR("%s: %s", file, why);
-		goto out;
 	}
 	ret = 0;
 out:
 	fclose(f);
 	return ret;
+}
+
+static int
+set_one(void *arg, const char *key, const char *value, char *err,
+    size_t errlen)
+{
+	return config_set(arg, key, value, err, errlen);
+}
+
+int
+config_read(struct config *c, const char *file, char *err, size_t errlen)
+{
+	char why[512];
+
+	config_init(c);
+	if (config_lines(file, set_one, c, err, errlen) == -1)
+		return -1;
+	if (config_check(c, why, sizeof(why)) == -1) {
+		ERR("%s: %s", file, why);
+		return -1;
+	}
+	return 0;
 }
 
 int

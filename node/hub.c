@@ -580,7 +580,9 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 			goto fail;
 	}
 	if (hub_store_cosigs(st, h->reg, s.l.id, ck.size, b.note, b.notelen,
-	    name, why, sizeof(why)) == -1)
+	    name, why, sizeof(why)) == -1 ||
+	    hub_cosign_mark(h, b.origin, ck.size, b.note, b.notelen, why,
+	    sizeof(why)) == -1)
 		goto fail;
 	if (cosig_sign(b.note, bodylen, now, &h->witness, line, sizeof(line),
 	    why, sizeof(why)) < 0 ||

@@ -62,8 +62,11 @@ hub_evidence(struct hub *h, const char *client, const uint8_t *body, size_t n,
 	}
 	memcpy(origin, v.p, v.n);
 	origin[v.n] = '\0';
-	if (!court_path_valid(origin) || !court_path_covers(client, origin) ||
-	    !court_path_covers(h->c->cfg.path, origin)) {
+	/* A witness outside the courts may report any log it follows. */
+	rc = registry_find(h->reg, client);
+	if (!court_path_valid(origin) || !court_path_covers(h->c->cfg.path,
+	    origin) || (!court_path_covers(client, origin) &&
+	    (rc == NULL || !rc->witness_only))) {
 		hub_error(r, 403, "origin_not_allowed", 0, false, "%s may not"
 		    " report on %s here", client, origin);
 		goto out;

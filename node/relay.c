@@ -207,7 +207,8 @@ push_log(struct relay *r, int64_t id, const char *origin,
 	char name[NOTE_NAME_MAX], note[NOTE_MAX];
 	uint64_t cursor, latest, next;
 	struct answer a;
-	int x, rounds = 0, gaps = 0, ret = -1;
+	uint64_t wsize = 0;
+	int x, wit = 0, rounds = 0, gaps = 0, ret = -1;
 	bool asked = false;
 
 	memset(&a, 0, sizeof(a));
@@ -241,15 +242,17 @@ push_log(struct relay *r, int64_t id, const char *origin,
 			    errlen) == -1)
 				goto out;
 		} else {
-			/* Caught up: ask for the cosignatures still missing. */
+			/* Caught up: ask for the cosignatures still missing,
+			 * or pass on a witness's (hub_cosign.c). */
 			x = missing_cosigs(r, id, latest, err, errlen);
-			if (x == -1)
+			if (x == -1 || (wit = hub_cosign_pending(&r->c->st,
+			    origin, &wsize, err, errlen)) == -1)
 				goto out;
-			if (x == 0 || asked)
+			if ((x == 0 && wit == 0) || asked || wsize > cursor)
 				break;
 			asked = true;
-			next = latest;
-			if (send_batch(r, origin, id, latest, latest, &a, err,
+			next = wit == 1 ? wsize : latest;
+			if (send_batch(r, origin, id, next, next, &a, err,
 			    errlen) == -1)
 				goto out;
 		}
@@ -271,6 +274,9 @@ push_log(struct relay *r, int64_t id, const char *origin,
 			}
 			if (!asked)
 				st->batches++;	/* not the cosignature requests */
+			else if (wit == 1 && hub_cosign_relayed(&r->c->st,
+			    origin, wsize, err, errlen) == -1)
+				goto out;
 		} else if (a.status == 409 && strcmp(a.code, "gap") == 0 &&
 		    a.has_size && a.size != cursor && gaps++ < 3) {
 			cursor = a.size;

@@ -168,10 +168,14 @@ now_s(void)
 	return t;
 }
 
+typedef int (*post_fn)(struct hub *, const char *, const uint8_t *, size_t,
+    uint64_t, struct hub_reply *);
+
+/* A POST that the hub answers (push, cosignature): refusals logged. */
 static void
-on_push(struct httpd_request *rq, void *arg)
+on_post(struct httpd_request *rq, struct server *s, post_fn fn,
+    const char *what)
 {
-	struct server *s = arg;
 	struct hub_reply r;
 	const uint8_t *body;
 	size_t n;
@@ -179,15 +183,27 @@ on_push(struct httpd_request *rq, void *arg)
 	hub_reply_init(&r);
 	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
 		body = httpd_body(rq, &n);
-		if (hub_push(&s->hub, httpd_peer(rq)->court, body, n, now_s(),
+		if (fn(&s->hub, httpd_peer(rq)->court, body, n, now_s(),
 		    &r) == -1)
-			log_warn("push from %s: %s", httpd_peer(rq)->court,
+			log_warn("%s from %s: %s", what, httpd_peer(rq)->court,
 			    r.message);
 		else if (r.status != 200)
-			log_info("push from %s refused: %d %s: %s",
+			log_info("%s from %s refused: %d %s: %s", what,
 			    httpd_peer(rq)->court, r.status, r.code, r.message);
 	}
 	send_reply(rq, &r);
+}
+
+static void
+on_push(struct httpd_request *rq, void *arg)
+{
+	on_post(rq, arg, hub_push, "push");
+}
+
+static void
+on_cosignature(struct httpd_request *rq, void *arg)
+{
+	on_post(rq, arg, hub_cosignature, "cosignature");
 }
 
 static void
@@ -455,6 +471,8 @@ serve_run(const char *home, char *err, size_t errlen)
 	if (httpd_route(&s->httpd, listener, "/v1/push", on_push, s) == -1 ||
 	    httpd_route(&s->httpd, listener, "/v1/evidence", on_evidence,
 	    s) == -1 ||
+	    httpd_route(&s->httpd, listener, "/v1/cosignature",
+	    on_cosignature, s) == -1 ||
 	    httpd_route(&s->httpd, listener, "/healthz", on_health, s) == -1) {
 		ERR("cannot add routes");
 		goto out_httpd;

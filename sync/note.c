@@ -679,3 +679,21 @@ cosig_sign(const char *body, size_t bodylen, uint64_t t,
 	}
 	return (n);
 }
+
+int
+checkpoint_open(const char *text, size_t n, const struct note_verifier *v,
+    struct checkpoint *c, size_t *bodylen, char *err, size_t errlen)
+{
+	struct note_sig sigs[NOTE_SIGS_MAX];
+	size_t nsigs = NOTE_SIGS_MAX;
+
+	if (note_split(text, n, bodylen, sigs, &nsigs, err, errlen) == -1 ||
+	    checkpoint_parse(text, *bodylen, c, err, errlen) == -1)
+		return (-1);
+	if (strcmp(c->origin, v->name) != 0) {
+		cs_err(err, errlen, "checkpoint: the origin is %.100s, not "
+		    "%.100s", c->origin, v->name);
+		return (-1);
+	}
+	return (note_verify(text, *bodylen, sigs, nsigs, v, NULL, err, errlen));
+}

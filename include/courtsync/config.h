@@ -73,6 +73,12 @@ int	config_set(struct config *c, const char *key, const char *value,
 /* Checks the whole configuration: path valid, name and code present,
  * level 1-4 and equal to the path's depth, parent the path's parent. */
 int	config_check(const struct config *c, char *err, size_t errlen);
+/* Reads "key = value" lines ('#' comments, blanks trimmed) of file and
+ * hands each to set; errors name the file and line. */
+typedef int (*config_set_fn)(void *arg, const char *key, const char *value,
+    char *err, size_t errlen);
+int	config_lines(const char *file, config_set_fn set, void *arg, char *err,
+	    size_t errlen);
 /* Reads a configuration file; errors name the file and line. */
 int	config_read(struct config *c, const char *file, char *err, size_t errlen);
 /* Writes a configuration file atomically (file.new, fsync, rename). */

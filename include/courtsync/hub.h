@@ -54,6 +54,22 @@ int	hub_push(struct hub *h, const char *client, const uint8_t *body,
 int	hub_evidence(struct hub *h, const char *client, const uint8_t *body,
 	    size_t n, uint64_t now, struct hub_reply *r);
 
+/* POST /v1/cosignature: a witness's cosignature of a checkpoint held
+ * (hub_cosign.c).  Refusals are answers; -1 only on a system error. */
+int	hub_cosignature(struct hub *h, const char *client, const uint8_t *body,
+	    size_t n, uint64_t now, struct hub_reply *r);
+/* Inside hub_push's transaction: if note carries a cosignature line of a
+ * registry witness (role witness), notes checkpoint `size` of origin for
+ * the relay to pass up.  The relay asks with hub_cosign_pending (1 and
+ * *size, 0 none) and, once the parent took it, clears the note with
+ * hub_cosign_relayed unless a newer one replaced it meanwhile. */
+int	hub_cosign_mark(struct hub *h, const char *origin, uint64_t size,
+	    const char *note, size_t n, char *err, size_t errlen);
+int	hub_cosign_pending(struct store *st, const char *origin, uint64_t *size,
+	    char *err, size_t errlen);
+int	hub_cosign_relayed(struct store *st, const char *origin, uint64_t size,
+	    char *err, size_t errlen);
+
 /* Read endpoints; params are the decoded query parameters. */
 int	hub_logs(struct hub *h, struct hub_reply *r);
 int	hub_checkpoint(struct hub *h, const char *origin, struct hub_reply *r);

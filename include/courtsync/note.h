@@ -102,6 +102,13 @@ int	checkpoint_format(const struct checkpoint *c, char *out, size_t cap);
 int	checkpoint_parse(const char *body, size_t bodylen, struct checkpoint *c,
 	    char *err, size_t errlen);
 
+/* A court's signed checkpoint, whole: splits the note, parses its body,
+ * requires the origin line to be v's key name and a valid signature by v
+ * among the signature lines (others, e.g. cosignatures, are not looked
+ * at).  Fills c and *bodylen (the signed bytes).  -1 with err. */
+int	checkpoint_open(const char *text, size_t n, const struct note_verifier *v,
+	    struct checkpoint *c, size_t *bodylen, char *err, size_t errlen);
+
 /* tlog-cosignature/v1: the witness signs
  *     "cosignature/v1\ntime <t>\n" ‖ checkpoint body
  * and the signature line carries 8-byte big-endian t ‖ Ed25519 signature.

@@ -4,6 +4,8 @@
 # courts, each its own `courtsync serve` process and SQLite file on loopback;
 # a synthetic first half of 2024 shaped like the seed article's figures,
 # recorded at every court and pushed up, verified, witnessed and relayed;
+# a witness outside the courts (甘肃省人民检察院, `courtsync witness`) that
+# cosigns 陇南's logs, its cosignature relayed up and shown in an audit;
 # then, as of 2024-06-30, the seven indicators per court and for the city,
 # seen from 陇南, 甘肃 and the SPC (identical), the top warnings, and where
 # to open the dashboard.  The daemons keep running; $OUT/stop.sh stops them.
@@ -51,12 +53,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "1. A deployment CA, and twelve courts with certificates and a signed registry"
+say "1. A deployment CA, twelve courts and a witness, with certificates and a signed registry"
 export COURTSYNC_BIN="$BIN"
-"$REPO/certs/courtsync-certs" deploy "$OUT/ca" "$REPO/certs/registry/longnan.tsv" "$HOMES" >"$LOGS/certs.log"
+# The Longnan registry, and one witness outside the courts: 甘肃省人民检察院
+# (the procuratorate supervises enforcement by law), role "witness".
+WITNESS=jcy/gs
+cp "$REPO/certs/registry/longnan.tsv" "$OUT/registry.tsv"
+printf '%s\t2\t甘检\t-\t甘肃省人民检察院\twitness\n' "$WITNESS" >>"$OUT/registry.tsv"
+"$REPO/certs/courtsync-certs" deploy "$OUT/ca" "$OUT/registry.tsv" "$HOMES" >"$LOGS/certs.log"
 COURTS=$(grep -v '^#' "$REPO/certs/registry/longnan.tsv" | cut -f1)
 COUNTIES=$(printf '%s\n' $COURTS | grep '^cn/gs/ln/')
-for p in $COURTS; do
+for p in $COURTS $WITNESS; do
 	printf '  %-22s %s\n' "$p" "$(home "$p")"
 done
 "$REPO/certs/courtsync-certs" verify-registry "$(home cn)/registry.tsv" \
@@ -243,6 +250,67 @@ print("  every level holds every log, entry for entry; each county's latest"
       " checkpoint is cosigned by 陇南, 甘肃 and the SPC")
 PY
 echo "  synced and witnessed in $(elapsed "$t0") s"
+
+say "6b. A witness outside the courts: 甘肃省人民检察院 ($WITNESS) cosigns 陇南's logs"
+# courtsync witness: reads 陇南's checkpoints, checks each is consistent with
+# what it saw before (RFC 9162 proofs), cosigns, posts the cosignature back;
+# 陇南 keeps it and relays it to 甘肃 and the SPC with the checkpoint.
+"$BIN" -C "$(home $WITNESS)" witness --hub "https://127.0.0.1:$P_LN" \
+	--interval-ms 500 >"$LOGS/$(printf '%s' $WITNESS | tr / _).log" 2>&1 &
+echo "$! $WITNESS" >>"$OUT/pids"
+printf '  %-22s pid %s, following https://127.0.0.1:%s\n' "$WITNESS" "$!" "$P_LN"
+t0=$(now)
+python3 - "$HOMES" "$SYNC_TIMEOUT" "$WITNESS" $COUNTIES <<'PY'
+import sqlite3, sys, time
+homes, timeout, witness, counties = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+
+def witnessed(hub, origin):
+    con = sqlite3.connect("file:%s/%s/courtsync.db?mode=ro" % (homes, hub.replace("/", "_")), uri=True, timeout=10)
+    try:
+        return con.execute(
+            "SELECT count(*) FROM logs l JOIN cosigs c ON c.log = l.id"
+            " WHERE l.origin = ? AND c.witness = ? AND c.size ="
+            " (SELECT max(size) FROM checkpoints WHERE log = l.id)",
+            (origin, witness)).fetchone()[0] > 0
+    finally:
+        con.close()
+
+deadline = time.monotonic() + timeout
+while True:
+    try:
+        todo = [(h, o) for h in ("cn/gs/ln", "cn/gs", "cn") for o in counties
+                if not witnessed(h, o)]
+    except sqlite3.OperationalError:
+        todo = ["busy"]
+    if not todo:
+        break
+    if time.monotonic() > deadline:
+        sys.exit("city.sh: timed out waiting for %s's cosignatures: %s" % (witness, todo[:5]))
+    time.sleep(0.2)
+print("  every county's latest checkpoint, at 陇南, 甘肃 and the SPC, carries %s's cosignature" % witness)
+PY
+echo "  witnessed in $(elapsed "$t0") s"
+AUDIT_DIR=$OUT/audit-wudu
+"$BIN" -C "$(home cn)" log export "$AUDIT_DIR" --origin cn/gs/ln/wudu >/dev/null
+echo "  an auditor's view: wudu's log as the SPC holds it, checked with the CA and registry only"
+if "$BIN" audit --help 2>&1 | grep -q -- '--witnesses'; then
+	"$BIN" audit "$AUDIT_DIR" --ca "$(home cn)/ca.crt" --registry "$(home cn)/registry.tsv" \
+		--no-replay --witnesses "1:$WITNESS" >"$OUT/audit-wudu.txt" 2>&1 || {
+		cat "$OUT/audit-wudu.txt" >&2; echo "city.sh: the audit of wudu failed" >&2; exit 1; }
+	echo "  courtsync audit … --witnesses 1:$WITNESS:"
+else
+	"$BIN" audit "$AUDIT_DIR" --ca "$(home cn)/ca.crt" --registry "$(home cn)/registry.tsv" \
+		--no-replay >"$OUT/audit-wudu.txt" 2>&1 || {
+		cat "$OUT/audit-wudu.txt" >&2; echo "city.sh: the audit of wudu failed" >&2; exit 1; }
+	echo "  courtsync audit (its cosignatures verified with the registry's keys):"
+fi
+grep -E "^OK|$WITNESS" "$OUT/audit-wudu.txt" | tail -n 3 | sed 's/^/    /'
+LAST=$(ls "$AUDIT_DIR/checkpoints" | sort -n | tail -n 1)
+echo "  its latest checkpoint ($AUDIT_DIR/checkpoints/$LAST), every witness's line:"
+sed 's/^/    /' "$AUDIT_DIR/checkpoints/$LAST"
+grep -q "courtsync/$WITNESS " "$AUDIT_DIR/checkpoints/$LAST" || {
+	echo "city.sh: no cosignature by $WITNESS in wudu's export" >&2; exit 1; }
+
 for p in cn/gs/ln cn/gs cn; do
 	printf '  %-10s root of wudu as held: %s\n' "$p" \
 		"$(python3 -c '

@@ -532,6 +532,47 @@ test_names(void)
 	    pub, err, sizeof(err)), 0);
 }
 
+/* A court's checkpoint, whole: the registry's key, its origin, its
+ * signature; the cosignature line beside it is not looked at. */
+static void
+test_checkpoint_open(void)
+{
+	static const char full[] = CP_BODY "\n" CP_SIG CP_COSIG;
+	static const char cosig_only[] = CP_BODY "\n" CP_COSIG;
+	static const char other[] = "courtsync/cn/gs\n8\n"
+	    "XcnaeacGWamtVZy3Ad7ZoqudgjqtL0lgz+Nw7/RgQyg=\n\n" CP_SIG;
+	struct note_verifier court, wit;
+	struct checkpoint c;
+	char forged[sizeof(full)];
+	size_t bodylen = 0;
+
+	CHECK_EQ_INT(note_vkey_parse(COURT_VKEY, &court, err, sizeof(err)), 0);
+	CHECK_EQ_INT(checkpoint_open(full, strlen(full), &court, &c, &bodylen,
+	    err, sizeof(err)), 0);
+	CHECK_EQ_INT(bodylen, strlen(CP_BODY));
+	CHECK_EQ_INT(c.size, 8);
+	CHECK_EQ_INT(checkpoint_open(cosig_only, strlen(cosig_only), &court, &c,
+	    &bodylen, err, sizeof(err)), -1);
+	CHECK_ERR(err, "no signature by " COURT);
+	CHECK_EQ_INT(checkpoint_open(other, strlen(other), &court, &c, &bodylen,
+	    err, sizeof(err)), -1);
+	CHECK_ERR(err, "the origin is courtsync/cn/gs, not " COURT);
+	/* One bit of the root flipped: the body the court signed is gone. */
+	memcpy(forged, full, sizeof(full));
+	forged[strlen(COURT) + 3] ^= 1;
+	CHECK_EQ_INT(checkpoint_open(forged, strlen(forged), &court, &c,
+	    &bodylen, err, sizeof(err)), -1);
+	CHECK_ERR(err, "bad signature by " COURT);
+	/* A cosignature key (type 0x04) never opens a checkpoint. */
+	CHECK_EQ_INT(note_vkey_parse(WITNESS_VKEY, &wit, err, sizeof(err)), 0);
+	CHECK_EQ_INT(checkpoint_open(other, strlen(other), &wit, &c, &bodylen,
+	    err, sizeof(err)), -1);
+	CHECK_ERR(err, "no signature by " WITNESS);
+	/* Not a note at all. */
+	CHECK_EQ_INT(checkpoint_open(PETER_TEXT, strlen(PETER_TEXT), &court,
+	    &c, &bodylen, err, sizeof(err)), -1);
+}
+
 const struct test tests[] = {
 	{ "keyid_vkey", test_keyid_vkey },
 	{ "vkey_mangled", test_vkey_mangled },
@@ -542,6 +583,7 @@ const struct test tests[] = {
 	{ "checkpoint_cosig_golden", test_checkpoint_cosig_golden },
 	{ "cosig_negative", test_cosig_negative },
 	{ "checkpoint_parse", test_checkpoint_parse },
+	{ "checkpoint_open", test_checkpoint_open },
 	{ "names", test_names },
 	{ NULL, NULL },
 };
