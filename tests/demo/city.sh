@@ -293,23 +293,26 @@ echo "  witnessed in $(elapsed "$t0") s"
 AUDIT_DIR=$OUT/audit-wudu
 "$BIN" -C "$(home cn)" log export "$AUDIT_DIR" --origin cn/gs/ln/wudu >/dev/null
 echo "  an auditor's view: wudu's log as the SPC holds it, checked with the CA and registry only"
-if "$BIN" audit --help 2>&1 | grep -q -- '--witnesses'; then
-	"$BIN" audit "$AUDIT_DIR" --ca "$(home cn)/ca.crt" --registry "$(home cn)/registry.tsv" \
-		--no-replay --witnesses "1:$WITNESS" >"$OUT/audit-wudu.txt" 2>&1 || {
-		cat "$OUT/audit-wudu.txt" >&2; echo "city.sh: the audit of wudu failed" >&2; exit 1; }
-	echo "  courtsync audit … --witnesses 1:$WITNESS:"
-else
-	"$BIN" audit "$AUDIT_DIR" --ca "$(home cn)/ca.crt" --registry "$(home cn)/registry.tsv" \
-		--no-replay >"$OUT/audit-wudu.txt" 2>&1 || {
-		cat "$OUT/audit-wudu.txt" >&2; echo "city.sh: the audit of wudu failed" >&2; exit 1; }
-	echo "  courtsync audit (its cosignatures verified with the registry's keys):"
-fi
+"$BIN" audit "$AUDIT_DIR" --ca "$(home cn)/ca.crt" --registry "$(home cn)/registry.tsv" \
+	--no-replay --witnesses "1:$WITNESS" >"$OUT/audit-wudu.txt" 2>&1 || {
+	cat "$OUT/audit-wudu.txt" >&2; echo "city.sh: the audit of wudu failed" >&2; exit 1; }
+echo "  courtsync audit … --witnesses 1:$WITNESS:"
 grep -E "^OK|$WITNESS" "$OUT/audit-wudu.txt" | tail -n 3 | sed 's/^/    /'
 LAST=$(ls "$AUDIT_DIR/checkpoints" | sort -n | tail -n 1)
 echo "  its latest checkpoint ($AUDIT_DIR/checkpoints/$LAST), every witness's line:"
 sed 's/^/    /' "$AUDIT_DIR/checkpoints/$LAST"
 grep -q "courtsync/$WITNESS " "$AUDIT_DIR/checkpoints/$LAST" || {
 	echo "city.sh: no cosignature by $WITNESS in wudu's export" >&2; exit 1; }
+echo "  every county's log as the SPC holds it, audited with --witnesses ancestors"
+echo "  (each entry under a checkpoint cosigned by 陇南, 甘肃 and the SPC):"
+for o in $COUNTIES; do
+	d=$OUT/audit-$(printf '%s' "$o" | tr / _)
+	[ -d "$d" ] || "$BIN" -C "$(home cn)" log export "$d" --origin "$o" >/dev/null
+	"$BIN" audit "$d" --ca "$(home cn)/ca.crt" --registry "$(home cn)/registry.tsv" \
+		--no-replay --witnesses ancestors >"$d.txt" 2>&1 || {
+		cat "$d.txt" >&2; echo "city.sh: the audit of $o failed" >&2; exit 1; }
+	tail -n 1 "$d.txt" | sed 's/^/    /'
+done
 
 for p in cn/gs/ln cn/gs cn; do
 	printf '  %-10s root of wudu as held: %s\n' "$p" \

@@ -224,6 +224,18 @@ def test_keys_are_private_whatever_the_umask(tmp_path):
     assert not list(tmp_path.glob("**/*.pending"))
 
 
+def test_issue_a_path_of_127_bytes(ca, tmp_path):
+    """One path limit (docs/FORMAT.md §1, 127 bytes) for certificates too:
+    the SAN carries the whole path, the CN its first 64 characters."""
+    path = "/".join(["a" * 31] * 4)
+    assert len(path) == 127
+    ok("issue", ca, path, "--out", tmp_path / "d")
+    text = openssl("x509", "-in", tmp_path / "d" / "tls.crt", "-noout",
+                   "-text").stdout
+    assert f"URI:courtsync:{path}" in text, text
+    assert f"CN = {path[:64]}" in text or f"CN={path[:64]}" in text, text
+
+
 def test_issue_default_directory(ca):
     ok("issue", ca, "cn/gs/ln/kang")
     d = ca / "courts" / "cn_gs_ln_kang"
@@ -232,7 +244,9 @@ def test_issue_default_directory(ca):
 
 
 @pytest.mark.parametrize("bad", ["CN/X", "a//b", "/cn", "cn/", "cn gs",
-                                 "cn/../x", ""])
+                                 "cn/../x", "",
+                                 "/".join(["a" * 31] * 3 + ["a" * 30, "b"]),
+                                 "cn/" + "/".join(["b"] * 8)])
 def test_issue_refuses_a_bad_path(ca, tmp_path, bad):
     r = fails("issue", ca, bad, "--out", tmp_path / "d", codes=(1, 2))
     assert "invalid court path" in r.err or "usage" in r.err, r.describe()
