@@ -4,7 +4,9 @@
 PKGS     := sqlite3 openssl msgpack libcurl libevent libevent_openssl
 PREFIX   ?= /usr/local
 CC       ?= cc
-PYTHON   ?= /usr/bin/python3
+# Debian's python3 (with python3-pytest and friends from tests/run.sh), else
+# whichever python3 is first on PATH.
+PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 ifeq ($(SAN),1)
 BUILD    ?= build/asan
@@ -23,8 +25,11 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
         -Wpointer-arith -Wformat=2 -Wvla -Wcast-qual -Wwrite-strings -Wundef \
         -Wold-style-definition -Wnull-dereference
 CFLAGS  ?= $(OPT)
+# Layers (docs/ARCHITECTURE.md): sync/ sees only the public API in
+# include/courtsync/; node/, the tests and the benchmarks also see node/.
 ALL_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
         -Iinclude $(PKG_CFLAGS) $(WARN) $(CFLAGS) $(SANFLAGS) -pthread -MMD -MP
+NODE_CFLAGS := $(ALL_CFLAGS) -Inode
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS) -pthread
 LIBS := $(PKG_LIBS)
 
@@ -39,28 +44,45 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all check test unit functional check-one bench bench-full demo install uninstall clean deps
+LIBSYNC := $(BUILD)/libcourtsync-sync.a
+LIBNODE := $(BUILD)/libcourtsync-node.a
+
+.PHONY: all check test unit functional check-one check-layers bench bench-full demo install uninstall clean
 
 all: $(BUILD)/courtsync
 
-$(BUILD)/libcourtsync.a: $(SYNC_OBJ) $(NODE_OBJ)
+# One archive per layer; a program links the upper one first.
+$(LIBSYNC): $(SYNC_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/courtsync: $(MAIN_OBJ) $(BUILD)/libcourtsync.a
+$(LIBNODE): $(NODE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/courtsync: $(MAIN_OBJ) $(LIBNODE) $(LIBSYNC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/%.o: %.c
+$(BUILD)/sync/%.o: sync/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(BUILD)/libcourtsync.a
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(NODE_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(LIBNODE) $(LIBSYNC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libcourtsync.a
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBNODE) $(LIBSYNC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+# The layer rule and the absence of cycles, from the objects themselves
+# (nm) and the #include lines (tests/layers.py, docs/ARCHITECTURE.md).
+check-layers: $(BUILD)/courtsync
+	$(PYTHON) tests/layers.py --build $(BUILD)
 
 # Unit tests: one binary per module, run from the repository root.
 unit: $(UNIT_BIN)
@@ -70,7 +92,7 @@ unit: $(UNIT_BIN)
 functional: $(BUILD)/courtsync
 	COURTSYNC_BIN=$(abspath $(BUILD)/courtsync) $(PYTHON) -m pytest -q tests/functional $(PYTEST_ARGS)
 
-check-one: unit functional
+check-one: check-layers unit functional
 
 # Everything, then everything again under ASan+UBSan.
 check:
@@ -94,7 +116,7 @@ bench-full: $(BUILD)/courtsync $(BENCH_BIN)
 	$(PYTHON) bench/bench_views.py --full --bin $(abspath $(BUILD)/courtsync)
 
 demo: $(BUILD)/courtsync
-	./demo.sh $(abspath $(BUILD)/courtsync)
+	sh tests/demo/city.sh $(abspath $(BUILD)/courtsync)
 
 install: $(BUILD)/courtsync
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -30,9 +30,9 @@
 
 #include <sqlite3.h>
 
-#include "courtsync/court.h"
-#include "courtsync/event.h"
-#include "courtsync/import.h"
+#include "court.h"
+#include "event.h"
+#include "import.h"
 
 #define TARGET_RATIO	1.5
 #define BLOCK_CASES	64	/* cases in flight at once */

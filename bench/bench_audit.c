@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/audit.h"
+#include "audit.h"
 #include "courtsync/export.h"
 #include "courtsync/merkle.h"
 

@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/audit.h"
+#include "audit.h"
 #include "courtsync/export.h"
-#include "courtsync/fold.h"
-#include "courtsync/store.h"
+#include "fold.h"
+#include "store.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define PROBLEM(...) snprintf(r->problem, sizeof(r->problem), __VA_ARGS__)

@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/court.h"
+#include "court.h"
 #include "courtsync/export.h"
-#include "courtsync/import.h"
-#include "courtsync/render.h"
-#include "courtsync/proof.h"
-#include "courtsync/serve.h"
+#include "import.h"
+#include "render.h"
+#include "proof.h"
+#include "serve.h"
 #include "cli.h"
 
 #define VERSION "0.1.0"
@@ -1181,7 +1181,7 @@ cmd_report(int argc, char **argv)
 		return cli_fail(CLI_USAGE, "report: %s", err);
 	}
 	q.recompute = recompute;
-	if (court_now(&now, err, sizeof(err)) == -1) {
+	if (clock_now(&now, err, sizeof(err)) == -1) {
 		court_close(&c);
 		return cli_fail(CLI_USAGE, "report: %s", err);
 	}

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "courtsync/config.h"
-#include "courtsync/policy.h"
+#include "config.h"
+#include "policy.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 

@@ -16,30 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/court.h"
+#include "court.h"
+#include "fold.h"
 #include "courtsync/export.h"
-#include "courtsync/hub.h"
-#include "courtsync/views.h"
+#include "views.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
-
-int
-court_now(uint64_t *t, char *err, size_t errlen)
-{
-	const char *s = getenv("COURTSYNC_TIME");
-	char *end;
-
-	if (s == NULL || *s == '\0') {
-		*t = (uint64_t)time(NULL);
-		return 0;
-	}
-	*t = strtoull(s, &end, 10);
-	if (*s == '-' || *end != '\0') {
-		ERR("COURTSYNC_TIME=\"%s\" is not Unix seconds", s);
-		return -1;
-	}
-	return 0;
-}
 
 static void
 home_file(char *out, size_t cap, const char *home, const char *name)
@@ -358,7 +340,7 @@ court_record(struct court *c, struct event *ev, uint64_t *index, char *err,
 {
 	uint64_t now;
 
-	if (court_now(&now, err, errlen) == -1 ||
+	if (clock_now(&now, err, errlen) == -1 ||
 	    court_begin(c, err, errlen) == -1)
 		return -1;
 	if (court_append(c, ev, now, index, err, errlen) == -1) {
@@ -558,7 +540,7 @@ export_ckpt(void *arg, uint64_t size, const char *note, char *err,
 	(void)note;
 	if (size > a->upto)
 		return 0;
-	if (hub_checkpoint_text_at(a->st, a->log, size, &a->text, err,
+	if (store_checkpoint_text(a->st, a->log, size, &a->text, err,
 	    errlen) != 1 || buf_append(&a->text, "", 1) == -1)
 		return -1;
 	return export_put_checkpoint(a->w, size, (const char *)a->text.p, err,

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "courtsync/dashboard.h"
-#include "courtsync/proof.h"
+#include "dashboard.h"
+#include "proof.h"
 
 #define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
 
@@ -111,7 +111,7 @@ now_s(void)
 {
 	uint64_t t;
 
-	if (court_now(&t, NULL, 0) == -1)
+	if (clock_now(&t, NULL, 0) == -1)
 		t = (uint64_t)time(NULL);
 	return t;
 }

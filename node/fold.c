@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "courtsync/fold.h"
-#include "courtsync/store.h"
-#include "courtsync/views.h"
+#include "fold.h"
+#include "store.h"
+#include "views.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define S(ev, k) ((ev)->f[(k)].s)

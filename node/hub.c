@@ -11,6 +11,7 @@
  * durably stored.  The checks of each new entry that need no database run
  * a thread ahead of the fold (hub_verify.c), with the same answers.
  */
+#include "fold.h"
 #include "hub_int.h"
 
 int
@@ -227,43 +228,6 @@ hub_store_cosigs(struct store *st, const struct registry *reg, int64_t log,
 	return 0;
 }
 
-struct cosig_cat {
-	struct buf	*out;
-	int		 rc;
-};
-
-static int
-cat_cosig(void *arg, const char *witness, const char *line)
-{
-	struct cosig_cat *c = arg;
-
-	(void)witness;
-	if (buf_append(c->out, line, strlen(line)) == -1)
-		c->rc = -1;
-	return 0;
-}
-
-int
-hub_checkpoint_text_at(struct store *st, int64_t log, uint64_t size,
-    struct buf *out, char *err, size_t errlen)
-{
-	char note[NOTE_MAX];
-	struct cosig_cat cc = { out, 0 };
-	int r;
-
-	buf_reset(out);
-	r = store_checkpoint_get(st, log, size, note, sizeof(note), err, errlen);
-	if (r != 1)
-		return r;
-	if (buf_append(out, note, strlen(note)) == -1 ||
-	    store_cosigs_each(st, log, size, cat_cosig, &cc, err, errlen) == -1 ||
-	    cc.rc == -1) {
-		ERR("out of memory");
-		return -1;
-	}
-	return 1;
-}
-
 int
 hub_checkpoint_text(struct hub *h, int64_t log, uint64_t *size,
     struct buf *out, char *err, size_t errlen)
@@ -275,7 +239,7 @@ hub_checkpoint_text(struct hub *h, int64_t log, uint64_t *size,
 	    err, errlen);
 	if (r != 1)
 		return r;
-	return hub_checkpoint_text_at(&h->c->st, log, *size, out, err, errlen);
+	return store_checkpoint_text(&h->c->st, log, *size, out, err, errlen);
 }
 
 /* Writes the 200 answer: {size, checkpoint with cosignatures}. */
@@ -285,7 +249,7 @@ push_answer(struct hub *h, int64_t log, uint64_t size, uint64_t ck,
 {
 	struct codec_writer w;
 
-	if (hub_checkpoint_text_at(&h->c->st, log, ck, &h->scratch, err,
+	if (store_checkpoint_text(&h->c->st, log, ck, &h->scratch, err,
 	    errlen) != 1)
 		return -1;
 	buf_reset(&r->body);

@@ -19,7 +19,7 @@
  */
 #include "hub_int.h"
 
-#include "courtsync/policy.h"
+#include "policy.h"
 
 #define RELAY_KEY "witness_relay/"
 
@@ -299,7 +299,7 @@ hub_cosignature(struct hub *h, const char *client, const uint8_t *body,
 	if (store_cosig_put(st, l.id, q.size, w->path, t, q.line, why,
 	    sizeof(why)) == -1 ||
 	    mark(h, q.origin, q.size, why, sizeof(why)) == -1 ||
-	    hub_checkpoint_text_at(st, l.id, q.size, &h->scratch, why,
+	    store_checkpoint_text(st, l.id, q.size, &h->scratch, why,
 	    sizeof(why)) != 1)
 		goto fail;
 	in_tx = false;

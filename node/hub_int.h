@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "courtsync/hub.h"
+#include "hub.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 

@@ -11,7 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "courtsync/import.h"
+#include "fold.h"
+#include "import.h"
 
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
@@ -71,7 +72,7 @@ import_file(struct court *c, const char *path, enum records_format fmt,
 	int r, ret = -1;
 
 	memset(&rd, 0, sizeof(rd));
-	if (court_now(&now, err, errlen) == -1)
+	if (clock_now(&now, err, errlen) == -1)
 		return -1;
 	if (records_open(&rd, path, fmt, err, errlen) == -1)
 		return -1;

@@ -5,7 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/log.h"
+#include "log.h"
 
 static char court[128] = "-";
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;

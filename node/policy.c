@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "courtsync/crypto.h"
-#include "courtsync/policy.h"
+#include "policy.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 

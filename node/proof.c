@@ -12,9 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/court.h"
-#include "courtsync/hub.h"
-#include "courtsync/proof.h"
+#include "court.h"
+#include "proof.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define B64_HASH_LEN	44		/* base64 of 32 bytes */
@@ -193,7 +192,7 @@ pick_checkpoint(struct store *st, int64_t log, const struct registry *reg,
 	    " needs", pt);
 	for (size_t i = 0; i < cand.n; i++) {
 		buf_reset(ck);
-		if (hub_checkpoint_text_at(st, log, cand.v[i], ck, err,
+		if (store_checkpoint_text(st, log, cand.v[i], ck, err,
 		    errlen) != 1)
 			goto out;
 		cs->size = cand.v[i];
@@ -293,7 +292,7 @@ build(struct store *st, const struct registry *reg, const struct policy *pol,
 		goto out;
 	}
 	if (pol == NULL) {		/* the latest, witnessed or not */
-		if (hub_checkpoint_text_at(st, l.id, size, &ck, err,
+		if (store_checkpoint_text(st, l.id, size, &ck, err,
 		    errlen) != 1) {
 			ERR("checkpoint %" PRIu64 " of %s vanished", size, origin);
 			goto out;

@@ -9,7 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "courtsync/records.h"
+#include "records.h"
 #include "courtsync/codec.h"
 
 /*

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "courtsync/crypto.h"
-#include "courtsync/registry.h"
+#include "registry.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define FILE_MAX (4 * 1024 * 1024)

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "courtsync/hub.h"
-#include "courtsync/relay.h"
+#include "hub.h"
+#include "relay.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define MAX_ROUNDS 100000	/* batches per log per pass, a safety cap */
@@ -134,7 +134,7 @@ send_batch(struct relay *r, const char *origin, int64_t id, uint64_t start,
 	struct codec_writer w;
 	int x;
 
-	x = hub_checkpoint_text_at(&r->c->st, id, end, &r->note, err, errlen);
+	x = store_checkpoint_text(&r->c->st, id, end, &r->note, err, errlen);
 	if (x != 1) {
 		if (x == 0)
 			ERR("%s: no checkpoint of size %llu held", origin,

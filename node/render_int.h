@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "courtsync/render.h"
+#include "render.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 

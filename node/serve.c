@@ -17,12 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/dashboard.h"
+#include "dashboard.h"
 #include "courtsync/httpd.h"
-#include "courtsync/hub.h"
-#include "courtsync/log.h"
-#include "courtsync/relay.h"
-#include "courtsync/serve.h"
+#include "hub.h"
+#include "log.h"
+#include "relay.h"
+#include "serve.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
@@ -163,7 +163,7 @@ now_s(void)
 {
 	uint64_t t;
 
-	if (court_now(&t, NULL, 0) == -1)
+	if (clock_now(&t, NULL, 0) == -1)
 		t = (uint64_t)time(NULL);
 	return t;
 }

@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "courtsync/store.h"
+#include "store.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define DB(s) ((sqlite3 *)(s)->db)

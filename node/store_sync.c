@@ -2,6 +2,7 @@
  * store_sync.c — sync state: cosignatures, cursors, equivocation and refusal evidence, peers, and small administrative writes (store.h).
  */
 #include "store_int.h"
+#include "courtsync/note.h"
 
 /* ---- sync state ---- */
 
@@ -423,4 +424,43 @@ store_entries_fit(struct store *s, int64_t log, uint64_t from, uint64_t max_n,
 	}
 	*n = k;
 	return 0;
+}
+
+/* ---- a checkpoint with its cosignatures ---- */
+
+struct cosig_cat {
+	struct buf	*out;
+	int		 rc;
+};
+
+static int
+cat_cosig(void *arg, const char *witness, const char *line)
+{
+	struct cosig_cat *c = arg;
+
+	(void)witness;
+	if (buf_append(c->out, line, strlen(line)) == -1)
+		c->rc = -1;
+	return 0;
+}
+
+int
+store_checkpoint_text(struct store *st, int64_t log, uint64_t size,
+    struct buf *out, char *err, size_t errlen)
+{
+	char note[NOTE_MAX];
+	struct cosig_cat cc = { out, 0 };
+	int r;
+
+	buf_reset(out);
+	r = store_checkpoint_get(st, log, size, note, sizeof(note), err, errlen);
+	if (r != 1)
+		return r;
+	if (buf_append(out, note, strlen(note)) == -1 ||
+	    store_cosigs_each(st, log, size, cat_cosig, &cc, err, errlen) == -1 ||
+	    cc.rc == -1) {
+		cs_err(err, errlen, "out of memory");
+		return -1;
+	}
+	return 1;
 }

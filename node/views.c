@@ -278,7 +278,7 @@ views_query_init(struct view_query *q, const char *court)
 
 	memset(q, 0, sizeof(*q));
 	cs_strlcpy(q->scope, court != NULL ? court : "", sizeof(q->scope));
-	if (court_now(&t, NULL, 0) == -1)
+	if (clock_now(&t, NULL, 0) == -1)
 		t = (uint64_t)time(NULL);
 	date_from_days(cst_day(t), day);
 	views_query_as_of(q, day);

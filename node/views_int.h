@@ -10,8 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "courtsync/court.h"
-#include "courtsync/views.h"
+#include "clock.h"
+#include "views.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define COL(i) ((i) < ncol && cols[(i)] != NULL ? cols[(i)] : "")

@@ -22,9 +22,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "courtsync/court.h"
+#include "court.h"
 #include "courtsync/merkle.h"
-#include "courtsync/witness.h"
+#include "witness.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define ULL(x) ((unsigned long long)(x))
@@ -582,7 +582,7 @@ witness_log(struct witness *w, size_t hub, const char *origin, bool listed,
 	s.w = w;
 	s.hub = hub;
 	s.origin = origin;
-	if (court_now(&s.now, err, errlen) == -1)
+	if (clock_now(&s.now, err, errlen) == -1)
 		return -1;
 	court = registry_find(&w->reg, origin);
 	snprintf(path, sizeof(path), "/v1/checkpoint?origin=%s", origin);

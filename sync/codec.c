@@ -109,42 +109,6 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-void
-cs_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-size_t
-cs_strlcpy(char *dst, const char *src, size_t cap)
-{
-	size_t n = strlen(src);
-
-	if (cap > 0) {
-		size_t k = n < cap - 1 ? n : cap - 1;
-		memcpy(dst, src, k);
-		dst[k] = '\0';
-	}
-	return n;
-}
-
-void
-cs_utc(uint64_t t, char out[CS_UTC_LEN])
-{
-	time_t tt = t > CS_UTC_LAST ? 0 : (time_t)t;
-	struct tm tm;
-
-	if (t > CS_UTC_LAST || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, CS_UTC_LEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, CS_UTC_LEN, "%llu", (unsigned long long)t);
-}
-
 /* ---- writer ---- */
 
 static int
@@ -830,37 +794,4 @@ entry_decode(const void *p, size_t n, struct entry *e, char *err, size_t errlen)
 	e->body = c.p + bstart;
 	e->bodylen = n - bstart;
 	return 0;
-}
-
-bool
-court_path_valid(const char *s)
-{
-	size_t seg = 0, nseg = 1, total = 0;
-
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++, total++) {
-		if (*s == '/') {
-			if (seg == 0)
-				return false;
-			seg = 0;
-			nseg++;
-			continue;
-		}
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		    *s == '_' || *s == '-'))
-			return false;
-		if (++seg > 31)
-			return false;
-	}
-	return seg > 0 && nseg <= 8 && total < CS_ORIGIN_MAX;
-}
-
-bool
-court_path_covers(const char *parent, const char *child)
-{
-	size_t n = strlen(parent);
-
-	return strncmp(parent, child, n) == 0 &&
-	    (child[n] == '\0' || child[n] == '/');
 }

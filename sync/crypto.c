@@ -35,7 +35,8 @@
 #include <openssl/x509v3.h>
 
 #include "courtsync/crypto.h"
-#include "courtsync/codec.h"
+#include "courtsync/err.h"
+#include "courtsync/path.h"
 
 #define KEY_FILE_MAX	4096	/* a PEM Ed25519 key is ~120 bytes */
 

@@ -17,10 +17,11 @@
 #include <stdint.h>
 
 #include "courtsync/crypto.h"
+#include "courtsync/err.h"
+#include "courtsync/path.h"
 
 #define CS_ENTRY_VERSION	1
 #define CS_ENTRY_MAX		(64 * 1024)	/* one entry's bytes, cap */
-#define CS_ORIGIN_MAX		128		/* court path, NUL included */
 #define CS_TYPE_MAX		32		/* event type name, NUL included */
 
 /* A growable buffer with a hard cap: an append past `max` fails and leaves
@@ -39,20 +40,6 @@ int	buf_printf(struct buf *b, const char *fmt, ...)
 void	buf_reset(struct buf *b);
 void	buf_free(struct buf *b);
 
-/* The error convention of every module: format into the caller's buffer
- * err of errlen bytes; a NULL or empty buffer is left alone. */
-void	cs_err(char *err, size_t errlen, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
-
-/* Copies src into dst of cap bytes, always NUL-terminating; returns
- * strlen(src) (>= cap means it was truncated), like BSD strlcpy. */
-size_t	cs_strlcpy(char *dst, const char *src, size_t cap);
-/* Unix seconds as UTC "YYYY-MM-DDTHH:MM:SSZ" up to CS_UTC_LAST
- * (9999-12-31T23:59:59Z), the decimal number of seconds beyond.  out holds
- * CS_UTC_LEN bytes. */
-#define CS_UTC_LEN	32
-#define CS_UTC_LAST	253402300799ULL
-void	cs_utc(uint64_t t, char out[CS_UTC_LEN]);
 
 /* msgpack writer appending to a buf.  Calls after a failure (cap reached)
  * do nothing; check `failed` once at the end. */
@@ -143,11 +130,5 @@ int	entry_encode(const struct entry *e, const void *body, size_t bodylen,
 int	entry_decode(const void *p, size_t n, struct entry *e,
 	    char *err, size_t errlen);
 
-/* True if s is a valid court path: 1–8 segments of [a-z0-9_-]{1,31}
- * separated by '/', total < CS_ORIGIN_MAX. */
-bool	court_path_valid(const char *s);
-/* True if `child` is `parent` or lies beneath it ("cn/gs" covers "cn/gs/ln"
- * but not "cn/gsx"). */
-bool	court_path_covers(const char *parent, const char *child);
 
 #endif

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "courtsync/audit.h"
-#include "courtsync/registry.h"
+#include "audit.h"
+#include "registry.h"
 #include "harness.h"
 
 #define DIR "tests/data/audit"

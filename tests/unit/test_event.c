@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "courtsync/codec.h"
-#include "courtsync/event.h"
+#include "event.h"
 #include "harness.h"
 
 static char err[512];

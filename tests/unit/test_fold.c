@@ -11,11 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "courtsync/config.h"
-#include "courtsync/court.h"
-#include "courtsync/event.h"
+#include "config.h"
+#include "court.h"
+#include "event.h"
 #include "courtsync/note.h"
-#include "courtsync/store.h"
+#include "store.h"
 #include "harness.h"
 
 #define NOW	"1719705600"		/* 2024-06-30 08:00 CST */

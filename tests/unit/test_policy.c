@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "courtsync/crypto.h"
-#include "courtsync/policy.h"
+#include "policy.h"
 #include "harness.h"
 
 #define NOW	1800000000ULL	/* the verifier's clock in these tests */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "courtsync/records.h"
+#include "records.h"
 #include "harness.h"
 
 static char	tmpdir[64];

@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/config.h"
-#include "courtsync/court.h"
-#include "courtsync/event.h"
-#include "courtsync/store.h"
-#include "courtsync/views.h"
+#include "config.h"
+#include "court.h"
+#include "event.h"
+#include "store.h"
+#include "views.h"
 #include "harness.h"
 
 #define NOW	"1893456000"		/* 2030-01-01 08:00 CST: every date
@@ -1105,7 +1105,7 @@ test_10k(void)
 
 	if (fx_open() == -1)
 		return;
-	CHECK_EQ_INT(court_now(&t, err, sizeof(err)), 0);
+	CHECK_EQ_INT(clock_now(&t, err, sizeof(err)), 0);
 	if (court_begin(c, err, sizeof(err)) != 0)
 		goto out;
 	for (int i = 0; i < 10000; i++) {

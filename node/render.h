@@ -21,11 +21,11 @@
 #include <stdint.h>
 
 #include "courtsync/codec.h"
-#include "courtsync/fold.h"
-#include "courtsync/policy.h"
-#include "courtsync/registry.h"
-#include "courtsync/store.h"
-#include "courtsync/views.h"
+#include "fold.h"
+#include "policy.h"
+#include "registry.h"
+#include "store.h"
+#include "views.h"
 
 #define RENDER_TOP		20	/* overdue warnings in the summary */
 #define RENDER_LIST_MAX		1000	/* warnings in one list page, at most */

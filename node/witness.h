@@ -25,10 +25,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "courtsync/config.h"
+#include "config.h"
 #include "courtsync/note.h"
 #include "courtsync/push.h"
-#include "courtsync/registry.h"
+#include "registry.h"
 
 #define WITNESS_HUBS_MAX	16
 #define WITNESS_ORIGINS_MAX	256

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "courtsync/event.h"
-#include "courtsync/store.h"
+#include "event.h"
+#include "store.h"
 
 /* ---- deadline rules (流程节点预警), data in the `rules` table ---- */
 

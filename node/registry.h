@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #include "courtsync/codec.h"
-#include "courtsync/event.h"
+#include "event.h"
 #include "courtsync/note.h"
 
 #define REGISTRY_MAX	4096	/* courts in one registry */

@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/audit.h"
-#include "courtsync/court.h"
-#include "courtsync/proof.h"
+#include "audit.h"
+#include "court.h"
+#include "proof.h"
 #include "courtsync/push.h"
-#include "courtsync/render.h"
+#include "render.h"
 #include "cli.h"
 
 #define HEX(h, out) crypto_hex((h), CS_HASH_LEN, (out))

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "courtsync/court.h"
-#include "courtsync/registry.h"
+#include "court.h"
+#include "registry.h"
 
 struct hub {
 	struct court		*c;		/* this node */
@@ -86,9 +86,6 @@ int	hub_health(struct hub *h, struct hub_reply *r);
 /* The latest checkpoint of a log with every cosignature line held, into
  * out (replacing it).  1 found, 0 no checkpoint, -1 error. */
 int	hub_checkpoint_text(struct hub *h, int64_t log, uint64_t *size,
-	    struct buf *out, char *err, size_t errlen);
-/* The checkpoint of exactly `size`, with its cosignatures. */
-int	hub_checkpoint_text_at(struct store *st, int64_t log, uint64_t size,
 	    struct buf *out, char *err, size_t errlen);
 /* Verifies every cosignature line of a note by a witness in the registry
  * and stores the valid ones for checkpoint `size` of `log`. */

@@ -21,9 +21,9 @@
 #include "courtsync/codec.h"
 #include "courtsync/merkle.h"
 #include "courtsync/note.h"
-#include "courtsync/policy.h"
-#include "courtsync/registry.h"
-#include "courtsync/views.h"
+#include "policy.h"
+#include "registry.h"
+#include "views.h"
 
 #define AUDIT_CHUNK_MAX		10000	/* entries per GET /v1/entries */
 #define AUDIT_KEEP_MAX		1000	/* numbering/backfill items kept */

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "courtsync/note.h"
-#include "courtsync/registry.h"
+#include "registry.h"
 
 #define POLICY_LIST_MAX		16	/* witnesses an N: policy may name */
 #define POLICY_SKEW_DEFAULT	300	/* seconds of clock difference allowed */

@@ -7,8 +7,8 @@
 
 #include <stdint.h>
 
-#include "courtsync/court.h"
-#include "courtsync/records.h"
+#include "court.h"
+#include "records.h"
 
 /* Called every 1024 records and at the end. */
 typedef void (*import_progress_fn)(void *arg, uint64_t records,

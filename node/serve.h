@@ -5,9 +5,9 @@
 #ifndef COURTSYNC_SERVE_H
 #define COURTSYNC_SERVE_H
 
-#include "courtsync/court.h"
-#include "courtsync/registry.h"
-#include "courtsync/relay.h"
+#include "court.h"
+#include "registry.h"
+#include "relay.h"
 
 /* Checks everything serve needs before it starts: listen or parent set,
  * log.key and tls key mode 0600, certificate, CA, CRL, registry present,

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #include "courtsync/codec.h"
-#include "courtsync/fold.h"
 #include "courtsync/merkle.h"
+#include "event.h"
 
 #define STORE_SCHEMA_VERSION	7
 
@@ -151,6 +151,37 @@ typedef int (*store_ckpt_fn)(void *arg, uint64_t size, const char *note,
     char *err, size_t errlen);
 int	store_checkpoints_each(struct store *s, int64_t log, store_ckpt_fn fn,
 	    void *arg, char *err, size_t errlen);
+
+/* The row of one case in the `cases` table. */
+struct case_state {
+	char		case_no[CS_CASE_MAX];
+	int		year;
+	char		type[16];		/* 执, 执恢, … */
+	uint32_t	seq;
+	char		filed[11];		/* 立案 date */
+	char		applicant[CS_TEXT_MAX];
+	char		respondent[CS_TEXT_MAX];
+	uint64_t	claimed;		/* fen */
+	char		original[CS_CASE_MAX];	/* 执恢: the resumed case */
+	int		nonlitigation;
+	char		handler[CS_TEXT_MAX];
+	char		team[CS_TEXT_MAX];
+	char		assigned[11];
+	char		track[16];		/* simple / complex / "" */
+	char		basis[32];
+	char		triaged[11];
+	uint64_t	arrived;		/* fen received in the case account */
+	uint64_t	paid;			/* fen paid out */
+	uint32_t	ext_months;		/* approved 审限 extensions */
+	int64_t		susp_days;		/* days in ended suspensions */
+	char		susp_since[11];		/* open suspension start, or "" */
+	char		closed[11];		/* closing date, or "" */
+	char		mode[32];		/* closure mode token, or "" */
+	uint64_t	recovered;		/* fen actually recovered */
+	uint64_t	filed_idx;		/* log index of the filing */
+	uint64_t	last_idx;		/* log index of the latest event */
+	uint32_t	nevents;		/* active events */
+};
 
 /* ---- derived tables (written by the fold) ---- */
 
@@ -302,6 +333,10 @@ int	store_cosig_put(struct store *s, int64_t log, uint64_t size,
 typedef int (*store_cosig_fn)(void *arg, const char *witness, const char *line);
 /* The cosignature lines held for checkpoint `size`, shortest witness path
  * (the highest court) first. */
+/* The checkpoint of exactly `size` with every cosignature line held, into
+ * out (replacing it): 1 found, 0 no such checkpoint, -1 error. */
+int	store_checkpoint_text(struct store *s, int64_t log, uint64_t size,
+	    struct buf *out, char *err, size_t errlen);
 int	store_cosigs_each(struct store *s, int64_t log, uint64_t size,
 	    store_cosig_fn fn, void *arg, char *err, size_t errlen);
 /* The parent's size for a log (0 if never heard). */

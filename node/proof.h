@@ -16,11 +16,11 @@
 #include <stdint.h>
 
 #include "courtsync/codec.h"
-#include "courtsync/event.h"
+#include "event.h"
 #include "courtsync/note.h"
-#include "courtsync/policy.h"
-#include "courtsync/registry.h"
-#include "courtsync/store.h"
+#include "policy.h"
+#include "registry.h"
+#include "store.h"
 
 #define PROOF_MAGIC		"courtsync-case-proof/v1"
 #define PROOF_MAX_ENTRIES	4096		/* entries in one proof */

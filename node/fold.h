@@ -15,41 +15,11 @@
 
 #include <stdint.h>
 
-#include "courtsync/event.h"
+#include "event.h"
+#include "store.h"
 
 struct store;
 struct fold_cache;
-
-/* The row of one case in the `cases` table. */
-struct case_state {
-	char		case_no[CS_CASE_MAX];
-	int		year;
-	char		type[16];		/* 执, 执恢, … */
-	uint32_t	seq;
-	char		filed[11];		/* 立案 date */
-	char		applicant[CS_TEXT_MAX];
-	char		respondent[CS_TEXT_MAX];
-	uint64_t	claimed;		/* fen */
-	char		original[CS_CASE_MAX];	/* 执恢: the resumed case */
-	int		nonlitigation;
-	char		handler[CS_TEXT_MAX];
-	char		team[CS_TEXT_MAX];
-	char		assigned[11];
-	char		track[16];		/* simple / complex / "" */
-	char		basis[32];
-	char		triaged[11];
-	uint64_t	arrived;		/* fen received in the case account */
-	uint64_t	paid;			/* fen paid out */
-	uint32_t	ext_months;		/* approved 审限 extensions */
-	int64_t		susp_days;		/* days in ended suspensions */
-	char		susp_since[11];		/* open suspension start, or "" */
-	char		closed[11];		/* closing date, or "" */
-	char		mode[32];		/* closure mode token, or "" */
-	uint64_t	recovered;		/* fen actually recovered */
-	uint64_t	filed_idx;		/* log index of the filing */
-	uint64_t	last_idx;		/* log index of the latest event */
-	uint32_t	nevents;		/* active events */
-};
 
 /* What the fold needs to know of the court whose log it folds. */
 struct fold_ctx {

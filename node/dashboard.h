@@ -10,10 +10,10 @@
 
 #include <stdbool.h>
 
-#include "courtsync/court.h"
+#include "court.h"
 #include "courtsync/httpd.h"
-#include "courtsync/registry.h"
-#include "courtsync/render.h"
+#include "registry.h"
+#include "render.h"
 
 #define DASHBOARD_MAX_OUT	(64u * 1024 * 1024)	/* one answer's bytes */
 

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "courtsync/court.h"
+#include "court.h"
 #include "courtsync/crypto.h"
-#include "courtsync/proof.h"
+#include "proof.h"
 #include "cli.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)

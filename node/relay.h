@@ -9,9 +9,9 @@
 
 #include <stdint.h>
 
-#include "courtsync/court.h"
+#include "court.h"
 #include "courtsync/push.h"
-#include "courtsync/registry.h"
+#include "registry.h"
 
 struct relay {
 	struct court		*c;

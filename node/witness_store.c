@@ -12,7 +12,7 @@
 
 #include <sqlite3.h>
 
-#include "courtsync/witness.h"
+#include "witness.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define WDB(d) ((sqlite3 *)(d)->db)

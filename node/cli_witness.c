@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "cli.h"
-#include "courtsync/log.h"
-#include "courtsync/witness.h"
+#include "log.h"
+#include "witness.h"
 
 static atomic_int stopping;
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 #include "courtsync/codec.h"
-#include "courtsync/event.h"
+#include "event.h"
 
 #define CONFIG_PATH_MAX	4096
 #define CONFIG_NAME_MAX	256

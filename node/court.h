@@ -10,12 +10,13 @@
 #include <stdint.h>
 
 #include "courtsync/codec.h"
-#include "courtsync/config.h"
-#include "courtsync/event.h"
+#include "clock.h"
+#include "config.h"
+#include "event.h"
 #include "courtsync/merkle.h"
 #include "courtsync/note.h"
-#include "courtsync/registry.h"
-#include "courtsync/store.h"
+#include "registry.h"
+#include "store.h"
 
 struct court {
 	char			home[CONFIG_PATH_MAX];
@@ -33,9 +34,6 @@ struct court {
 	struct buf		entry;
 };
 
-/* Unix time now, or $COURTSYNC_TIME when set (simulations and tests; see
- * courtsync(1)).  Returns 0 and sets *t, or -1 if the variable is bad. */
-int	court_now(uint64_t *t, char *err, size_t errlen);
 
 /* Creates a home directory for a court: it must not exist yet.  Built in
  * HOME.init and renamed into place, so a failure leaves nothing behind. */
