@@ -40,6 +40,8 @@ LAYERS = [
 RANK = {m: i for i, (_, mods) in enumerate(LAYERS) for m in mods}
 LAYER = {m: name for name, mods in LAYERS for m in mods}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PUBLIC = {f[:-2] for f in os.listdir(os.path.join(ROOT, "include", "courtsync"))
+          if f.endswith(".h")}
 
 
 def module(path):
@@ -119,20 +121,16 @@ def cycles(graph):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--graph", action="store_true")
-    a = ap.parse_args()
-    build = os.path.join(ROOT, a.build) if not os.path.isabs(a.build) else a.build
+def judge(objs, calls, includes):
+    """The problems of a tree: objs (object paths), calls (src object,
+    symbol, dst object), includes (source path, header name).  Paths are
+    relative (`sync/x.o`, `node/y.c`)."""
     problems = []
-    objs, calls = call_graph(build)
     for o in objs:
         if module(o) not in RANK:
-            problems.append(f"{os.path.relpath(o, build)}: module {module(o)!r}"
-                            " has no layer in tests/layers.py")
-    graph = defaultdict(set)
-    why = {}
+            problems.append(f"{o}: module {module(o)!r} has no layer in"
+                            " tests/layers.py")
+    graph, why = defaultdict(set), {}
     for src, sym, dst in calls:
         a_, b_ = module(src), module(dst)
         if a_ == b_ or a_ not in RANK or b_ not in RANK:
@@ -141,17 +139,15 @@ def main():
         why.setdefault((a_, b_), f"{os.path.basename(src)} calls {sym}"
                        f" ({os.path.basename(dst)})")
         if RANK[b_] > RANK[a_]:
-            problems.append(f"{os.path.relpath(src, build)} ({LAYER[a_]}) calls"
-                            f" {sym} of {os.path.relpath(dst, build)}, a layer"
-                            f" above it ({LAYER[b_]})")
+            problems.append(f"{src} ({LAYER[a_]}) calls {sym} of {dst}, a"
+                            f" layer above it ({LAYER[b_]})")
     for c in cycles(graph):
         detail = "; ".join(why[(x, y)] for x in c for y in c if (x, y) in why)
         problems.append("a cycle of calls between " + ", ".join(c) + ": " + detail)
     inc = defaultdict(set)
-    for path, hdr in include_graph():
+    for path, hdr in includes:
         src = module(path)
-        if path.startswith("sync/") and not os.path.exists(
-                os.path.join(ROOT, "include/courtsync", hdr + ".h")):
+        if path.startswith("sync/") and hdr not in PUBLIC:
             problems.append(f"{path} includes {hdr}.h, which is not in"
                             " include/courtsync/ (sync/ sees only the public API)")
         dst = module(hdr)
@@ -162,6 +158,51 @@ def main():
                                 f" a layer above it ({LAYER[dst]})")
     for c in cycles(inc):
         problems.append("a cycle of #includes between " + ", ".join(c))
+    return problems, graph
+
+
+def self_test():
+    """The checker must be able to fail: an upward call, a cycle, a sync
+    source reaching into node/, an unknown module — and a clean tree."""
+    objs = ["sync/codec.o", "node/store.o", "node/cli.o"]
+    ok, _ = judge(objs, [("node/cli.o", "store_open", "node/store.o"),
+                         ("node/store.o", "codec_put", "sync/codec.o")],
+                  [("node/store.c", "codec")])
+    bad = [
+        ([("node/store.o", "cli_fail", "node/cli.o")], [], "a layer above it"),
+        ([("node/fold.o", "views_x", "node/views.o"),
+          ("node/views.o", "fold_y", "node/fold.o")], [], "a cycle of calls"),
+        ([], [("sync/codec.c", "store")], "sees only the public API"),
+        ([], [("node/fold.c", "views"), ("node/views.c", "fold")],
+         "a cycle of #includes"),
+    ]
+    fails = [] if not ok else [f"a clean tree judged bad: {ok}"]
+    for calls, incs, want in bad:
+        got, _ = judge(objs + ["node/fold.o", "node/views.o"], calls, incs)
+        if not any(want in g for g in got):
+            fails.append(f"missed: {want} (got {got})")
+    got, _ = judge(["node/zzz.o"], [], [])
+    if not any("has no layer" in g for g in got):
+        fails.append("missed: an unknown module")
+    return fails
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--graph", action="store_true")
+    a = ap.parse_args()
+    fails = self_test()
+    if fails:
+        for f in fails:
+            print("layers: self-test: " + f)
+        return 2
+    build = os.path.join(ROOT, a.build) if not os.path.isabs(a.build) else a.build
+    objs, calls = call_graph(build)
+    rel = lambda p: os.path.relpath(p, build)  # noqa: E731
+    problems, graph = judge([rel(o) for o in objs],
+                            [(rel(s), y, rel(d)) for s, y, d in calls],
+                            include_graph())
     if a.graph:
         for m in sorted(graph, key=lambda m: (RANK.get(m, 99), m)):
             print(f"{LAYER.get(m, '?'):8} {m:10} -> {', '.join(sorted(graph[m]))}")
@@ -170,7 +211,7 @@ def main():
     if problems:
         return 1
     print(f"layers: OK: {len(objs)} objects in {len(LAYERS)} layers, no call"
-          " upward, no cycle of calls or #includes")
+          " upward, no cycle of calls or #includes (self-test passed)")
     return 0
 
 
