@@ -245,16 +245,21 @@ cmd_witness(int argc, char **argv)
 	struct witness_config cfg;
 	struct witness *w;
 	char err[1024];
-	bool once = false;
-	int rc;
-
 	struct cli_parser p;
+	const char *v;
+	bool once = false;
+	int rc, k;
 
 	if (argc > 1 && strcmp(argv[1], "init") == 0)
 		return witness_init_cmd(argc - 1, argv + 1);
-	/* --help before the configuration is read. */
-	if (cli_begin(&p, &run_spec, argc, argv) == CLI_HELP)
-		return CLI_OK;
+
+	/* --help and the syntax before the configuration is read; the
+	 * values are applied over it by run_options. */
+	if ((rc = cli_begin(&p, &run_spec, argc, argv)) != CLI_OK)
+		return cli_done(rc);
+	while ((k = cli_next(&p, &v)) != CLI_END)
+		if (k == CLI_BAD)
+			return CLI_USAGE;
 	if (witness_config_read(&cfg, cli_home(), err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "witness: %s", err);
 	if ((rc = run_options(argc, argv, &cfg, &once)) != 0)
