@@ -101,49 +101,48 @@ audit_policy(const struct audit_args *a, const struct registry *reg,
 	return CLI_OK;
 }
 
+static const struct cli_option audit_opts[] = {
+	{ "ca", true }, { "registry", true }, { "registry-sig", true },
+	{ "evidence", true }, { "follow", true }, { "origin", true },
+	{ "state", true }, { "cert", true }, { "key", true },
+	{ "expect-digest", true }, { "interval-ms", true }, { "chunk", true },
+	{ "backfill-days", true }, { "witnesses", true }, { "skew", true },
+	{ "now", true }, { "compare", false }, { "no-replay", false },
+	{ "json", false }, { "once", false }, { NULL, false }
+};
+#define AUDIT_NOPTS (sizeof(audit_opts) / sizeof(audit_opts[0]) - 1)
+
+static void
+audit_help(void)
+{
+	audit_usage(stdout);
+}
+
+static const struct cli_spec audit_spec = { "audit", NULL, audit_help,
+	audit_opts, 2, 0 };
+
 static int
 parse_args(int argc, char **argv, struct audit_args *a)
 {
-	static const char *const names[] = { "ca", "registry", "registry-sig",
-	    "evidence", "follow", "origin", "state", "cert", "key",
-	    "expect-digest", "interval-ms", "chunk", "backfill-days",
-	    "witnesses", "skew", "now" };
-	const char *nums[3] = { NULL, NULL, NULL };
+	const char *v[AUDIT_NOPTS], *nums[3];
+	const char **slot[] = { &a->ca, &a->registry, &a->registry_sig,
+	    &a->evidence, &a->follow, &a->origin, &a->state, &a->cert,
+	    &a->key, &a->expect_digest, &nums[0], &nums[1], &nums[2],
+	    &a->witnesses, &a->skew, &a->now, &a->compare_mode };
 	struct policy p;
+	int rc;
 
 	memset(a, 0, sizeof(*a));
 	a->interval_ms = 5000;
 	a->backfill_days = RENDER_BACKFILL_DAYS;
-	for (int i = 1; i < argc; i++) {
-		const char **slot[] = { &a->ca, &a->registry, &a->registry_sig,
-		    &a->evidence, &a->follow, &a->origin, &a->state, &a->cert,
-		    &a->key, &a->expect_digest, &nums[0], &nums[1], &nums[2],
-		    &a->witnesses, &a->skew, &a->now };
-		int m = 0;
-
-		for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-			m = cli_opt(argc, argv, &i, names[k], slot[k]);
-			if (m == -1)
-				return cli_fail(CLI_USAGE, "audit: --%s needs a value",
-				    names[k]);
-			if (m == 1)
-				break;
-		}
-		if (m == 1)
-			continue;
-		if (strcmp(argv[i], "--compare") == 0)
-			a->compare_mode = argv[i];
-		else if (strcmp(argv[i], "--no-replay") == 0)
-			a->no_replay = true;
-		else if (strcmp(argv[i], "--json") == 0)
-			a->json = true;
-		else if (strcmp(argv[i], "--once") == 0)
-			a->once = true;
-		else if (argv[i][0] == '-' || a->npos == 2)
-			return cli_fail(CLI_USAGE, "audit: unexpected %s", argv[i]);
-		else
-			a->pos[a->npos++] = argv[i];
-	}
+	if ((rc = cli_parse(&audit_spec, argc, argv, v, a->pos)) != CLI_OK)
+		return rc;
+	for (size_t k = 0; k < sizeof(slot) / sizeof(slot[0]); k++)
+		*slot[k] = v[k];
+	a->no_replay = v[17] != NULL;
+	a->json = v[18] != NULL;
+	a->once = v[19] != NULL;
+	a->npos = (a->pos[0] != NULL) + (a->pos[1] != NULL);
 	if ((nums[0] != NULL && num(nums[0], &a->interval_ms) == -1) ||
 	    (nums[1] != NULL && (num(nums[1], &a->chunk) == -1 ||
 	    a->chunk == 0 || a->chunk > AUDIT_CHUNK_MAX)) ||
@@ -665,15 +664,13 @@ cmd_audit(int argc, char **argv)
 	struct registry reg;
 	int rc;
 
-	if (argc > 1 && strcmp(argv[1], "--proof") == 0)
-		return proof_verify_main(argc, argv);
+	/* audit --proof FILE …: the proof's own options (cli_proof.c). */
 	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			audit_usage(stdout);
-			return CLI_OK;
-		}
+		if (strcmp(argv[i], "--proof") == 0 ||
+		    strncmp(argv[i], "--proof=", 8) == 0)
+			return cmd_audit_proof(argc, argv);
 	if ((rc = parse_args(argc, argv, &a)) != CLI_OK)
-		return rc;
+		return cli_done(rc);
 	if (a.follow == NULL && a.compare_mode == NULL && a.npos != 1)
 		return cli_fail(CLI_USAGE, "audit: which EXPORT? (courtsync audit"
 		    " --help)");
@@ -691,32 +688,27 @@ cmd_audit(int argc, char **argv)
 
 /* ---- digest ---- */
 
+static const struct cli_option digest_opts[] = {
+	{ "origin", true }, { NULL, false }
+};
+static const struct cli_spec digest_spec = { "digest",
+	"usage: courtsync [-C HOME] digest [--origin PATH]\n"
+	"Prints the digest of the state derived from one log held here (this\n"
+	"court's by default): the value `courtsync audit` computes from an"
+	" export.\n", NULL, digest_opts, 0, 0 };
+
 int
 cmd_digest(int argc, char **argv)
 {
-	const char *origin = NULL;
+	const char *origin;
 	struct court c;
 	struct store_log l;
 	uint8_t d[CS_HASH_LEN];
 	char err[1024], hex[2 * CS_HASH_LEN + 1];
-	int rc = CLI_OK, x;
+	int rc, x;
 
-	for (int i = 1; i < argc; i++) {
-		int m = cli_opt(argc, argv, &i, "origin", &origin);
-
-		if (m == -1)
-			return cli_fail(CLI_USAGE, "digest: --origin needs a path");
-		if (m == 1)
-			continue;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: courtsync [-C HOME] digest [--origin PATH]\n"
-			    "Prints the digest of the state derived from one"
-			    " log held here (this\ncourt's by default): the"
-			    " value `courtsync audit` computes from an export.\n");
-			return CLI_OK;
-		}
-		return cli_fail(CLI_USAGE, "digest: unexpected %s", argv[i]);
-	}
+	if ((rc = cli_parse(&digest_spec, argc, argv, &origin, NULL)) != CLI_OK)
+		return cli_done(rc);
 	if (court_open(&c, cli_home(), err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "%s", err);
 	if (origin == NULL)

@@ -49,68 +49,49 @@ write_atomic(const char *path, const void *p, size_t n, char *err,
 	return 0;
 }
 
+static const struct cli_option prove_opts[] = {
+	{ "origin", true }, { "o", true }, { "witnesses", true },
+	{ "latest", false }, { NULL, false }
+};
+static const struct cli_spec prove_spec = { "prove",
+	"usage: courtsync [-C HOME] prove CASE_NO [--origin PATH] [-o FILE]\n"
+	"       [--witnesses parent|ancestors|N:PATH,… | --latest]\n"
+	"Writes a self-contained proof of every entry of the case in the log"
+	" of PATH\n(default: this court's own) against its latest checkpoint"
+	" witnessed as the\npolicy says (default: the node's `witnesses`,"
+	" else the court's parent),\nwith every cosignature held"
+	" (docs/FORMAT.md §10).  --latest: against the latest\ncheckpoint,"
+	" witnessed or not (an auditor refuses it until it is).\n",
+	NULL, prove_opts, 1, 0 };
+
+/*
+ * `courtsync [-C HOME] prove CASE_NO [--origin PATH] [-o FILE]`: writes
+ * the proof to standard output, or atomically to FILE.
+ */
 int
-cmd_prove(const char *home, int argc, char **argv)
+cmd_prove(int argc, char **argv)
 {
 	struct court c;
 	struct buf out;
 	struct registry reg = { 0 };
 	struct policy pol;
-	const char *cno = NULL, *origin = NULL, *file = NULL, *witnesses = NULL;
+	const char *cno, *v[4], *origin, *file, *witnesses;
 	char err[1024];
-	bool refused = false, latest = false;
-	int rc = CLI_OK, x;
+	bool refused = false, latest;
+	int rc, x;
 
-	for (int i = 1; i < argc; i++) {
-		const char *v;
-		int m;
-
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: courtsync [-C HOME] prove CASE_NO"
-			    " [--origin PATH] [-o FILE]\n"
-			    "       [--witnesses parent|ancestors|N:PATH,… |"
-			    " --latest]\n"
-			    "Writes a self-contained proof of every entry of"
-			    " the case in the log of PATH\n(default: this"
-			    " court's own) against its latest checkpoint"
-			    " witnessed as the\npolicy says (default: the"
-			    " node's `witnesses`, else the court's parent),\n"
-			    "with every cosignature held (docs/FORMAT.md"
-			    " §10).  --latest: against the latest\ncheckpoint,"
-			    " witnessed or not (an auditor refuses it until it"
-			    " is).\n");
-			return CLI_OK;
-		}
-		if ((m = cli_opt(argc, argv, &i, "origin", &v)) == 1) {
-			origin = v;
-			continue;
-		}
-		if (m == 0 && (m = cli_opt(argc, argv, &i, "o", &v)) == 1) {
-			file = v;
-			continue;
-		}
-		if (m == 0 && (m = cli_opt(argc, argv, &i, "witnesses", &v)) ==
-		    1) {
-			witnesses = v;
-			continue;
-		}
-		if (m == 0 && strcmp(argv[i], "--latest") == 0) {
-			latest = true;
-			continue;
-		}
-		if (m == -1)
-			return cli_fail(CLI_USAGE, "prove: %s needs a value", argv[i]);
-		if (cno != NULL || argv[i][0] == '-')
-			return cli_fail(CLI_USAGE, "prove: unexpected argument %s",
-			    argv[i]);
-		cno = argv[i];
-	}
+	if ((rc = cli_parse(&prove_spec, argc, argv, v, &cno)) != CLI_OK)
+		return cli_done(rc);
+	origin = v[0];
+	file = v[1];
+	witnesses = v[2];
+	latest = v[3] != NULL;
 	if (cno == NULL)
 		return cli_fail(CLI_USAGE, "prove: which case number?");
 	if (origin != NULL && !court_path_valid(origin))
 		return cli_fail(CLI_USAGE, "prove: --origin %s is not a court path",
 		    origin);
-	if (court_open(&c, home, err, sizeof(err)) == -1)
+	if (court_open(&c, cli_home(), err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "%s", err);
 	buf_init(&out, 0);
 	policy_init(&pol, (uint64_t)time(NULL));
@@ -226,62 +207,45 @@ print_report(const char *file, const struct proof_report *r,
 		    " registry\n", r->cs.ignored, r->cs.ignored == 1 ? "" : "s");
 }
 
+static const struct cli_option verify_opts[] = {
+	{ "proof", true }, { "ca", true }, { "registry-sig", true },
+	{ "registry", true }, { "witnesses", true }, { "skew", true },
+	{ "now", true }, { NULL, false }
+};
+static const struct cli_spec verify_spec = { "audit --proof",
+	"usage: courtsync audit --proof FILE --ca CA.crt --registry"
+	" REGISTRY.tsv\n"
+	"       [--registry-sig SIG] [--witnesses parent|ancestors|N:PATH,…]"
+	" [--skew S] [--now T]\n"
+	"Verifies a case proof offline (docs/FORMAT.md §10) with the court and"
+	" witness\nkeys of the registry, whose signature by the CA is checked"
+	" first (SIG\ndefaults to REGISTRY.tsv.sig).\n"
+	"Exit status: 0 verified, 1 verification failed, 2 usage, 3"
+	" unreadable.\n", NULL, verify_opts, 0, 0 };
+
+/*
+ * `courtsync audit --proof FILE --ca CA.crt --registry REGISTRY.tsv
+ * [--registry-sig SIG]` (SIG defaults to REGISTRY.tsv.sig).  Prints the
+ * report and returns CLI_OK, or prints the first problem and returns
+ * CLI_REFUSED; CLI_USAGE for a bad command line, CLI_SYSTEM if the proof
+ * or the registry cannot be read.
+ */
 int
-proof_verify_main(int argc, char **argv)
+cmd_audit_proof(int argc, char **argv)
 {
 	struct registry reg = { 0 };
 	struct proof_report *r = NULL;
 	struct policy pol;
-	const char *file = NULL, *ca = NULL, *regf = NULL, *sig = NULL;
-	const char *witnesses = NULL, *skew = NULL, *now = NULL;
+	const char *o[7], *file, *ca, *regf, *sig, *witnesses, *skew, *now;
 	char *end = NULL;
 	char err[1024], sigbuf[4096], *text = NULL;
 	size_t n;
 	int v, rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *val;
-		int m;
-
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: courtsync audit --proof FILE --ca CA.crt"
-			    " --registry REGISTRY.tsv\n"
-			    "       [--registry-sig SIG]"
-			    " [--witnesses parent|ancestors|N:PATH,…]"
-			    " [--skew S] [--now T]\n"
-			    "Verifies a case proof offline (docs/FORMAT.md"
-			    " §10) with the court and witness\nkeys of the"
-			    " registry, whose signature by the CA is checked"
-			    " first (SIG\ndefaults to REGISTRY.tsv.sig).\n"
-			    "Exit status: 0 verified, 1 verification failed, 2"
-			    " usage, 3 unreadable.\n");
-			return CLI_OK;
-		}
-		if ((m = cli_opt(argc, argv, &i, "proof", &val)) == 1)
-			file = val;
-		else if (m == 0 && (m = cli_opt(argc, argv, &i, "ca", &val)) == 1)
-			ca = val;
-		else if (m == 0 &&
-		    (m = cli_opt(argc, argv, &i, "registry-sig", &val)) == 1)
-			sig = val;
-		else if (m == 0 &&
-		    (m = cli_opt(argc, argv, &i, "registry", &val)) == 1)
-			regf = val;
-		else if (m == 0 &&
-		    (m = cli_opt(argc, argv, &i, "witnesses", &val)) == 1)
-			witnesses = val;
-		else if (m == 0 && (m = cli_opt(argc, argv, &i, "skew", &val)) ==
-		    1)
-			skew = val;
-		else if (m == 0 && (m = cli_opt(argc, argv, &i, "now", &val)) ==
-		    1)
-			now = val;
-		if (m == -1)
-			return cli_fail(CLI_USAGE, "audit: %s needs a value", argv[i]);
-		if (m == 0)
-			return cli_fail(CLI_USAGE, "audit: unexpected argument %s",
-			    argv[i]);
-	}
+	if ((rc = cli_parse(&verify_spec, argc, argv, o, NULL)) != CLI_OK)
+		return cli_done(rc);
+	file = o[0], ca = o[1], sig = o[2], regf = o[3];
+	witnesses = o[4], skew = o[5], now = o[6];
 	if (file == NULL || ca == NULL || regf == NULL)
 		return cli_fail(CLI_USAGE, "usage: courtsync audit --proof FILE"
 		    " --ca CA.crt --registry REGISTRY.tsv [--registry-sig SIG]");

@@ -82,26 +82,25 @@ report_daemon(void *arg, enum witness_verdict v, const char *hub,
 	}
 }
 
+static const struct cli_option init_opts[] = {
+	{ "path", true }, { "name", true }, { NULL, false }
+};
+static const struct cli_spec init_spec = { "witness init",
+	"usage: courtsync -C HOME witness init --path PATH [--name NAME]\n"
+	"Creates the witness home HOME: witness.conf and a new log key.\n",
+	NULL, init_opts, 0, 0 };
+
 static int
 witness_init_cmd(int argc, char **argv)
 {
-	const char *path = NULL, *name = NULL, *v;
+	const char *v[2], *path, *name;
 	char err[1024];
-	int x;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if ((x = cli_opt(argc, argv, &i, "path", &v)) != 0) {
-			if (x == -1)
-				return cli_fail(CLI_USAGE, "--path needs a value");
-			path = v;
-		} else if ((x = cli_opt(argc, argv, &i, "name", &v)) != 0) {
-			if (x == -1)
-				return cli_fail(CLI_USAGE, "--name needs a value");
-			name = v;
-		} else
-			return cli_fail(CLI_USAGE, "witness init: unknown"
-			    " argument %s", argv[i]);
-	}
+	if ((rc = cli_parse(&init_spec, argc, argv, v, NULL)) != CLI_OK)
+		return cli_done(rc);
+	path = v[0];
+	name = v[1];
 	if (path == NULL)
 		return cli_fail(CLI_USAGE, "usage: courtsync -C HOME witness init"
 		    " --path PATH [--name NAME]");
@@ -112,7 +111,7 @@ witness_init_cmd(int argc, char **argv)
 	return CLI_OK;
 }
 
-static int
+static void
 usage_text(void)
 {
 	printf("usage: courtsync [-C HOME] witness init --path PATH [--name NAME]\n"
@@ -126,6 +125,41 @@ usage_text(void)
 	    " (default origins: every log a hub lists).  --once: one round;\n"
 	    "exit 1 if a fork, an invalid checkpoint or a refusal was met, 3 if"
 	    " a hub\ncould not be asked.\n");
+}
+
+static const struct cli_option run_opts[] = {
+	{ "once", false }, { "hub", true }, { "origin", true },
+	{ "interval-ms", true }, { NULL, false }
+};
+static const struct cli_spec run_spec = { "witness", NULL, usage_text,
+	run_opts, 0, 0 };
+
+/* Parses the run options over cfg; 0, or an exit status. */
+/* Adds --hub v to cfg (the first replaces the configured list). */
+static int
+add_hub(struct witness_config *cfg, bool *hubs, const char *v)
+{
+	if (!*hubs)
+		cfg->nhubs = 0;
+	*hubs = true;
+	if (cfg->nhubs == WITNESS_HUBS_MAX || strncmp(v, "https://", 8) != 0 ||
+	    strlen(v) >= WITNESS_URL_MAX)
+		return cli_fail(CLI_USAGE, "--hub %s: not an https:// URL (at"
+		    " most %d)", v, WITNESS_HUBS_MAX);
+	cs_strlcpy(cfg->hubs[cfg->nhubs++], v, WITNESS_URL_MAX);
+	return CLI_OK;
+}
+
+/* Adds --origin v to cfg (the first replaces the configured list). */
+static int
+add_origin(struct witness_config *cfg, bool *origins, const char *v)
+{
+	if (!*origins)
+		cfg->norigins = 0;
+	*origins = true;
+	if (cfg->norigins == WITNESS_ORIGINS_MAX || !court_path_valid(v))
+		return cli_fail(CLI_USAGE, "--origin %s: not a court path", v);
+	cs_strlcpy(cfg->origins[cfg->norigins++], v, CS_ORIGIN_MAX);
 	return CLI_OK;
 }
 
@@ -133,53 +167,35 @@ usage_text(void)
 static int
 run_options(int argc, char **argv, struct witness_config *cfg, bool *once)
 {
+	struct cli_parser p;
 	bool hubs = false, origins = false;
 	const char *v;
 	char *end;
-	int x;
+	int k, rc = CLI_OK;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--once") == 0) {
+	cli_begin(&p, &run_spec, argc, argv);
+	while (rc == CLI_OK && (k = cli_next(&p, &v)) != CLI_END) {
+		switch (k) {
+		case 0:
 			*once = true;
-		} else if ((x = cli_opt(argc, argv, &i, "hub", &v)) != 0) {
-			if (x == -1)
-				return cli_fail(CLI_USAGE, "--hub needs a URL");
-			if (!hubs)
-				cfg->nhubs = 0;
-			hubs = true;
-			if (cfg->nhubs == WITNESS_HUBS_MAX ||
-			    strncmp(v, "https://", 8) != 0 ||
-			    strlen(v) >= WITNESS_URL_MAX)
-				return cli_fail(CLI_USAGE, "--hub %s: not an"
-				    " https:// URL (at most %d)", v,
-				    WITNESS_HUBS_MAX);
-			cs_strlcpy(cfg->hubs[cfg->nhubs++], v, WITNESS_URL_MAX);
-		} else if ((x = cli_opt(argc, argv, &i, "origin", &v)) != 0) {
-			if (x == -1)
-				return cli_fail(CLI_USAGE, "--origin needs a path");
-			if (!origins)
-				cfg->norigins = 0;
-			origins = true;
-			if (cfg->norigins == WITNESS_ORIGINS_MAX ||
-			    !court_path_valid(v))
-				return cli_fail(CLI_USAGE, "--origin %s: not a"
-				    " court path", v);
-			cs_strlcpy(cfg->origins[cfg->norigins++], v,
-			    CS_ORIGIN_MAX);
-		} else if ((x = cli_opt(argc, argv, &i, "interval-ms",
-		    &v)) != 0) {
-			if (x == -1)
-				return cli_fail(CLI_USAGE, "--interval-ms needs"
-				    " a number");
+			break;
+		case 1:
+			rc = add_hub(cfg, &hubs, v);
+			break;
+		case 2:
+			rc = add_origin(cfg, &origins, v);
+			break;
+		case 3:
 			cfg->interval_ms = strtoul(v, &end, 10);
 			if (*end != '\0' || cfg->interval_ms < 10)
-				return cli_fail(CLI_USAGE, "--interval-ms %s:"
-				    " not a number of at least 10", v);
-		} else
-			return cli_fail(CLI_USAGE, "witness: unknown argument"
-			    " %s", argv[i]);
+				rc = cli_fail(CLI_USAGE, "--interval-ms %s: not a"
+				    " number of at least 10", v);
+			break;
+		default:
+			rc = CLI_USAGE;
+		}
 	}
-	return 0;
+	return rc;
 }
 
 static int
@@ -229,14 +245,21 @@ cmd_witness(int argc, char **argv)
 	struct witness_config cfg;
 	struct witness *w;
 	char err[1024];
+	struct cli_parser p;
+	const char *v;
 	bool once = false;
-	int rc;
+	int rc, k;
 
 	if (argc > 1 && strcmp(argv[1], "init") == 0)
 		return witness_init_cmd(argc - 1, argv + 1);
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return usage_text();
+
+	/* --help and the syntax before the configuration is read; the
+	 * values are applied over it by run_options. */
+	if ((rc = cli_begin(&p, &run_spec, argc, argv)) != CLI_OK)
+		return cli_done(rc);
+	while ((k = cli_next(&p, &v)) != CLI_END)
+		if (k == CLI_BAD)
+			return CLI_USAGE;
 	if (witness_config_read(&cfg, cli_home(), err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "witness: %s", err);
 	if ((rc = run_options(argc, argv, &cfg, &once)) != 0)

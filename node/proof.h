@@ -74,21 +74,4 @@ int	proof_verify(const char *text, size_t n, const struct registry *reg,
 	    const struct policy *p,
 	    struct proof_report *r, char *err, size_t errlen);
 
-/*
- * `courtsync [-C HOME] prove CASE_NO [--origin PATH] [-o FILE]`: argv[0]
- * is "prove"; home is the node's home directory as the CLI resolved it
- * (-C, else $COURTSYNC_HOME, else the default).  Writes the proof to
- * standard output, or atomically to FILE.  Returns a CLI_* exit status.
- */
-int	cmd_prove(const char *home, int argc, char **argv);
-
-/*
- * `courtsync audit --proof FILE --ca CA.crt --registry REGISTRY.tsv
- * [--registry-sig SIG]` (SIG defaults to REGISTRY.tsv.sig): argv[0] is the
- * command's name.  Prints the report and returns CLI_OK, or prints the
- * first problem and returns CLI_REFUSED; CLI_USAGE for a bad command
- * line, CLI_SYSTEM if the proof or the registry cannot be read.
- */
-int	proof_verify_main(int argc, char **argv);
-
 #endif

@@ -108,8 +108,9 @@ def test_init_bad_flags(make_node, why, flags, msg):
 def test_init_unknown_flag_and_missing_value(make_node):
     n = make_node("bad")
     base = sum(([f"--{k}", v] for k, v in WUDU.items()), [])
+    # One parser for every command, one wording: "unknown option".
     n.fails("init", *base, "--colour", "red", code=EXIT_USAGE,
-            msg="unknown argument --colour")
+            msg="unknown option --colour")
     n.fails("init", *base, "--parent", code=EXIT_USAGE,
             msg="--parent needs a value")
     assert not n.home.exists()
@@ -181,9 +182,9 @@ def test_usage_errors(node):
     node.fails("log", "bogus", code=EXIT_USAGE, msg="unknown subcommand bogus")
     node.fails("log", "root", "extra", code=EXIT_USAGE, msg="takes no arguments")
     node.fails("cases", "--everything", code=EXIT_USAGE,
-               msg="unknown argument --everything")
+               msg="unknown option --everything")
     node.fails("rebuild", "--force", code=EXIT_USAGE,
-               msg="unknown argument --force")
+               msg="unknown option --force")
     r = run(["--version"])
     assert r.code == 0 and r.out.startswith("courtsync "), r.describe()
     r = run(["--help"])
