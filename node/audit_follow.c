@@ -1,6 +1,7 @@
 /*
  * audit_follow.c — the monitor: its state file and following a hub's view of a court (audit.h).
  */
+#include "courtsync/entry.h"
 #include "audit_int.h"
 
 /* ---- the monitor's state file ---- */

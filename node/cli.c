@@ -13,6 +13,7 @@
 
 #include "court.h"
 #include "courtsync/export.h"
+#include "courtsync/json.h"
 #include "import.h"
 #include "render.h"
 #include "proof.h"
@@ -468,12 +469,12 @@ money(const char *fen, char *out, size_t cap)
 static void
 json_kv(struct buf *b, const char *k, const char *v, bool more)
 {
-	codec_json_str(b, k, strlen(k));
+	json_put_str(b, k, strlen(k));
 	buf_append(b, ":", 1);
 	if (v == NULL)
 		buf_append(b, "null", 4);
 	else
-		codec_json_str(b, v, strlen(v));
+		json_put_str(b, v, strlen(v));
 	if (more)
 		buf_append(b, ",", 1);
 }
@@ -586,7 +587,7 @@ body_json(struct buf *b, const struct entry *e)
 	if (codec_decode(&d, e->body, e->bodylen, &v, err, sizeof(err)) == -1)
 		rc = buf_printf(b, "null");
 	else
-		rc = codec_json_value(b, &v);
+		rc = json_put_value(b, &v);
 	codec_doc_free(&d);
 	return rc;
 }

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "court.h"
 #include "proof.h"
+#include "courtsync/json.h"
 #include "courtsync/push.h"
 #include "render.h"
 #include "cli.h"
@@ -309,7 +310,7 @@ print_text(const char *dir, const struct audit_report *r,
 static void
 json_str(struct buf *b, const char *s)
 {
-	codec_json_str(b, s, strlen(s));
+	json_put_str(b, s, strlen(s));
 }
 
 static void

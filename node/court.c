@@ -18,7 +18,9 @@
 
 #include "court.h"
 #include "fold.h"
+#include "courtsync/entry.h"
 #include "courtsync/export.h"
+#include "courtsync/json.h"
 #include "views.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
@@ -553,13 +555,13 @@ identity_json(const char *origin, const char *name, const char *code,
 {
 	int rc = buf_printf(b, "{\n  \"format\": \"courtsync-export/1\",\n"
 	    "  \"origin\": ");
-	rc |= codec_json_str(b, origin, strlen(origin));
+	rc |= json_put_str(b, origin, strlen(origin));
 	rc |= buf_printf(b, ",\n  \"name\": ");
-	rc |= codec_json_str(b, name, strlen(name));
+	rc |= json_put_str(b, name, strlen(name));
 	rc |= buf_printf(b, ",\n  \"code\": ");
-	rc |= codec_json_str(b, code, strlen(code));
+	rc |= json_put_str(b, code, strlen(code));
 	rc |= buf_printf(b, ",\n  \"level\": %d,\n  \"vkey\": ", level);
-	rc |= codec_json_str(b, vkey, strlen(vkey));
+	rc |= json_put_str(b, vkey, strlen(vkey));
 	rc |= buf_printf(b, ",\n  \"hash\": \"sha256\",\n"
 	    "  \"signature\": \"ed25519\"\n}\n");
 	rc |= buf_append(b, "", 1);

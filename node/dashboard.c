@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "courtsync/json.h"
 #include "dashboard.h"
 #include "proof.h"
 
@@ -76,7 +77,7 @@ fail(struct answer *a, enum view v, int status, const char *msg)
 		buf_printf(&a->body, "{\"error\":\"%s\",\"message\":",
 		    status == 404 ? "not_found" : status == 400 ? "bad_request" :
 		    status == 405 ? "method_not_allowed" : "internal");
-		codec_json_str(&a->body, msg, strlen(msg));
+		json_put_str(&a->body, msg, strlen(msg));
 		buf_printf(&a->body, "}\n");
 	}
 }

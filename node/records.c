@@ -11,6 +11,7 @@
 
 #include "records.h"
 #include "courtsync/codec.h"
+#include "courtsync/utf8.h"
 
 /*
  * Conventions: every function that can fail fills err and returns -1.
@@ -56,45 +57,6 @@ struct json_line {
 static int	json_fail(struct json_line *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
-/*
- * Returns the length of the well-formed UTF-8 sequence (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF) starting at s,
- * or 0 if there is none.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, k;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (k = 2; k < len; k++)
-		if (s[k] < 0x80 || s[k] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* Returns 0 if s is UTF-8 without NUL bytes, 1 if it holds a NUL, 2 if it
  * is not UTF-8. */
 static int
@@ -105,7 +67,7 @@ text_check(const unsigned char *s, size_t n)
 	while (i < n) {
 		if (s[i] == '\0')
 			return 1;
-		k = utf8_seq(s + i, n - i);
+		k = utf8_seq_len(s + i, n - i);
 		if (k == 0)
 			return 2;
 		i += k;
@@ -668,7 +630,7 @@ json_string(struct json_line *p, size_t *off)
 			p->i += 2;
 			continue;
 		}
-		k = utf8_seq(p->s + p->i, p->n - p->i);
+		k = utf8_seq_len(p->s + p->i, p->n - p->i);
 		if (k == 0)
 			return json_fail(p, "invalid UTF-8 in string");
 		if (vals_put(p->r, &p->vlen, p->s + p->i, k) == -1)

@@ -2,6 +2,7 @@
  * render_case.c — a case's timeline: its events with their log indexes, the
  * checkpoint covering each and the levels that witnessed it (render.h).
  */
+#include "courtsync/entry.h"
 #include "render_int.h"
 
 /* ---- a case's timeline ---- */
