@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "court.h"
 #include "proof.h"
+#include "courtsync/file.h"
 #include "courtsync/json.h"
 #include "courtsync/push.h"
 #include "render.h"
@@ -423,29 +424,6 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 
 /* ---- audit --compare ---- */
 
-static int
-write_atomic(const char *file, const void *p, size_t n, char *err,
-    size_t errlen)
-{
-	char tmp[4200];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", file);
-	if ((f = fopen(tmp, "wb")) == NULL || fwrite(p, 1, n, f) != n ||
-	    fflush(f) != 0 || fsync(fileno(f)) == -1) {
-		cs_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		if (f != NULL)
-			fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, file) == -1) {
-		cs_err(err, errlen, "cannot write %s: %s", file,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static void
 print_comparison(const struct audit_comparison *c, const char *what)
 {
@@ -528,7 +506,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 	print_comparison(&c, "");
 	rc = v == 0 ? CLI_OK : CLI_REFUSED;
 	if (a->evidence != NULL) {
-		if (write_atomic(a->evidence, out.p, out.len, err,
+		if (file_write_atomic(a->evidence, out.p, out.len, 0666, err,
 		    sizeof(err)) == -1)
 			rc = cli_fail(CLI_SYSTEM, "audit --compare: %s", err);
 		else

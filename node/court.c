@@ -20,6 +20,7 @@
 #include "fold.h"
 #include "courtsync/entry.h"
 #include "courtsync/export.h"
+#include "courtsync/file.h"
 #include "courtsync/json.h"
 #include "views.h"
 
@@ -37,28 +38,11 @@ key_name(const struct config *cfg, char *out, size_t cap)
 	snprintf(out, cap, "courtsync/%s", cfg->path);
 }
 
-static int
-write_text(const char *path, const char *text, mode_t mode, char *err,
-    size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
-	size_t n = strlen(text);
-
-	if (fd == -1 || write(fd, text, n) != (ssize_t)n || fsync(fd) == -1) {
-		ERR("cannot write %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static void
 remove_home(const char *dir)
 {
 	static const char *const files[] = {
-		"courtsync.conf", "courtsync.conf.new", "courtsync.db",
+		"courtsync.conf", "courtsync.db",
 		"courtsync.db-wal", "courtsync.db-shm", "log.key", "log.key.new",
 		"log.vkey"
 	};
@@ -122,7 +106,8 @@ court_create(const char *home, const struct config *cfg, char *err,
 		goto out;
 	strcat(vkey, "\n");
 	home_file(path, sizeof(path), tmp, "log.vkey");
-	if (write_text(path, vkey, 0644, err, errlen) == -1)
+	if (file_write_atomic(path, vkey, strlen(vkey), 0644, err,
+	    errlen) == -1)
 		goto out;
 	home_file(path, sizeof(path), tmp, "courtsync.conf");
 	if (config_write(cfg, path, err, errlen) == -1)
