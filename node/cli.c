@@ -92,7 +92,7 @@ usage(FILE *f)
 static int
 open_court(struct court *c)
 {
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	if (court_open(c, home, err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "%s", err);
@@ -159,7 +159,7 @@ static int
 cmd_init(int argc, char **argv)
 {
 	struct config cfg;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	config_init(&cfg);
 	for (int i = 1; i < argc; i++) {
@@ -257,7 +257,7 @@ parse_event(enum event_type t, int argc, char **argv, struct event *ev,
     bool *is_void, int *stop)
 {
 	const char *cmd = event_defs[t].command;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	memset(ev, 0, sizeof(*ev));
 	ev->type = t;
@@ -309,7 +309,7 @@ cmd_event(enum event_type t, int argc, char **argv)
 	struct court c;
 	struct event *ev = NULL, *repl = NULL;
 	bool is_void = false;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	uint64_t index;
 	int stop, rc, t2;
 
@@ -581,7 +581,7 @@ body_json(struct buf *b, const struct entry *e)
 {
 	struct codec_doc d = { 0 };
 	struct codec_value v;
-	char err[256];
+	char err[CS_ERR_MAX];
 	int rc;
 
 	if (codec_decode(&d, e->body, e->bodylen, &v, err, sizeof(err)) == -1)
@@ -597,7 +597,7 @@ timeline_row(void *arg, int ncol, const char *const *v)
 {
 	struct lister *l = arg;
 	struct entry e;
-	char err[256], when[32];
+	char err[CS_ERR_MAX], when[32];
 	uint64_t idx = strtoull(v[0], NULL, 10);
 
 	(void)ncol;
@@ -749,7 +749,7 @@ log_show(struct court *c, int argc, char **argv)
 	struct show s = { 0 };
 	uint64_t from = 0, count = UINT64_MAX, to;
 	const char *v;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int rc = CLI_OK;
 
 	for (int i = 2; i < argc; i++) {
@@ -850,7 +850,7 @@ log_verify(int argc, char **argv)
 	    "registry-sig" };
 	struct export_report r;
 	const char *dir = NULL, *opt[4] = { NULL, NULL, NULL, NULL }, *key;
-	char err[1024], keybuf[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], keybuf[1024], hex[2 * CS_HASH_LEN + 1];
 	bool tty = isatty(STDOUT_FILENO);
 	int v, rc;
 
@@ -915,7 +915,7 @@ static int
 cmd_log(int argc, char **argv)
 {
 	struct court c;
-	char err[1024], note[NOTE_MAX], hex[2 * CS_HASH_LEN + 1], b64[64];
+	char err[CS_ERR_MAX], note[NOTE_MAX], hex[2 * CS_HASH_LEN + 1], b64[64];
 	uint8_t root[CS_HASH_LEN];
 	uint64_t size, n;
 	int rc;
@@ -985,7 +985,7 @@ cmd_rebuild(int argc, char **argv)
 {
 	struct court c;
 	uint8_t before[CS_HASH_LEN], after[CS_HASH_LEN];
-	char err[1024], hb[2 * CS_HASH_LEN + 1], ha[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hb[2 * CS_HASH_LEN + 1], ha[2 * CS_HASH_LEN + 1];
 	struct registry reg;
 	bool check = false, have_reg = false;
 	int rc, r;
@@ -1082,7 +1082,7 @@ cmd_report(int argc, char **argv)
 	struct report r;
 	struct court c;
 	struct buf out;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	bool json = false, recompute = false, have_reg;
 	int rc, m;
 	uint64_t now;
@@ -1214,7 +1214,7 @@ cmd_serve(int argc, char **argv)
 {
 	struct court c;
 	struct registry reg;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	bool check = false;
 	int rc;
 
@@ -1257,7 +1257,7 @@ static int
 cmd_push(int argc, char **argv)
 {
 	struct relay_stats st;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	if (argc > 1) {
 		if (is_help(argv[1])) {

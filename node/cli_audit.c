@@ -83,7 +83,7 @@ static int
 audit_policy(const struct audit_args *a, const struct registry *reg,
     struct policy *p)
 {
-	char err[512];
+	char err[CS_ERR_MAX];
 
 	policy_init(p, (uint64_t)time(NULL));
 	if (a->now != NULL && (num(a->now, &p->now) == -1 || p->now > CS_UTC_LAST))
@@ -376,7 +376,7 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 {
 	struct audit_options o;
 	struct audit_report r;
-	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hex[2 * CS_HASH_LEN + 1];
 	const char *fault = getenv("COURTSYNC_AUDIT_FAULT");
 	bool tty = isatty(STDOUT_FILENO) && !a->json;
 	int v;
@@ -447,7 +447,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 {
 	struct audit_comparison c;
 	struct buf out = { 0 };
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int v, rc;
 
 	if (a->npos == 1) {		/* check a comparison file */
@@ -544,7 +544,7 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 	struct audit_monitor *m;
 	struct audit_round r;
 	struct policy pol;
-	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hex[2 * CS_HASH_LEN + 1];
 	bool tty = isatty(STDERR_FILENO);
 	int v, rc = CLI_OK, failures = 0;
 
@@ -677,7 +677,7 @@ cmd_digest(int argc, char **argv)
 	struct court c;
 	struct store_log l;
 	uint8_t d[CS_HASH_LEN];
-	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hex[2 * CS_HASH_LEN + 1];
 	int rc = CLI_OK, x;
 
 	for (int i = 1; i < argc; i++) {

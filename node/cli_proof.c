@@ -29,7 +29,7 @@ cmd_prove(const char *home, int argc, char **argv)
 	struct registry reg = { 0 };
 	struct policy pol;
 	const char *cno = NULL, *origin = NULL, *file = NULL, *witnesses = NULL;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	bool refused = false, latest = false;
 	int rc = CLI_OK, x;
 
@@ -171,7 +171,7 @@ proof_verify_main(int argc, char **argv)
 	const char *file = NULL, *ca = NULL, *regf = NULL, *sig = NULL;
 	const char *witnesses = NULL, *skew = NULL, *now = NULL;
 	char *end = NULL;
-	char err[1024], sigbuf[4096], *text = NULL;
+	char err[CS_ERR_MAX], sigbuf[4096], *text = NULL;
 	size_t n;
 	int v, rc;
 

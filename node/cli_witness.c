@@ -86,7 +86,7 @@ static int
 witness_init_cmd(int argc, char **argv)
 {
 	const char *path = NULL, *name = NULL, *v;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int x;
 
 	for (int i = 1; i < argc; i++) {
@@ -186,7 +186,7 @@ static int
 run_once(struct witness *w)
 {
 	struct witness_stats st;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	if (witness_round(w, &st, report_once, NULL, err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "witness: %s", err);
@@ -203,7 +203,7 @@ run_daemon(struct witness *w)
 {
 	struct witness_stats st;
 	struct sigaction sa;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -228,7 +228,7 @@ cmd_witness(int argc, char **argv)
 {
 	struct witness_config cfg;
 	struct witness *w;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	bool once = false;
 	int rc;
 

@@ -16,7 +16,7 @@
 #include "dashboard.h"
 #include "proof.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 #define CT_HTML		"text/html; charset=utf-8"
 #define CT_JSON		"application/json; charset=utf-8"
@@ -233,7 +233,7 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 	struct view_query q;
 	struct report r;
 	struct buf carry;
-	char err[512], rule[RULE_ID_MAX + 1], court[CS_ORIGIN_MAX];
+	char err[CS_ERR_MAX], rule[RULE_ID_MAX + 1], court[CS_ORIGIN_MAX];
 	struct report_list page = { NULL, NULL, 0, 0 };
 	bool list = false;
 	unsigned what;

@@ -66,7 +66,7 @@ describe(struct tl_loader *l, struct timeline_event *te)
 {
 	struct entry e;
 	struct event *ev = l->ev;
-	char err[256], money[32];
+	char err[CS_ERR_MAX], money[32];
 	const char *zh = event_type_zh(te->type);
 
 	snprintf(te->what, sizeof(te->what), "%s", zh);
