@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "courtsync/entry.h"
 #include "courtsync/export.h"
 #include "courtsync/merkle.h"
 

@@ -5,6 +5,7 @@
  * file written and checked (audit_compare.c); a hub's view followed from a
  * saved state (audit_follow.c).
  */
+#include "courtsync/entry.h"
 #include "audit_int.h"
 
 void

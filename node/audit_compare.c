@@ -1,6 +1,7 @@
 /*
  * audit_compare.c — comparing two views of one court's log, and checking a comparison (evidence) file (audit.h).
  */
+#include "courtsync/entry.h"
 #include "audit_int.h"
 
 /* ---- comparing two views ---- */

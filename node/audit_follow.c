@@ -1,6 +1,8 @@
 /*
  * audit_follow.c — the monitor: its state file and following a hub's view of a court (audit.h).
  */
+#include "courtsync/entry.h"
+#include "courtsync/file.h"
 #include "audit_int.h"
 
 /* ---- the monitor's state file ---- */
@@ -19,16 +21,10 @@ int
 audit_monitor_save(const char *file, const struct audit_monitor *m,
     char *err, size_t errlen)
 {
-	char tmp[EXPORT_PATH_MAX + 8], dir[EXPORT_PATH_MAX], b64[64];
+	char b64[64];
 	struct buf b = { 0 };
-	FILE *f = NULL;
-	int fd, rc = 0, ret = -1;
-	char *slash;
+	int rc = 0, ret = -1;
 
-	if (strlen(file) + 5 > sizeof(tmp)) {
-		ERR("state file name too long");
-		return -1;
-	}
 	rc |= buf_printf(&b, MONITOR_MAGIC "\norigin %s\nsize %llu\n",
 	    m->origin, ULL(m->size));
 	crypto_base64_encode(m->prev, CS_HASH_LEN, b64, sizeof(b64));
@@ -47,40 +43,10 @@ audit_monitor_save(const char *file, const struct audit_monitor *m,
 		ERR("out of memory");
 		goto out;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.new", file);
-	if ((f = fopen(tmp, "wb")) == NULL ||
-	    fwrite(b.p, 1, b.len, f) != b.len || fflush(f) != 0 ||
-	    fsync(fileno(f)) == -1) {
-		ERR("cannot write %s: %s", tmp, strerror(errno));
+	if (file_write_atomic(file, b.p, b.len, 0666, err, errlen) == -1)
 		goto out;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		ERR("cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, file) == -1) {
-		ERR("cannot rename %s to %s: %s", tmp, file, strerror(errno));
-		goto out;
-	}
-	/* The rename itself must survive a power cut. */
-	cs_strlcpy(dir, file, sizeof(dir));
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		cs_strlcpy(dir, ".", sizeof(dir));
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) != -1) {
-		fsync(fd);
-		close(fd);
-	}
 	ret = 0;
 out:
-	if (f != NULL)
-		fclose(f);
 	buf_free(&b);
 	return ret;
 }

@@ -327,7 +327,7 @@ cli_home(void)
 int
 cli_open_court(struct court *c)
 {
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	if (court_open(c, home, err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "%s", err);

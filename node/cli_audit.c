@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "courtsync/file.h"
+#include "courtsync/json.h"
 #include "audit.h"
 #include "court.h"
 #include "proof.h"
@@ -308,7 +310,7 @@ print_text(const char *dir, const struct audit_report *r,
 static void
 json_str(struct buf *b, const char *s)
 {
-	codec_json_str(b, s, strlen(s));
+	json_put_str(b, s, strlen(s));
 }
 
 static void
@@ -373,7 +375,7 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 {
 	struct audit_options o;
 	struct audit_report r;
-	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hex[2 * CS_HASH_LEN + 1];
 	const char *fault = getenv("COURTSYNC_AUDIT_FAULT");
 	bool tty = isatty(STDOUT_FILENO) && !a->json;
 	int v;
@@ -421,29 +423,6 @@ audit_one(const struct audit_args *a, const struct registry *reg)
 
 /* ---- audit --compare ---- */
 
-static int
-write_atomic(const char *file, const void *p, size_t n, char *err,
-    size_t errlen)
-{
-	char tmp[4200];
-	FILE *f;
-
-	snprintf(tmp, sizeof(tmp), "%s.new", file);
-	if ((f = fopen(tmp, "wb")) == NULL || fwrite(p, 1, n, f) != n ||
-	    fflush(f) != 0 || fsync(fileno(f)) == -1) {
-		cs_err(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		if (f != NULL)
-			fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, file) == -1) {
-		cs_err(err, errlen, "cannot write %s: %s", file,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static void
 print_comparison(const struct audit_comparison *c, const char *what)
 {
@@ -467,7 +446,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 {
 	struct audit_comparison c;
 	struct buf out = { 0 };
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int v, rc;
 
 	if (a->npos == 1) {		/* check a comparison file */
@@ -526,7 +505,7 @@ audit_compare_cmd(const struct audit_args *a, const struct registry *reg)
 	print_comparison(&c, "");
 	rc = v == 0 ? CLI_OK : CLI_REFUSED;
 	if (a->evidence != NULL) {
-		if (write_atomic(a->evidence, out.p, out.len, err,
+		if (file_write_atomic(a->evidence, out.p, out.len, 0666, err,
 		    sizeof(err)) == -1)
 			rc = cli_fail(CLI_SYSTEM, "audit --compare: %s", err);
 		else
@@ -564,7 +543,7 @@ audit_follow_cmd(const struct audit_args *a, const struct registry *reg)
 	struct audit_monitor *m;
 	struct audit_round r;
 	struct policy pol;
-	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hex[2 * CS_HASH_LEN + 1];
 	bool tty = isatty(STDERR_FILENO);
 	int v, rc = CLI_OK, failures = 0;
 
@@ -704,7 +683,7 @@ cmd_digest(int argc, char **argv)
 	struct court c;
 	struct store_log l;
 	uint8_t d[CS_HASH_LEN];
-	char err[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hex[2 * CS_HASH_LEN + 1];
 	int rc, x;
 
 	if ((rc = cli_parse(&digest_spec, argc, argv, &origin, NULL)) != CLI_OK)

@@ -48,7 +48,7 @@ cmd_init(int argc, char **argv)
 	struct cli_parser p;
 	struct config cfg;
 	const char *v;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int k, rc;
 
 	config_init(&cfg);
@@ -151,7 +151,7 @@ parse_event(enum event_type t, int argc, char **argv, struct event *ev,
 	    t == EV_CORRECTION ? CLI_DASHDASH : 0 };
 	struct cli_parser p;
 	int ids[F_COUNT + 3], k, f, rc;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	memset(ev, 0, sizeof(*ev));
 	ev->type = t;
@@ -186,7 +186,7 @@ cmd_event(enum event_type t, int argc, char **argv)
 	struct court c;
 	struct event *ev = NULL, *repl = NULL;
 	bool is_void = false;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	uint64_t index;
 	int stop, rc, t2;
 

@@ -77,7 +77,7 @@ log_show(int argc, char **argv)
 	struct court c0, *c = &c0;
 	uint64_t from = 0, count = UINT64_MAX, to;
 	const char *v[3];
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int rc;
 
 	if ((rc = cli_parse(&show_spec, argc, argv, v, NULL)) != CLI_OK)
@@ -181,7 +181,7 @@ log_verify(int argc, char **argv)
 {
 	struct export_report r;
 	const char *dir, *opt[4], *key;
-	char err[1024], keybuf[1024], hex[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], keybuf[1024], hex[2 * CS_HASH_LEN + 1];
 	bool tty = isatty(STDOUT_FILENO);
 	int v, rc;
 
@@ -239,7 +239,7 @@ static int
 log_root(int argc, char **argv)
 {
 	struct court c;
-	char err[1024], hex[2 * CS_HASH_LEN + 1], b64[64];
+	char err[CS_ERR_MAX], hex[2 * CS_HASH_LEN + 1], b64[64];
 	uint8_t root[CS_HASH_LEN];
 	uint64_t size;
 	int rc;
@@ -270,7 +270,7 @@ static int
 log_checkpoint(int argc, char **argv)
 {
 	struct court c;
-	char err[1024], note[NOTE_MAX];
+	char err[CS_ERR_MAX], note[NOTE_MAX];
 	uint64_t size;
 	int rc;
 
@@ -302,7 +302,7 @@ log_export(int argc, char **argv)
 	struct court c;
 	struct registry reg;
 	const char *origin, *dir;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	bool have = false;
 	uint64_t n;
 	int rc;
@@ -376,7 +376,7 @@ cmd_rebuild(int argc, char **argv)
 {
 	struct court c;
 	uint8_t before[CS_HASH_LEN], after[CS_HASH_LEN];
-	char err[1024], hb[2 * CS_HASH_LEN + 1], ha[2 * CS_HASH_LEN + 1];
+	char err[CS_ERR_MAX], hb[2 * CS_HASH_LEN + 1], ha[2 * CS_HASH_LEN + 1];
 	const char *v[1];
 	struct registry reg;
 	bool check, have_reg = false;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "court.h"
+#include "courtsync/file.h"
 #include "courtsync/crypto.h"
 #include "proof.h"
 #include "cli.h"
@@ -19,35 +20,6 @@
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 /* ---- the commands ---- */
-
-/* Writes n bytes to path atomically: path.new, fsync, rename. */
-static int
-write_atomic(const char *path, const void *p, size_t n, char *err,
-    size_t errlen)
-{
-	char tmp[4096];
-	FILE *f;
-	int bad;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp)) {
-		ERR("%s: name too long", path);
-		return -1;
-	}
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		ERR("cannot create %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	bad = fwrite(p, 1, n, f) != n || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0;
-	if (fclose(f) != 0)
-		bad = 1;
-	if (bad || rename(tmp, path) != 0) {
-		ERR("cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
 
 static const struct cli_option prove_opts[] = {
 	{ "origin", true }, { "o", true }, { "witnesses", true },
@@ -76,7 +48,7 @@ cmd_prove(int argc, char **argv)
 	struct registry reg = { 0 };
 	struct policy pol;
 	const char *cno, *v[4], *origin, *file, *witnesses;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	bool refused = false, latest;
 	int rc, x;
 
@@ -113,50 +85,13 @@ cmd_prove(int argc, char **argv)
 		if (fwrite(out.p, 1, out.len, stdout) != out.len ||
 		    fflush(stdout) != 0)
 			rc = cli_fail(CLI_SYSTEM, "prove: cannot write the proof");
-	} else if (write_atomic(file, out.p, out.len, err, sizeof(err)) == -1)
+	} else if (file_write_atomic(file, out.p, out.len, 0666, err, sizeof(err)) == -1)
 		rc = cli_fail(CLI_SYSTEM, "prove: %s", err);
 out:
 	registry_free(&reg);
 	buf_free(&out);
 	court_close(&c);
 	return rc;
-}
-
-/* Reads a whole file of at most max bytes (NUL-terminated copy). */
-static int
-slurp(const char *path, size_t max, char **out, size_t *n, char *err,
-    size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-	size_t k;
-
-	if (f == NULL) {
-		ERR("cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((p = malloc(max + 1)) == NULL) {
-		fclose(f);
-		ERR("out of memory");
-		return -1;
-	}
-	k = fread(p, 1, max + 1, f);
-	if (ferror(f)) {
-		ERR("cannot read %s: %s", path, strerror(errno));
-		fclose(f);
-		free(p);
-		return -1;
-	}
-	fclose(f);
-	if (k > max) {
-		ERR("%s: larger than %zu bytes", path, max);
-		free(p);
-		return -1;
-	}
-	p[k] = '\0';
-	*out = p;
-	*n = k;
-	return 0;
 }
 
 static void
@@ -238,7 +173,7 @@ cmd_audit_proof(int argc, char **argv)
 	struct policy pol;
 	const char *o[7], *file, *ca, *regf, *sig, *witnesses, *skew, *now;
 	char *end = NULL;
-	char err[1024], sigbuf[4096], *text = NULL;
+	char err[CS_ERR_MAX], sigbuf[4096], *text = NULL;
 	size_t n;
 	int v, rc;
 
@@ -271,7 +206,7 @@ cmd_audit_proof(int argc, char **argv)
 		rc = cli_fail(CLI_USAGE, "audit: %s", err);
 		goto out;
 	}
-	if (slurp(file, PROOF_FILE_MAX, &text, &n, err, sizeof(err)) == -1) {
+	if (file_read(file, PROOF_FILE_MAX, &text, &n, err, sizeof(err)) == -1) {
 		rc = cli_fail(CLI_SYSTEM, "audit: %s", err);
 		goto out;
 	}

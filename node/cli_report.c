@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "courtsync/json.h"
 #include "court.h"
 #include "render.h"
 #include "cli.h"
@@ -37,12 +38,12 @@ money(const char *fen, char *out, size_t cap)
 static void
 json_kv(struct buf *b, const char *k, const char *v, bool more)
 {
-	codec_json_str(b, k, strlen(k));
+	json_put_str(b, k, strlen(k));
 	buf_append(b, ":", 1);
 	if (v == NULL)
 		buf_append(b, "null", 4);
 	else
-		codec_json_str(b, v, strlen(v));
+		json_put_str(b, v, strlen(v));
 	if (more)
 		buf_append(b, ",", 1);
 }
@@ -154,7 +155,7 @@ cli_body_json(struct buf *b, const struct entry *e)
 	if (codec_decode(&d, e->body, e->bodylen, &v, err, sizeof(err)) == -1)
 		rc = buf_printf(b, "null");
 	else
-		rc = codec_json_value(b, &v);
+		rc = json_put_value(b, &v);
 	codec_doc_free(&d);
 	return rc;
 }
@@ -381,7 +382,7 @@ static int
 report_query(struct court *c, const char **vals, struct view_query *q,
     struct report_list *list, unsigned *what)
 {
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int rc;
 
 	views_query_init(q, c->cfg.path);
@@ -409,7 +410,7 @@ cmd_report(int argc, char **argv)
 	struct report r;
 	struct court c;
 	struct buf out;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	bool json, have_reg;
 	int rc;
 	uint64_t now;

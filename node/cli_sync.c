@@ -28,7 +28,7 @@ cmd_serve(int argc, char **argv)
 	struct court c;
 	struct registry reg;
 	const char *v[1];
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int rc;
 
 	if ((rc = cli_parse(&serve_spec, argc, argv, v, NULL)) != CLI_OK)
@@ -62,7 +62,7 @@ int
 cmd_push(int argc, char **argv)
 {
 	struct relay_stats st;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int rc;
 
 	if ((rc = cli_parse(&push_spec, argc, argv, NULL, NULL)) != CLI_OK)

@@ -94,7 +94,7 @@ static int
 witness_init_cmd(int argc, char **argv)
 {
 	const char *v[2], *path, *name;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	int rc;
 
 	if ((rc = cli_parse(&init_spec, argc, argv, v, NULL)) != CLI_OK)
@@ -202,7 +202,7 @@ static int
 run_once(struct witness *w)
 {
 	struct witness_stats st;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	if (witness_round(w, &st, report_once, NULL, err, sizeof(err)) == -1)
 		return cli_fail(CLI_SYSTEM, "witness: %s", err);
@@ -219,7 +219,7 @@ run_daemon(struct witness *w)
 {
 	struct witness_stats st;
 	struct sigaction sa;
-	char err[1024];
+	char err[CS_ERR_MAX];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -244,7 +244,7 @@ cmd_witness(int argc, char **argv)
 {
 	struct witness_config cfg;
 	struct witness *w;
-	char err[1024];
+	char err[CS_ERR_MAX];
 	struct cli_parser p;
 	const char *v;
 	bool once = false;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "courtsync/file.h"
 #include "config.h"
 #include "policy.h"
 
@@ -331,43 +332,37 @@ config_read(struct config *c, const char *file, char *err, size_t errlen)
 int
 config_write(const struct config *c, const char *file, char *err, size_t errlen)
 {
-	char tmp[CONFIG_PATH_MAX + 8];
-	FILE *f;
-	int ok;
+	struct buf b = { 0 };
+	int rc = 0;
 
-	snprintf(tmp, sizeof(tmp), "%s.new", file);
-	if ((f = fopen(tmp, "w")) == NULL) {
-		ERR("cannot create %s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	fprintf(f, "# courtsync node configuration (see courtsync(1))\n"
+	rc |= buf_printf(&b, "# courtsync node configuration (see courtsync(1))\n"
 	    "path = %s\nname = %s\ncode = %s\nlevel = %d\n", c->path, c->name,
 	    c->code, c->level);
 	if (c->parent[0] != '\0')
-		fprintf(f, "parent = %s\n", c->parent);
-	fprintf(f, "durability = %s\n", c->durable ? "full" : "normal");
+		rc |= buf_printf(&b, "parent = %s\n", c->parent);
+	rc |= buf_printf(&b, "durability = %s\n", c->durable ? "full" : "normal");
 	if (strcmp(c->witnesses, "parent") != 0)
-		fprintf(f, "witnesses = %s\n", c->witnesses);
-	fprintf(f, "\n# Sync (see docs/PROTOCOL.md); file names are relative to"
-	    " this directory.\nlisten = %s\nparent_url = %s\n", c->listen,
-	    c->parent_url);
+		rc |= buf_printf(&b, "witnesses = %s\n", c->witnesses);
+	rc |= buf_printf(&b, "\n# Sync (see docs/PROTOCOL.md); file names are "
+	    "relative to this directory.\nlisten = %s\nparent_url = %s\n",
+	    c->listen, c->parent_url);
 	if (c->dashboard[0] != '\0')
-		fprintf(f, "dashboard = %s\n", c->dashboard);
+		rc |= buf_printf(&b, "dashboard = %s\n", c->dashboard);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		fprintf(f, "%s = %s\n", files[i].key,
+		rc |= buf_printf(&b, "%s = %s\n", files[i].key,
 		    (const char *)c + files[i].off);
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
-		fprintf(f, "%s = %lu\n", numbers[i].key,
+		rc |= buf_printf(&b, "%s = %lu\n", numbers[i].key,
 		    *(const unsigned long *)((const char *)c + numbers[i].off));
 	for (int i = 0; i < c->nrules; i++)
-		fprintf(f, "rule.%s.%s = %s\n", c->rules[i].id, c->rules[i].field,
-		    c->rules[i].value);
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, file) == -1) {
-		ERR("cannot write %s: %s", file, strerror(errno));
-		unlink(tmp);
+		rc |= buf_printf(&b, "rule.%s.%s = %s\n", c->rules[i].id,
+		    c->rules[i].field, c->rules[i].value);
+	if (rc != 0) {
+		ERR("cannot write %s: out of memory", file);
+		buf_free(&b);
 		return -1;
 	}
-	return 0;
+	rc = file_write_atomic(file, b.p, b.len, 0666, err, errlen);
+	buf_free(&b);
+	return rc;
 }

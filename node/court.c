@@ -18,7 +18,10 @@
 
 #include "court.h"
 #include "fold.h"
+#include "courtsync/entry.h"
 #include "courtsync/export.h"
+#include "courtsync/file.h"
+#include "courtsync/json.h"
 #include "views.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
@@ -35,28 +38,11 @@ key_name(const struct config *cfg, char *out, size_t cap)
 	snprintf(out, cap, "courtsync/%s", cfg->path);
 }
 
-static int
-write_text(const char *path, const char *text, mode_t mode, char *err,
-    size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
-	size_t n = strlen(text);
-
-	if (fd == -1 || write(fd, text, n) != (ssize_t)n || fsync(fd) == -1) {
-		ERR("cannot write %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static void
 remove_home(const char *dir)
 {
 	static const char *const files[] = {
-		"courtsync.conf", "courtsync.conf.new", "courtsync.db",
+		"courtsync.conf", "courtsync.db",
 		"courtsync.db-wal", "courtsync.db-shm", "log.key", "log.key.new",
 		"log.vkey"
 	};
@@ -120,7 +106,8 @@ court_create(const char *home, const struct config *cfg, char *err,
 		goto out;
 	strcat(vkey, "\n");
 	home_file(path, sizeof(path), tmp, "log.vkey");
-	if (write_text(path, vkey, 0644, err, errlen) == -1)
+	if (file_write_atomic(path, vkey, strlen(vkey), 0644, err,
+	    errlen) == -1)
 		goto out;
 	home_file(path, sizeof(path), tmp, "courtsync.conf");
 	if (config_write(cfg, path, err, errlen) == -1)
@@ -553,13 +540,13 @@ identity_json(const char *origin, const char *name, const char *code,
 {
 	int rc = buf_printf(b, "{\n  \"format\": \"courtsync-export/1\",\n"
 	    "  \"origin\": ");
-	rc |= codec_json_str(b, origin, strlen(origin));
+	rc |= json_put_str(b, origin, strlen(origin));
 	rc |= buf_printf(b, ",\n  \"name\": ");
-	rc |= codec_json_str(b, name, strlen(name));
+	rc |= json_put_str(b, name, strlen(name));
 	rc |= buf_printf(b, ",\n  \"code\": ");
-	rc |= codec_json_str(b, code, strlen(code));
+	rc |= json_put_str(b, code, strlen(code));
 	rc |= buf_printf(b, ",\n  \"level\": %d,\n  \"vkey\": ", level);
-	rc |= codec_json_str(b, vkey, strlen(vkey));
+	rc |= json_put_str(b, vkey, strlen(vkey));
 	rc |= buf_printf(b, ",\n  \"hash\": \"sha256\",\n"
 	    "  \"signature\": \"ed25519\"\n}\n");
 	rc |= buf_append(b, "", 1);

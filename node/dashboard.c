@@ -12,10 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "courtsync/json.h"
 #include "dashboard.h"
 #include "proof.h"
 
-#define ERR(...) do { if (errlen > 0) snprintf(err, errlen, __VA_ARGS__); } while (0)
+#define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
 #define CT_HTML		"text/html; charset=utf-8"
 #define CT_JSON		"application/json; charset=utf-8"
@@ -76,7 +77,7 @@ fail(struct answer *a, enum view v, int status, const char *msg)
 		buf_printf(&a->body, "{\"error\":\"%s\",\"message\":",
 		    status == 404 ? "not_found" : status == 400 ? "bad_request" :
 		    status == 405 ? "method_not_allowed" : "internal");
-		codec_json_str(&a->body, msg, strlen(msg));
+		json_put_str(&a->body, msg, strlen(msg));
 		buf_printf(&a->body, "}\n");
 	}
 }
@@ -232,7 +233,7 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 	struct view_query q;
 	struct report r;
 	struct buf carry;
-	char err[512], rule[RULE_ID_MAX + 1], court[CS_ORIGIN_MAX];
+	char err[CS_ERR_MAX], rule[RULE_ID_MAX + 1], court[CS_ORIGIN_MAX];
 	struct report_list page = { NULL, NULL, 0, 0 };
 	bool list = false;
 	unsigned what;

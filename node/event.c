@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "courtsync/entry.h"
 #include "event.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)

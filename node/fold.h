@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "courtsync/entry.h"
 #include "event.h"
 #include "store.h"
 

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "courtsync/entry.h"
+
 #include "hub.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)

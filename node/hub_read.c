@@ -1,6 +1,7 @@
 /*
  * hub_read.c — evidence relayed from below (refusals: hub_fork.c), and the read endpoints: logs, checkpoints, entries, proofs, equivocations, health (hub.h, docs/PROTOCOL.md §5–§6).
  */
+#include "courtsync/json.h"
 #include "hub_int.h"
 
 /* ---- evidence relayed from below ---- */
@@ -516,7 +517,7 @@ hub_health(struct hub *h, struct hub_reply *r)
 	}
 	buf_reset(&r->body);
 	buf_printf(&r->body, "{\"status\":\"ok\",\"court\":");
-	codec_json_str(&r->body, h->c->cfg.path, strlen(h->c->cfg.path));
+	json_put_str(&r->body, h->c->cfg.path, strlen(h->c->cfg.path));
 	buf_printf(&r->body, ",\"logs\":%llu,\"entries\":%llu,"
 	    "\"equivocations\":%llu,\"refusals\":%llu}\n",
 	    (unsigned long long)acc[0], (unsigned long long)acc[1],

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "courtsync/entry.h"
 #include "court.h"
 #include "proof.h"
 

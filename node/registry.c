@@ -7,39 +7,11 @@
 #include <string.h>
 
 #include "courtsync/crypto.h"
+#include "courtsync/file.h"
 #include "registry.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 #define FILE_MAX (4 * 1024 * 1024)
-
-static int
-slurp(const char *file, uint8_t **out, size_t *n, char *err, size_t errlen)
-{
-	FILE *f = fopen(file, "rb");
-	uint8_t *p;
-	size_t k;
-
-	if (f == NULL) {
-		ERR("cannot open %s: %s", file, strerror(errno));
-		return -1;
-	}
-	if ((p = malloc(FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		ERR("out of memory");
-		return -1;
-	}
-	k = fread(p, 1, FILE_MAX + 1, f);
-	fclose(f);
-	if (k > FILE_MAX) {
-		free(p);
-		ERR("%s: larger than %d bytes", file, FILE_MAX);
-		return -1;
-	}
-	p[k] = '\0';
-	*out = p;
-	*n = k;
-	return 0;
-}
 
 /* Splits line at tabs into at most max fields; returns the count. */
 static int
@@ -141,19 +113,20 @@ int
 registry_load(struct registry *r, const char *file, const char *sig_file,
     const char *ca_file, char *err, size_t errlen)
 {
-	uint8_t *text = NULL, *sig = NULL;
+	char *text = NULL, *sig = NULL;
 	size_t n, siglen, lineno = 0;
 	char *line, *next, why[512];
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (slurp(file, &text, &n, err, errlen) == -1)
+	if (file_read(file, FILE_MAX, &text, &n, err, errlen) == -1)
 		return -1;
 	if (sig_file != NULL && ca_file != NULL) {
-		if (slurp(sig_file, &sig, &siglen, err, errlen) == -1)
+		if (file_read(sig_file, FILE_MAX, &sig, &siglen, err,
+		    errlen) == -1)
 			goto out;
-		if (crypto_verify_by_cert(ca_file, text, n, sig, siglen, why,
-		    sizeof(why)) == -1) {
+		if (crypto_verify_by_cert(ca_file, text, n,
+		    (const uint8_t *)sig, siglen, why, sizeof(why)) == -1) {
 			ERR("%s: the CA's signature %s does not verify: %s", file,
 			    sig_file, why);
 			goto out;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "courtsync/entry.h"
 #include "hub.h"
 #include "relay.h"
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "courtsync/codec.h"
+#include "courtsync/entry.h"
 #include "fold.h"
 #include "policy.h"
 #include "registry.h"

@@ -2,6 +2,7 @@
  * render_case.c — a case's timeline: its events with their log indexes, the
  * checkpoint covering each and the levels that witnessed it (render.h).
  */
+#include "courtsync/entry.h"
 #include "render_int.h"
 
 /* ---- a case's timeline ---- */
@@ -65,7 +66,7 @@ describe(struct tl_loader *l, struct timeline_event *te)
 {
 	struct entry e;
 	struct event *ev = l->ev;
-	char err[256], money[32];
+	char err[CS_ERR_MAX], money[32];
 	const char *zh = event_type_zh(te->type);
 
 	snprintf(te->what, sizeof(te->what), "%s", zh);

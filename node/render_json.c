@@ -2,6 +2,7 @@
  * render_json.c — the JSON of the dashboard's /api/ and of `report --json`, and
  * Prometheus text for /metrics (render.h).
  */
+#include "courtsync/json.h"
 #include "render_int.h"
 
 /* ---- JSON ---- */
@@ -9,7 +10,7 @@
 int
 js(struct buf *b, const char *s)
 {
-	return codec_json_str(b, s, strlen(s));
+	return json_put_str(b, s, strlen(s));
 }
 
 /* A double as JSON: enough digits to read back the same number. */

@@ -301,7 +301,7 @@ push_loop(void *arg)
 	struct court c;
 	struct relay r;
 	struct relay_stats st;
-	char err[1024], last[1024] = "";
+	char err[CS_ERR_MAX], last[1024] = "";
 	unsigned attempt = 0;
 	uint64_t delay;
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "courtsync/entry.h"
 #include "event.h"
 #include "store.h"
 

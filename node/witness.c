@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "court.h"
+#include "courtsync/file.h"
 #include "courtsync/merkle.h"
 #include "witness.h"
 
@@ -117,7 +118,6 @@ witness_create(const char *home, const char *path, const char *name,
 	char vkey[NOTE_NAME_MAX + 128], conf[CONFIG_NAME_MAX + 256];
 	uint8_t seed[CS_SEED_LEN], pub[CS_PUB_LEN];
 	struct note_verifier v;
-	FILE *f;
 	int ret = -1;
 
 	if (!court_path_valid(path)) {
@@ -143,23 +143,20 @@ witness_create(const char *home, const char *path, const char *name,
 	home_path(file, sizeof(file), home, "log.key");
 	if (crypto_key_write(file, seed, err, errlen) == -1 ||
 	    note_verifier_init(&v, kname, NOTE_TYPE_ED25519, pub, err,
-	    errlen) == -1 || note_vkey_format(&v, vkey, sizeof(vkey)) < 0)
+	    errlen) == -1 || note_vkey_format(&v, vkey, sizeof(vkey) - 1) < 0)
 		goto out;
 	snprintf(conf, sizeof(conf), "# courtsync witness (courtsync(1) witness)\n"
 	    "path = %s\n%s%s%s", path, name != NULL ? "name = " : "",
 	    name != NULL ? name : "", name != NULL ? "\n" : "");
 	home_path(file, sizeof(file), home, "log.vkey");
-	if ((f = fopen(file, "w")) == NULL || fprintf(f, "%s\n", vkey) < 0 ||
-	    fclose(f) != 0) {
-		ERR("cannot write %s: %s", file, strerror(errno));
+	strcat(vkey, "\n");
+	if (file_write_atomic(file, vkey, strlen(vkey), 0666, err,
+	    errlen) == -1)
 		goto out;
-	}
 	home_path(file, sizeof(file), home, WITNESS_CONF);
-	if ((f = fopen(file, "w")) == NULL || fputs(conf, f) < 0 ||
-	    fclose(f) != 0) {
-		ERR("cannot write %s: %s", file, strerror(errno));
+	if (file_write_atomic(file, conf, strlen(conf), 0666, err,
+	    errlen) == -1)
 		goto out;
-	}
 	ret = 0;
 out:
 	crypto_wipe(seed, sizeof(seed));

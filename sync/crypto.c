@@ -35,6 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "courtsync/crypto.h"
+#include "courtsync/file.h"
 #include "courtsync/err.h"
 #include "courtsync/path.h"
 
@@ -253,52 +254,6 @@ out:
 	return (rc);
 }
 
-/* Writes all n bytes to fd. */
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *b = p;
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, b, n);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		b += w;
-		n -= (size_t)w;
-	}
-	return (0);
-}
-
-/* fsyncs the directory holding path, so a rename or link in it is durable. */
-static int
-fsync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(dir))
-		return (-1);
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return (-1);
-	rc = fsync(fd);
-	close(fd);
-	return (rc);
-}
-
 /*
  * The key is written to path.new (O_EXCL, 0600), fsynced, then linked to
  * path: link(2), unlike rename(2), fails if path exists, so an existing key
@@ -343,7 +298,7 @@ crypto_key_write(const char *path, const uint8_t seed[CS_SEED_LEN],
 		goto out;
 	}
 	created = 1;
-	if (write_all(fd, pem, (size_t)pemlen) == -1 || fsync(fd) == -1) {
+	if (file_write_all(fd, pem, (size_t)pemlen) == -1 || fsync(fd) == -1) {
 		cs_err(err, errlen, "key file %s: %s", tmp, strerror(errno));
 		goto out;
 	}
@@ -363,7 +318,7 @@ crypto_key_write(const char *path, const uint8_t seed[CS_SEED_LEN],
 		goto out;
 	}
 	linked = 1;
-	if (fsync_dir(path) == -1) {
+	if (file_sync_dir(path) == -1) {
 		cs_err(err, errlen, "key file %s: fsync of its directory: %s",
 		    path, strerror(errno));
 		goto out;

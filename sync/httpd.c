@@ -63,6 +63,7 @@
 #include "courtsync/codec.h"
 #include "courtsync/crypto.h"
 #include "courtsync/httpd.h"
+#include "courtsync/json.h"
 
 #define HTTPD_MAX_LISTENERS	8
 
@@ -488,47 +489,28 @@ peer_compute(struct conn *c)
 
 /* ---- requests ---- */
 
-static void
-json_escape(char *out, size_t cap, const char *s, size_t max)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; s[i] != '\0' && i < max; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		char tmp[8];
-		size_t n;
-
-		if (ch == '"' || ch == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = (char)ch;
-			n = 2;
-		} else if (ch < 0x20 || ch >= 0x7f) {
-			n = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", ch);
-		} else {
-			tmp[0] = (char)ch;
-			n = 1;
-		}
-		if (o + n + 1 > cap)
-			break;
-		memcpy(out + o, tmp, n);
-		o += n;
-	}
-	out[o] = '\0';
-}
-
+/* Answers {"error": code, "message": message}; the message is cut to 200
+ * bytes at a character boundary and escaped by the tree's one JSON
+ * escaper (json.h). */
 static void
 reply_error(struct httpd_request *r, int status, const char *code,
     const char *message)
 {
-	char msg[512], body[640];
-	int n;
+	struct buf b;
+	size_t n = strlen(message);
 
-	json_escape(msg, sizeof(msg), message, 200);
-	n = snprintf(body, sizeof(body), "{\"error\":\"%s\",\"message\":\"%s\"}",
-	    code, msg);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		n = 0;
-	httpd_reply(r, status, "application/json", body, (size_t)n);
+	if (n > 200) {
+		n = 200;
+		while (n > 0 && ((unsigned char)message[n] & 0xc0) == 0x80)
+			n--;
+	}
+	buf_init(&b, 2048);		/* 200 bytes escaped, 6 each at worst */
+	if (buf_printf(&b, "{\"error\":\"%s\",\"message\":", code) == -1 ||
+	    json_put_str(&b, message, n) == -1 || buf_append(&b, "}", 1) == -1)
+		b.len = 0;
+	httpd_reply(r, status, "application/json", b.len > 0 ? (char *)b.p : "",
+	    b.len);
+	buf_free(&b);
 }
 
 static void

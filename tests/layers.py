@@ -26,7 +26,7 @@ from collections import defaultdict
 
 # Lowest first.  A module may call its own layer and the layers below.
 LAYERS = [
-    ("sync", ["err", "path", "codec", "crypto", "merkle", "note", "export", "httpd", "push"]),
+    ("sync", ["err", "path", "buf", "file", "codec", "json", "utf8", "entry", "crypto", "merkle", "note", "export", "httpd", "push"]),
     ("base", ["clock", "log", "event", "config", "registry", "policy",
               "records"]),
     ("store", ["store"]),

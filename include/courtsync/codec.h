@@ -1,13 +1,8 @@
 /*
- * codec.h — bounded byte buffers, msgpack writing and reading, and the log
- * entry envelope (docs/FORMAT.md §2).  The only module that includes
- * <msgpack.h>.
- *
- * An entry is one msgpack map with exactly these keys, in this order:
- *     "v" uint (1), "origin" str, "index" uint, "prev" bin 32,
- *     "time" uint (Unix seconds, UTC), "type" str, "body" map
- * Entries are hashed and stored as the bytes their origin wrote; nothing
- * here ever re-encodes a received entry.
+ * codec.h — msgpack writing (to a buf) and reading.  The only module that
+ * includes <msgpack.h>.  The entry envelope is in entry.h, JSON output in
+ * json.h; this header still brings in buf.h, err.h and path.h, which its
+ * users have always had through it.
  */
 #ifndef COURTSYNC_CODEC_H
 #define COURTSYNC_CODEC_H
@@ -16,30 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "courtsync/buf.h"
 #include "courtsync/crypto.h"
 #include "courtsync/err.h"
 #include "courtsync/path.h"
-
-#define CS_ENTRY_VERSION	1
-#define CS_ENTRY_MAX		(64 * 1024)	/* one entry's bytes, cap */
-#define CS_TYPE_MAX		32		/* event type name, NUL included */
-
-/* A growable buffer with a hard cap: an append past `max` fails and leaves
- * the buffer as it was.  A zeroed buffer is empty with max = 0 (no cap). */
-struct buf {
-	uint8_t	*p;
-	size_t	 len;
-	size_t	 cap;
-	size_t	 max;
-};
-
-void	buf_init(struct buf *b, size_t max);
-int	buf_append(struct buf *b, const void *p, size_t n);
-int	buf_printf(struct buf *b, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	buf_reset(struct buf *b);
-void	buf_free(struct buf *b);
-
 
 /* msgpack writer appending to a buf.  Calls after a failure (cap reached)
  * do nothing; check `failed` once at the end. */
@@ -100,35 +75,5 @@ int	codec_map_get(const struct codec_value *m, const char *key,
 	    struct codec_value *val);
 /* True if v is a string equal to s. */
 bool	codec_str_eq(const struct codec_value *v, const char *s);
-
-/* Appends s as a JSON string literal (quotes, escapes; bytes >= 0x80
- * copied as they are, so UTF-8 stays UTF-8). */
-int	codec_json_str(struct buf *b, const char *s, size_t n);
-/* Appends a decoded value as JSON: bins as lower-case hex strings, maps
- * with their keys as strings, floats and extensions as null. */
-int	codec_json_value(struct buf *b, const struct codec_value *v);
-
-/* The envelope of one entry, as decoded (body points into the input). */
-struct entry {
-	unsigned	 version;
-	char		 origin[CS_ORIGIN_MAX];
-	uint64_t	 index;
-	uint8_t		 prev[CS_HASH_LEN];
-	uint64_t	 time;
-	char		 type[CS_TYPE_MAX];
-	const uint8_t	*body;		/* the body map's bytes, inside the input */
-	size_t		 bodylen;
-};
-
-/* Encodes an entry: header fields from e, body = the msgpack map bytes
- * given (appended verbatim).  Appends to out. */
-int	entry_encode(const struct entry *e, const void *body, size_t bodylen,
-	    struct buf *out, char *err, size_t errlen);
-/* Decodes and checks the envelope of an entry: exactly the seven keys in
- * order with their types, version 1, origin a valid court path, type
- * non-empty ASCII, body a map.  Does not interpret the body. */
-int	entry_decode(const void *p, size_t n, struct entry *e,
-	    char *err, size_t errlen);
-
 
 #endif

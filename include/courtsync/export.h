@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "courtsync/codec.h"
+#include "courtsync/entry.h"
 #include "courtsync/note.h"
 
 #define EXPORT_PATH_MAX	4096

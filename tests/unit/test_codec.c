@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "courtsync/codec.h"
+#include "courtsync/entry.h"
+#include "courtsync/json.h"
 #include "harness.h"
 
 static char err[512];
@@ -275,7 +277,7 @@ test_roundtrip(void)
 	{
 		struct buf js;
 		buf_init(&js, 0);
-		CHECK_EQ_INT(codec_json_value(&js, &root), 0);
+		CHECK_EQ_INT(json_put_value(&js, &root), 0);
 		CHECK_EQ_INT(buf_append(&js, "", 1), 0);
 		CHECK_STR((const char *)js.p, "{\"u\":18446744073709551615,"
 		    "\"i\":-9223372036854775808,\"s\":\"武都 \\\"x\\\"\","
@@ -397,23 +399,56 @@ test_json_str(void)
 	struct buf b;
 
 	buf_init(&b, 0);
-	CHECK_EQ_INT(codec_json_str(&b, "a\"b\\c\n\t\x01\x1f\x7f 武都/", 18), 0);
+	CHECK_EQ_INT(json_put_str(&b, "a\"b\\c\n\t\x01\x1f\x7f 武都/", 18), 0);
 	CHECK_EQ_INT(buf_append(&b, "", 1), 0);
 	CHECK_STR((const char *)b.p,
 	    "\"a\\\"b\\\\c\\u000a\\u0009\\u0001\\u001f\\u007f 武都/\"");
 	buf_reset(&b);
-	CHECK_EQ_INT(codec_json_str(&b, "a\0b", 3), 0);	/* NUL by length */
+	CHECK_EQ_INT(json_put_str(&b, "a\0b", 3), 0);	/* NUL by length */
 	CHECK_EQ_INT(buf_append(&b, "", 1), 0);
 	CHECK_STR((const char *)b.p, "\"a\\u0000b\"");
 	buf_reset(&b);
-	CHECK_EQ_INT(codec_json_str(&b, "", 0), 0);
+	CHECK_EQ_INT(json_put_str(&b, "", 0), 0);
 	CHECK_EQ_INT(b.len, 2);
 	CHECK_MEM(b.p, "\"\"", 2);
 	buf_free(&b);
 	/* Capped: refused. */
 	buf_init(&b, 4);
-	CHECK_EQ_INT(codec_json_str(&b, "abcdef", 6), -1);
+	CHECK_EQ_INT(json_put_str(&b, "abcdef", 6), -1);
 	buf_free(&b);
+}
+
+/* The one policy for bytes that are not UTF-8 (json.h): each byte that
+ * does not start a well-formed sequence becomes U+FFFD; well-formed
+ * sequences (2, 3 and 4 bytes) pass as they are. */
+static void
+test_json_str_utf8(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 n;
+		const char	*out;
+	} cases[] = {
+		{ "\xc3\xa9\xe6\xad\xa6\xf0\x9f\x98\x80", 9,
+		  "\"\xc3\xa9\xe6\xad\xa6\xf0\x9f\x98\x80\"" },
+		{ "a\xff" "b", 3, "\"a\xef\xbf\xbd" "b\"" },		/* never UTF-8 */
+		{ "\x80", 1, "\"\xef\xbf\xbd\"" },			/* lone continuation */
+		{ "\xc0\xaf", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"" },	/* overlong '/' */
+		{ "\xed\xa0\x80", 3,					/* surrogate */
+		  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+		{ "\xe6\xad", 2, "\"\xef\xbf\xbd\xef\xbf\xbd\"" },	/* truncated */
+		{ "\xf4\x90\x80\x80", 4,				/* > U+10FFFF */
+		  "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"" },
+	};
+	struct buf b;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_init(&b, 0);
+		CHECK_EQ_INT(json_put_str(&b, cases[i].in, cases[i].n), 0);
+		CHECK_EQ_INT(buf_append(&b, "", 1), 0);
+		CHECK_STR((const char *)b.p, cases[i].out);
+		buf_free(&b);
+	}
 }
 
 /* ---- entries ---- */
@@ -862,6 +897,7 @@ const struct test tests[] = {
 	{ "decode_refusals", test_decode_refusals },
 	{ "decode_reuse", test_decode_reuse },
 	{ "json_str", test_json_str },
+	{ "json_str_utf8", test_json_str_utf8 },
 	{ "entry_golden", test_entry_golden },
 	{ "entry_roundtrip_big", test_entry_roundtrip_big },
 	{ "entry_too_large", test_entry_too_large },

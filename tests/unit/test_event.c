@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "courtsync/codec.h"
+#include "courtsync/entry.h"
 #include "event.h"
 #include "harness.h"
 
