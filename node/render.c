@@ -588,7 +588,7 @@ load_logs(struct loader *l, char *err, size_t errlen)
 }
 
 int
-report_load(struct report *r, struct store *st, const struct view_query *q,
+render_report_load(struct report *r, struct store *st, const struct view_query *q,
     const struct render_names *names, uint64_t now, unsigned what,
     const struct report_list *list, char *err, size_t errlen)
 {
@@ -644,7 +644,7 @@ fail:
 }
 
 void
-report_free(struct report *r)
+render_report_free(struct report *r)
 {
 	free(r->rules);
 	free(r->ind);
@@ -659,7 +659,7 @@ report_free(struct report *r)
 }
 
 const char *
-report_rule_zh(const struct report *r, const char *rule)
+render_report_rule_zh(const struct report *r, const char *rule)
 {
 	for (size_t i = 0; i < r->nrules; i++)
 		if (strcmp(r->rules[i].id, rule) == 0)
@@ -857,7 +857,7 @@ text_warnings(struct buf *b, const struct report *r)
 		char label[160];
 
 		snprintf(label, sizeof(label), "%s (%s)",
-		    report_rule_zh(r, t[i].rule), t[i].rule);
+		    render_report_rule_zh(r, t[i].rule), t[i].rule);
 		rc |= cell(b, label, 30, false);
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)t[i].overdue);
 		rc |= cell(b, v, 8, true);
@@ -905,7 +905,7 @@ text_warning_rows(struct buf *b, const struct report *r,
 			rc |= cell(b, render_court_name(&r->names, w->court), 22,
 			    false);
 			rc |= cell(b, w->case_no, 28, false);
-			rc |= cell(b, report_rule_zh(r, w->rule), 24, false);
+			rc |= cell(b, render_report_rule_zh(r, w->rule), 24, false);
 			rc |= cell(b, w->deadline, 10, false);
 			snprintf(v, sizeof(v), "%d", w->days);
 			rc |= cell(b, v, 8, true);

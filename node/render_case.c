@@ -209,7 +209,7 @@ fail:
 }
 
 int
-timeline_load(struct timeline *t, struct store *st, const struct registry *reg,
+render_timeline_load(struct timeline *t, struct store *st, const struct registry *reg,
     const struct policy *pol, const char *origin, const char *case_no,
     char *err, size_t errlen)
 {
@@ -273,7 +273,7 @@ out:
 }
 
 void
-timeline_free(struct timeline *t)
+render_timeline_free(struct timeline *t)
 {
 	free(t->ev);
 	memset(t, 0, sizeof(*t));

@@ -330,13 +330,13 @@ svg_warnings(struct buf *b, const struct report *r, const struct rule_total *t,
 		double wd = (double)w * (double)t[i].due_soon / (double)max;
 
 		rc |= buf_printf(b, "<g class=\"bar\"><title>");
-		rc |= render_html_str(b, report_rule_zh(r, t[i].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, t[i].rule));
 		rc |= buf_printf(b, ": 超期 %llu, 临期 %llu</title>",
 		    (unsigned long long)t[i].overdue,
 		    (unsigned long long)t[i].due_soon);
 		rc |= buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\""
 		    " text-anchor=\"end\">", x0 - 8, y + 15);
-		rc |= render_html_str(b, report_rule_zh(r, t[i].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, t[i].rule));
 		rc |= buf_printf(b, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\""
 		    " height=\"18\" fill=\"#c92a2a\"/><rect x=\"%.1f\" y=\"%d\""
 		    " width=\"%.1f\" height=\"18\" fill=\"#f59f00\"/>"
@@ -385,7 +385,7 @@ html_warning_matrix(struct buf *b, const struct report *r,
 		rc |= buf_printf(b, "<th><a href=\"");
 		rc |= href(b, "/warnings", "rule", t[k].rule, NULL, NULL, query);
 		rc |= buf_printf(b, "\">");
-		rc |= render_html_str(b, report_rule_zh(r, t[k].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, t[k].rule));
 		rc |= buf_printf(b, "</a></th>");
 	}
 	rc |= buf_printf(b, "</tr></thead><tbody>\n");
@@ -471,7 +471,7 @@ html_warning_rows(struct buf *b, const struct report *r,
 		rc |= buf_printf(b, "\">");
 		rc |= render_html_str(b, w[i].case_no);
 		rc |= buf_printf(b, "</a></td><td class=\"l\">");
-		rc |= render_html_str(b, report_rule_zh(r, w[i].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, w[i].rule));
 		rc |= buf_printf(b, "</td><td class=\"l %s\">%s</td><td>%s</td>"
 		    "<td>%s%d 天</td><td class=\"l\">",
 		    w[i].state == WARN_OVERDUE ? "od" : "ds", render_state_zh(w[i].state),
@@ -750,7 +750,7 @@ render_html_warnings(struct buf *b, const struct report *r, const char *query)
 	rc |= query_form(b, r, "/warnings");
 	if (r->what & REPORT_LIST) {
 		rc |= buf_printf(b, "<section id=\"list\"><h2>预警清单: ");
-		rc |= render_html_str(b, r->list_rule[0] ? report_rule_zh(r, r->list_rule) :
+		rc |= render_html_str(b, r->list_rule[0] ? render_report_rule_zh(r, r->list_rule) :
 		    "全部规则");
 		rc |= buf_printf(b, " · ");
 		rc |= render_html_str(b, r->list_court[0] ? render_court_name(&r->names,

@@ -117,7 +117,7 @@ json_warning(struct buf *b, const struct report *r, const struct warning *w)
 	rc |= buf_printf(b, ",\"rule\":");
 	rc |= render_json_str(b, w->rule);
 	rc |= buf_printf(b, ",\"zh\":");
-	rc |= render_json_str(b, report_rule_zh(r, w->rule));
+	rc |= render_json_str(b, render_report_rule_zh(r, w->rule));
 	rc |= buf_printf(b, ",\"state\":\"%s\",\"deadline\":\"%s\",\"days\":%d,"
 	    "\"acked\":%s", render_state_key(w->state), w->deadline, w->days,
 	    w->acked ? "true" : "false");
@@ -209,7 +209,7 @@ render_json_warnings(struct buf *b, const struct report *r)
 		rc |= buf_printf(b, "%s{\"rule\":", i ? "," : "");
 		rc |= render_json_str(b, t[i].rule);
 		rc |= buf_printf(b, ",\"zh\":");
-		rc |= render_json_str(b, report_rule_zh(r, t[i].rule));
+		rc |= render_json_str(b, render_report_rule_zh(r, t[i].rule));
 		rc |= buf_printf(b, ",\"overdue\":%llu,\"due_soon\":%llu,"
 		    "\"acked\":%llu}", (unsigned long long)t[i].overdue,
 		    (unsigned long long)t[i].due_soon,
