@@ -28,7 +28,7 @@ view_free(struct view *v)
 
 /* Checks a note as the registered court's checkpoint. */
 int
-note_check(const char *text, size_t n, const struct registry *reg,
+audit_note_check(const char *text, size_t n, const struct registry *reg,
     struct checkpoint *ck, const struct registry_court **rcp, char *why,
     size_t wlen)
 {
@@ -147,7 +147,7 @@ view_load(struct view *v, const struct registry *reg,
 		ERR("cannot read %s: %s", v->path, strerror(errno));
 		return -1;
 	}
-	if (note_check(v->note, v->notelen, reg, &v->ck, &rc, why,
+	if (audit_note_check(v->note, v->notelen, reg, &v->ck, &rc, why,
 	    sizeof(why)) == -1) {
 		snprintf(c->problem, sizeof(c->problem), "%c (%.200s): %.700s",
 		    v->label, v->path, why);
@@ -206,7 +206,7 @@ put_hash_line(struct buf *b, const char *key, const uint8_t h[CS_HASH_LEN])
 }
 
 int
-put_b64_line(struct buf *b, const char *key, const void *p, size_t n)
+audit_put_b64_line(struct buf *b, const char *key, const void *p, size_t n)
 {
 	char *s = malloc(n / 3 * 4 + 8);
 	int r;
@@ -300,18 +300,18 @@ write_comparison(struct buf *out, const struct view *a, const struct view *b,
 		rc |= buf_printf(out, "entry %llu\n", ULL(c->entry));
 		if (entry_at(a->path, c->entry, &entry, err, errlen) == -1)
 			goto fail;
-		rc |= put_b64_line(out, "entry-a", entry.p, entry.len);
+		rc |= audit_put_b64_line(out, "entry-a", entry.p, entry.len);
 		if (put_inclusion(out, "inclusion-a", a, c->entry, err,
 		    errlen) == -1 ||
 		    entry_at(b->path, c->entry, &entry, err, errlen) == -1)
 			goto fail;
-		rc |= put_b64_line(out, "entry-b", entry.p, entry.len);
+		rc |= audit_put_b64_line(out, "entry-b", entry.p, entry.len);
 		if (put_inclusion(out, "inclusion-b", b, c->entry, err,
 		    errlen) == -1)
 			goto fail;
 	}
-	rc |= put_b64_line(out, "note-a", a->note, a->notelen);
-	rc |= put_b64_line(out, "note-b", b->note, b->notelen);
+	rc |= audit_put_b64_line(out, "note-a", a->note, a->notelen);
+	rc |= audit_put_b64_line(out, "note-b", b->note, b->notelen);
 	buf_free(&entry);
 	if (rc != 0) {
 		ERR("out of memory");
@@ -411,7 +411,7 @@ struct evidence {
 };
 
 int
-parse_u64(const char *s, uint64_t *v)
+audit_parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
 
@@ -424,14 +424,14 @@ parse_u64(const char *s, uint64_t *v)
 }
 
 int
-get_hash(const char *s, uint8_t out[CS_HASH_LEN])
+audit_get_hash(const char *s, uint8_t out[CS_HASH_LEN])
 {
 	return crypto_base64_decode(s, strlen(s), out, CS_HASH_LEN) ==
 	    CS_HASH_LEN ? 0 : -1;
 }
 
 int
-get_bytes(const char *s, struct buf *b, size_t max)
+audit_get_bytes(const char *s, struct buf *b, size_t max)
 {
 	size_t n = strlen(s);
 	uint8_t *p;
@@ -462,7 +462,7 @@ evidence_line(struct evidence *e, const char *key, const char *val)
 	for (size_t i = 0; i < 3; i++)
 		if (strcmp(key, lists[i].k) == 0)
 			return *lists[i].n >= MERKLE_MAX_PROOF ||
-			    get_hash(val, lists[i].v[(*lists[i].n)++]) == -1 ?
+			    audit_get_hash(val, lists[i].v[(*lists[i].n)++]) == -1 ?
 			    -1 : 0;
 	if (strcmp(key, "origin") == 0) {
 		if (e->origin[0] != '\0' || !court_path_valid(val))
@@ -479,28 +479,28 @@ evidence_line(struct evidence *e, const char *key, const char *val)
 	}
 	if (strcmp(key, "size-a") == 0 && !e->has_sa) {
 		e->has_sa = true;
-		return parse_u64(val, &e->size_a);
+		return audit_parse_u64(val, &e->size_a);
 	}
 	if (strcmp(key, "size-b") == 0 && !e->has_sb) {
 		e->has_sb = true;
-		return parse_u64(val, &e->size_b);
+		return audit_parse_u64(val, &e->size_b);
 	}
 	if (strcmp(key, "entry") == 0 && !e->has_entry) {
 		e->has_entry = true;
-		return parse_u64(val, &e->entry);
+		return audit_parse_u64(val, &e->entry);
 	}
 	if (strcmp(key, "root-m") == 0 && !e->has_root_m) {
 		e->has_root_m = true;
-		return get_hash(val, e->root_m);
+		return audit_get_hash(val, e->root_m);
 	}
 	if (strcmp(key, "entry-a") == 0 && e->entry_a.len == 0)
-		return get_bytes(val, &e->entry_a, CS_ENTRY_MAX);
+		return audit_get_bytes(val, &e->entry_a, CS_ENTRY_MAX);
 	if (strcmp(key, "entry-b") == 0 && e->entry_b.len == 0)
-		return get_bytes(val, &e->entry_b, CS_ENTRY_MAX);
+		return audit_get_bytes(val, &e->entry_b, CS_ENTRY_MAX);
 	if (strcmp(key, "note-a") == 0 && e->note_a.len == 0)
-		return get_bytes(val, &e->note_a, NOTE_MAX);
+		return audit_get_bytes(val, &e->note_a, NOTE_MAX);
 	if (strcmp(key, "note-b") == 0 && e->note_b.len == 0)
-		return get_bytes(val, &e->note_b, NOTE_MAX);
+		return audit_get_bytes(val, &e->note_b, NOTE_MAX);
 	return -1;
 }
 
@@ -571,7 +571,7 @@ evidence_note(const struct buf *b, const char *which, uint64_t size,
 		return -1;
 	memcpy(text, b->p, b->len);
 	text[b->len] = '\0';
-	if (b->len == 0 || note_check(text, b->len, reg, ck, &rc, why,
+	if (b->len == 0 || audit_note_check(text, b->len, reg, ck, &rc, why,
 	    sizeof(why)) == -1)
 		snprintf(c->problem, sizeof(c->problem), "%s: %s", which,
 		    b->len == 0 ? "missing" : why);

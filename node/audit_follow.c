@@ -38,7 +38,7 @@ audit_monitor_save(const char *file, const struct audit_monitor *m,
 	crypto_base64_encode(m->ck_root, CS_HASH_LEN, b64, sizeof(b64));
 	rc |= buf_printf(&b, "checkpoint %llu %s\n", ULL(m->ck_size), b64);
 	if (m->note[0] != '\0')
-		rc |= put_b64_line(&b, "note", m->note, strlen(m->note));
+		rc |= audit_put_b64_line(&b, "note", m->note, strlen(m->note));
 	if (rc != 0) {
 		ERR("out of memory");
 		goto out;
@@ -61,25 +61,25 @@ monitor_line(struct audit_monitor *m, char *key, char *val, uint64_t *seen)
 	if (strcmp(key, "origin") == 0)
 		return strcmp(val, m->origin) == 0 ? 0 : -2;
 	if (strcmp(key, "size") == 0)
-		return parse_u64(val, &m->size);
+		return audit_parse_u64(val, &m->size);
 	if (strcmp(key, "prev") == 0)
-		return get_hash(val, m->prev);
+		return audit_get_hash(val, m->prev);
 	if (sp == NULL && strcmp(key, "note") != 0)
 		return -1;
 	if (strcmp(key, "frontier") == 0) {
 		*sp = '\0';
-		if (parse_u64(val, &lv) == -1 || lv >= MERKLE_MAX_LEVELS)
+		if (audit_parse_u64(val, &lv) == -1 || lv >= MERKLE_MAX_LEVELS)
 			return -1;
 		*seen |= (uint64_t)1 << lv;
-		return get_hash(sp + 1, m->fr.hash[lv]);
+		return audit_get_hash(sp + 1, m->fr.hash[lv]);
 	}
 	if (strcmp(key, "checkpoint") == 0) {
 		*sp = '\0';
-		return parse_u64(val, &m->ck_size) == -1 ? -1 :
-		    get_hash(sp + 1, m->ck_root);
+		return audit_parse_u64(val, &m->ck_size) == -1 ? -1 :
+		    audit_get_hash(sp + 1, m->ck_root);
 	}
 	if (strcmp(key, "note") == 0) {
-		if (get_bytes(val, &nb, NOTE_MAX) == -1) {
+		if (audit_get_bytes(val, &nb, NOTE_MAX) == -1) {
 			buf_free(&nb);
 			return -1;
 		}
@@ -190,7 +190,7 @@ follow_checkpoint(struct audit_monitor *m, const struct registry *reg,
 	}
 	memcpy(note, resp->p, resp->len);
 	note[resp->len] = '\0';
-	if (note_check(note, resp->len, reg, ck, &rc, why, sizeof(why)) == -1) {
+	if (audit_note_check(note, resp->len, reg, ck, &rc, why, sizeof(why)) == -1) {
 		RP("the hub's checkpoint: %s", why);
 		return 1;
 	}

@@ -29,10 +29,10 @@
 #define MONITOR_MAGIC "courtsync-monitor/1"
 
 
-int note_check(const char *text, size_t n, const struct registry *reg, struct checkpoint *ck, const struct registry_court **rcp, char *why, size_t wlen);
-int put_b64_line(struct buf *b, const char *key, const void *p, size_t n);
-int parse_u64(const char *s, uint64_t *v);
-int get_hash(const char *s, uint8_t out[CS_HASH_LEN]);
-int get_bytes(const char *s, struct buf *b, size_t max);
+int audit_note_check(const char *text, size_t n, const struct registry *reg, struct checkpoint *ck, const struct registry_court **rcp, char *why, size_t wlen);
+int audit_put_b64_line(struct buf *b, const char *key, const void *p, size_t n);
+int audit_parse_u64(const char *s, uint64_t *v);
+int audit_get_hash(const char *s, uint8_t out[CS_HASH_LEN]);
+int audit_get_bytes(const char *s, struct buf *b, size_t max);
 
 #endif

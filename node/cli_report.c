@@ -433,7 +433,7 @@ cmd_report(int argc, char **argv)
 	names.self_path = c.cfg.path;
 	names.self_name = c.cfg.name;
 	buf_init(&out, 0);
-	if (report_load(&r, &c.st, &q, &names, now, what, &list, err,
+	if (render_report_load(&r, &c.st, &q, &names, now, what, &list, err,
 	    sizeof(err)) == -1)
 		rc = cli_fail(CLI_SYSTEM, "report: %s", err);
 	else if ((json ? render_json_report(&out, &r) :
@@ -441,7 +441,7 @@ cmd_report(int argc, char **argv)
 		rc = cli_fail(CLI_SYSTEM, "report: out of memory");
 	else
 		fwrite(out.p, 1, out.len, stdout);
-	report_free(&r);
+	render_report_free(&r);
 	buf_free(&out);
 	if (have_reg)
 		registry_free(&reg);

@@ -1,7 +1,7 @@
 /*
  * dashboard.c — the dashboard listener's routes (dashboard.h): parses the
  * query (as_of, from, to, scope, types), reads the views once per request
- * (report_load) on the dashboard's own database connection, and answers
+ * (render_report_load) on the dashboard's own database connection, and answers
  * with the renderer the path asks for.  Only GET; every handler answers
  * once, on one exit path.
  */
@@ -163,7 +163,7 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 		fail(a, v, 500, err);
 		return;
 	}
-	r = timeline_load(&t, &d->c.st, d->names.reg, &pol, origin, cno, err,
+	r = render_timeline_load(&t, &d->c.st, d->names.reg, &pol, origin, cno, err,
 	    sizeof(err));
 	if (r == 1) {
 		a->status = 200;
@@ -179,7 +179,7 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 	} else {
 		fail(a, v, r == 0 ? 404 : 500, err);
 	}
-	timeline_free(&t);
+	render_timeline_free(&t);
 }
 
 /* A whole-number query parameter in [lo, hi]; *out untouched (0) when
@@ -283,7 +283,7 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 	page.court = court;
 	if (v == V_WARNINGS || (v == V_API_WARNINGS && list))
 		what |= REPORT_LIST;
-	if (report_load(&r, &d->c.st, &q, &d->names, now_s(), what, &page,
+	if (render_report_load(&r, &d->c.st, &q, &d->names, now_s(), what, &page,
 	    err, sizeof(err)) == -1) {
 		fail(a, v, 500, err);
 		goto out;
@@ -317,7 +317,7 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 	if (rc == -1)
 		fail(a, v, 500, "the answer is too large");
 out:
-	report_free(&r);
+	render_report_free(&r);
 	buf_free(&carry);
 }
 

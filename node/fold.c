@@ -41,59 +41,58 @@ recorded_day(uint64_t t, char out[11])
 	date_from_days((int64_t)((t + 8 * 3600) / 86400), out);
 }
 
-/*
- * Checks a case event against the case's state and applies it, writing the
- * derived rows; cs is updated in memory, the caller saves it.
- */
+/* Opens the case: its number must be new, this court's and of the filing
+ * date's year. */
 static int
-apply_case_event(struct fold_ctx *c, struct case_state *cs, bool exists,
-    uint64_t index, uint64_t time, const struct event *ev, char *err,
-    size_t errlen)
+case_file(struct fold_ctx *c, struct case_state *cs, bool exists,
+    uint64_t index, const struct event *ev, char *err, size_t errlen)
 {
 	const char *cno = S(ev, F_CASE), *date = S(ev, F_DATE);
-	char day[11], a[32], b[32];
 	struct case_no cn;
 
-	recorded_day(time, day);
-	if (strcmp(date, day) > 0) {
-		ERR("case %s: date %s is after the day it is recorded (%s)",
-		    cno, date, day);
+	if (exists) {
+		ERR("case %s is already filed (log entry %llu)", cno,
+		    (unsigned long long)cs->filed_idx);
 		return -1;
 	}
-	if (ev->type == EV_CASE_FILED) {
-		if (exists) {
-			ERR("case %s is already filed (log entry %llu)", cno,
-			    (unsigned long long)cs->filed_idx);
-			return -1;
-		}
-		if (case_no_parse(cno, &cn, err, errlen) == -1)
-			return -1;
-		if (strcmp(cn.court, c->code) != 0) {
-			ERR("case %s belongs to court %s, not to this court (%s)",
-			    cno, cn.court, c->code);
-			return -1;
-		}
-		if (cn.year != atoi(date)) {
-			ERR("case %s: number year %d does not match the filing"
-			    " date %s", cno, cn.year, date);
-			return -1;
-		}
-		memset(cs, 0, sizeof(*cs));
-		COPY(cs->case_no, cno);
-		cs->year = cn.year;
-		COPY(cs->type, cn.type);
-		cs->seq = cn.seq;
-		COPY(cs->filed, date);
-		COPY(cs->applicant, S(ev, F_APPLICANT));
-		COPY(cs->respondent, S(ev, F_RESPONDENT));
-		cs->claimed = U(ev, F_CLAIMED);
-		if (HAS(ev, F_ORIGINAL))
-			COPY(cs->original, S(ev, F_ORIGINAL));
-		cs->nonlitigation = HAS(ev, F_NONLITIGATION) &&
-		    U(ev, F_NONLITIGATION) != 0;
-		cs->filed_idx = index;
-		goto done;
+	if (case_no_parse(cno, &cn, err, errlen) == -1)
+		return -1;
+	if (strcmp(cn.court, c->code) != 0) {
+		ERR("case %s belongs to court %s, not to this court (%s)",
+		    cno, cn.court, c->code);
+		return -1;
 	}
+	if (cn.year != atoi(date)) {
+		ERR("case %s: number year %d does not match the filing"
+		    " date %s", cno, cn.year, date);
+		return -1;
+	}
+	memset(cs, 0, sizeof(*cs));
+	COPY(cs->case_no, cno);
+	cs->year = cn.year;
+	COPY(cs->type, cn.type);
+	cs->seq = cn.seq;
+	COPY(cs->filed, date);
+	COPY(cs->applicant, S(ev, F_APPLICANT));
+	COPY(cs->respondent, S(ev, F_RESPONDENT));
+	cs->claimed = U(ev, F_CLAIMED);
+	if (HAS(ev, F_ORIGINAL))
+		COPY(cs->original, S(ev, F_ORIGINAL));
+	cs->nonlitigation = HAS(ev, F_NONLITIGATION) &&
+	    U(ev, F_NONLITIGATION) != 0;
+	cs->filed_idx = index;
+	return 0;
+}
+
+/* Whether a later event may apply to the case: filed, not dated before
+ * the filing, not closed unless the event is one a closed case allows. */
+static int
+case_admits(const struct fold_ctx *c, const struct case_state *cs,
+    bool exists, const struct event *ev, char *err, size_t errlen)
+{
+	const char *cno = S(ev, F_CASE), *date = S(ev, F_DATE);
+	struct case_no cn;
+
 	if (!exists) {
 		if (case_no_parse(cno, &cn, NULL, 0) == 0 &&
 		    strcmp(cn.court, c->code) != 0)
@@ -113,52 +112,82 @@ apply_case_event(struct fold_ctx *c, struct case_state *cs, bool exists,
 		    cs->mode);
 		return -1;
 	}
+	return 0;
+}
+
+/* Money in or out of the case's account: never more out than is held. */
+static int
+case_funds(struct fold_ctx *c, struct case_state *cs, uint64_t index,
+    const struct event *ev, char *err, size_t errlen)
+{
+	const char *cno = S(ev, F_CASE), *date = S(ev, F_DATE);
+	uint64_t amount = U(ev, F_AMOUNT);
+	char a[32], b[32];
+
+	if (ev->type == EV_FUNDS_RECEIVED) {
+		if (cs->arrived + amount > (uint64_t)CS_FEN_MAX) {
+			ERR("case %s: funds received would total more than"
+			    " 10,000,000,000,000 yuan", cno);
+			return -1;
+		}
+		cs->arrived += amount;
+		return store_ledger_put(c->st, c->log, index, cno, date, 1,
+		    amount, HAS(ev, F_REF) ? S(ev, F_REF) : NULL, err, errlen);
+	}
+	if (amount > cs->arrived - cs->paid) {
+		fen_format(amount, a, sizeof(a));
+		fen_format(cs->arrived - cs->paid, b, sizeof(b));
+		ERR("case %s: paying out %s yuan but only %s yuan is held",
+		    cno, a, b);
+		return -1;
+	}
+	cs->paid += amount;
+	return store_ledger_put(c->st, c->log, index, cno, date, -1, amount,
+	    S(ev, F_PAYEE), err, errlen);
+}
+
+/* Ends the case's suspension on `date`: its days count, its row closes. */
+static int
+case_resume(struct fold_ctx *c, struct case_state *cs, const char *cno,
+    const char *date, char *err, size_t errlen)
+{
+	cs->susp_days += date_days(date) - date_days(cs->susp_since);
+	if (store_susp_put(c->st, c->log, cno, cs->susp_since, date, err,
+	    errlen) == -1)
+		return -1;
+	cs->susp_since[0] = '\0';
+	return 0;
+}
+
+/* Applies an event other than the filing to the case it admits. */
+static int
+case_apply(struct fold_ctx *c, struct case_state *cs, uint64_t index,
+    const struct event *ev, char *err, size_t errlen)
+{
+	const char *cno = S(ev, F_CASE), *date = S(ev, F_DATE);
+
 	switch (ev->type) {
 	case EV_HANDLER_ASSIGNED:
 		COPY(cs->handler, S(ev, F_HANDLER));
 		COPY(cs->team, HAS(ev, F_TEAM) ? S(ev, F_TEAM) : "");
 		if (cs->assigned[0] == '\0')
 			COPY(cs->assigned, date);
-		break;
+		return 0;
 	case EV_TRIAGE_DECIDED:
 		COPY(cs->track, S(ev, F_TRACK));
 		COPY(cs->basis, S(ev, F_BASIS));
 		COPY(cs->triaged, date);
-		break;
+		return 0;
 	case EV_NODE_DONE:
-		if (store_node_upsert(c->st, c->log, cno, S(ev, F_NODE), date,
+		return store_node_upsert(c->st, c->log, cno, S(ev, F_NODE), date,
 		    HAS(ev, F_ASSET) ? S(ev, F_ASSET) : NULL,
-		    HAS(ev, F_EXPIRES) ? S(ev, F_EXPIRES) : NULL, err, errlen) == -1)
-			return -1;
-		break;
+		    HAS(ev, F_EXPIRES) ? S(ev, F_EXPIRES) : NULL, err, errlen);
 	case EV_FUNDS_RECEIVED:
-		if (cs->arrived + U(ev, F_AMOUNT) > (uint64_t)CS_FEN_MAX) {
-			ERR("case %s: funds received would total more than"
-			    " 10,000,000,000,000 yuan", cno);
-			return -1;
-		}
-		cs->arrived += U(ev, F_AMOUNT);
-		if (store_ledger_put(c->st, c->log, index, cno, date, 1,
-		    U(ev, F_AMOUNT), HAS(ev, F_REF) ? S(ev, F_REF) : NULL,
-		    err, errlen) == -1)
-			return -1;
-		break;
 	case EV_FUNDS_PAID:
-		if (U(ev, F_AMOUNT) > cs->arrived - cs->paid) {
-			fen_format(U(ev, F_AMOUNT), a, sizeof(a));
-			fen_format(cs->arrived - cs->paid, b, sizeof(b));
-			ERR("case %s: paying out %s yuan but only %s yuan is held",
-			    cno, a, b);
-			return -1;
-		}
-		cs->paid += U(ev, F_AMOUNT);
-		if (store_ledger_put(c->st, c->log, index, cno, date, -1,
-		    U(ev, F_AMOUNT), S(ev, F_PAYEE), err, errlen) == -1)
-			return -1;
-		break;
+		return case_funds(c, cs, index, ev, err, errlen);
 	case EV_EXTENSION_APPROVED:
 		cs->ext_months += (uint32_t)U(ev, F_MONTHS);
-		break;
+		return 0;
 	case EV_SUSPENSION_STARTED:
 		if (cs->susp_since[0] != '\0') {
 			ERR("case %s is already suspended since %s", cno,
@@ -166,9 +195,7 @@ apply_case_event(struct fold_ctx *c, struct case_state *cs, bool exists,
 			return -1;
 		}
 		COPY(cs->susp_since, date);
-		if (store_susp_put(c->st, c->log, cno, date, "", err, errlen) == -1)
-			return -1;
-		break;
+		return store_susp_put(c->st, c->log, cno, date, "", err, errlen);
 	case EV_SUSPENSION_ENDED:
 		if (cs->susp_since[0] == '\0') {
 			ERR("case %s is not suspended", cno);
@@ -179,35 +206,51 @@ apply_case_event(struct fold_ctx *c, struct case_state *cs, bool exists,
 			    cno, date, cs->susp_since);
 			return -1;
 		}
-		cs->susp_days += date_days(date) - date_days(cs->susp_since);
-		if (store_susp_put(c->st, c->log, cno, cs->susp_since, date,
-		    err, errlen) == -1)
-			return -1;
-		cs->susp_since[0] = '\0';
-		break;
+		return case_resume(c, cs, cno, date, err, errlen);
 	case EV_CASE_CLOSED:
-		if (cs->susp_since[0] != '\0') {
-			/* Closing ends a suspension on the closing day. */
-			cs->susp_days += date_days(date) - date_days(cs->susp_since);
-			if (store_susp_put(c->st, c->log, cno, cs->susp_since,
-			    date, err, errlen) == -1)
-				return -1;
-			cs->susp_since[0] = '\0';
-		}
+		/* Closing ends a suspension on the closing day. */
+		if (cs->susp_since[0] != '\0' &&
+		    case_resume(c, cs, cno, date, err, errlen) == -1)
+			return -1;
 		COPY(cs->closed, date);
 		COPY(cs->mode, S(ev, F_MODE));
 		cs->recovered = U(ev, F_RECOVERED);
-		break;
+		return 0;
 	case EV_WARNING_ACKNOWLEDGED:
-		if (store_ack_put(c->st, c->log, index, cno, date, S(ev, F_RULE),
-		    S(ev, F_SUPERVISOR), S(ev, F_NOTE), err, errlen) == -1)
-			return -1;
-		break;
+		return store_ack_put(c->st, c->log, index, cno, date,
+		    S(ev, F_RULE), S(ev, F_SUPERVISOR), S(ev, F_NOTE), err,
+		    errlen);
 	default:
-		ERR("event type %s is not a case event", event_defs[ev->type].type);
+		ERR("event type %s is not a case event",
+		    event_defs[ev->type].type);
 		return -1;
 	}
-done:
+}
+
+/*
+ * Checks a case event against the case's state and applies it, writing the
+ * derived rows; cs is updated in memory, the caller saves it.
+ */
+static int
+apply_case_event(struct fold_ctx *c, struct case_state *cs, bool exists,
+    uint64_t index, uint64_t time, const struct event *ev, char *err,
+    size_t errlen)
+{
+	const char *cno = S(ev, F_CASE), *date = S(ev, F_DATE);
+	char day[11];
+
+	recorded_day(time, day);
+	if (strcmp(date, day) > 0) {
+		ERR("case %s: date %s is after the day it is recorded (%s)",
+		    cno, date, day);
+		return -1;
+	}
+	if (ev->type == EV_CASE_FILED) {
+		if (case_file(c, cs, exists, index, ev, err, errlen) == -1)
+			return -1;
+	} else if (case_admits(c, cs, exists, ev, err, errlen) == -1 ||
+	    case_apply(c, cs, index, ev, err, errlen) == -1)
+		return -1;
 	cs->last_idx = index;
 	cs->nevents++;
 	return 0;

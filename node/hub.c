@@ -336,287 +336,413 @@ out:
 	return ret;
 }
 
-int
-hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
-    uint64_t now, struct hub_reply *r)
+/*
+ * What one push carries from step to step.  hub_push runs the steps in
+ * order: authorize (the batch, its origin, the court's signed checkpoint),
+ * overlap (in the transaction: entries already held must be the same
+ * bytes), append (new entries verified, folded, stored; the signed root
+ * checked) and witness (the court's note kept, cosigned, committed).  A
+ * step that cannot go on says why; hub_push has the one clean-up path.
+ */
+struct push_job {
+	struct hub		*h;
+	struct store		*st;
+	const char		*client;
+	uint64_t		 now;
+	struct hub_reply	*r;
+	struct codec_doc	 doc;		/* the decoded body; b points into it */
+	struct batch		 b;
+	const struct registry_court *rc;	/* the pushed court */
+	struct note_sig		 sigs[NOTE_SIGS_MAX];
+	size_t			 nsigs;
+	size_t			 bodylen;	/* of the note, without signatures */
+	struct checkpoint	 ck;
+	char			 name[NOTE_NAME_MAX];	/* courtsync/<origin> */
+	struct lstate		 s;		/* the log as held */
+	uint64_t		 end;		/* b.start + entries */
+	uint64_t		 s_old;		/* entries held before the push */
+	uint64_t		 appended;
+	uint64_t		 bad;		/* the entry that differs or is refused */
+	bool			 in_tx;
+	char			 why[768];
+};
+
+/* How a step ends: go on; the answer (4xx) is in r; an error is in why;
+ * or an outcome that rolls back and keeps evidence against the court. */
+enum push_next {
+	PUSH_ON, PUSH_ANSWERED, PUSH_FAIL,
+	PUSH_EQUIVOCATION, PUSH_FORK, PUSH_REFUSED
+};
+
+/* The batch decoded; its origin below both the client and this hub; the
+ * checkpoint the court's, of the batch's end, signed by its key. */
+static enum push_next
+push_authorize(struct push_job *j, const uint8_t *body, size_t n)
 {
-	struct store *st = &h->c->st;
-	struct codec_doc doc = { 0 };
-	struct codec_value root, v;
-	struct batch b;
-	const struct registry_court *rc;
-	struct note_sig sigs[NOTE_SIGS_MAX];
-	size_t bodylen, nsigs = NOTE_SIGS_MAX, count;
-	struct checkpoint ck;
-	struct lstate s;
-	struct buf held;
-	char why[768], name[NOTE_NAME_MAX], line[512], note[NOTE_MAX + 1];
-	uint8_t myroot[CS_HASH_LEN];
-	uint64_t end, s_old, appended = 0, bad = 0;
-	struct fold_ctx fc;
-	int ret = 0, x;
-	bool in_tx = false;
+	struct hub *h = j->h;
+	struct hub_reply *r = j->r;
+	struct batch *b = &j->b;
+	struct codec_value root;
+	size_t count;
 
-	memset(&fc, 0, sizeof(fc));
-
-	buf_init(&held, CS_ENTRY_MAX);
-	if (codec_decode(&doc, body, n, &root, why, sizeof(why)) == -1 ||
-	    decode_batch(&root, &b, why, sizeof(why)) == -1) {
-		hub_error(r, 400, "bad_request", 0, false, "%s", why);
-		goto out;
+	if (codec_decode(&j->doc, body, n, &root, j->why,
+	    sizeof(j->why)) == -1 ||
+	    decode_batch(&root, b, j->why, sizeof(j->why)) == -1) {
+		hub_error(r, 400, "bad_request", 0, false, "%s", j->why);
+		return PUSH_ANSWERED;
 	}
-	count = b.entries.n;
+	count = b->entries.n;
 	if (count > h->max_batch) {
 		hub_error(r, 413, "batch_too_large", 0, false, "%zu entries;"
 		    " at most %zu per batch", count, h->max_batch);
-		goto out;
+		return PUSH_ANSWERED;
 	}
-	if (!court_path_covers(client, b.origin) ||
-	    !court_path_covers(h->c->cfg.path, b.origin) ||
-	    strcmp(b.origin, h->c->cfg.path) == 0) {
+	if (!court_path_covers(j->client, b->origin) ||
+	    !court_path_covers(h->c->cfg.path, b->origin) ||
+	    strcmp(b->origin, h->c->cfg.path) == 0) {
 		hub_error(r, 403, "origin_not_allowed", 0, false, "%s may not"
-		    " push the log of %s to %s", client, b.origin,
+		    " push the log of %s to %s", j->client, b->origin,
 		    h->c->cfg.path);
-		goto out;
+		return PUSH_ANSWERED;
 	}
-	rc = registry_find(h->reg, b.origin);
-	if (rc == NULL || !rc->has_key) {
+	j->rc = registry_find(h->reg, b->origin);
+	if (j->rc == NULL || !j->rc->has_key) {
 		hub_error(r, 403, "unknown_court", 0, false, "%s is not in the"
-		    " registry with a key", b.origin);
-		goto out;
+		    " registry with a key", b->origin);
+		return PUSH_ANSWERED;
 	}
-	snprintf(name, sizeof(name), "courtsync/%s", b.origin);
-	if (note_split(b.note, b.notelen, &bodylen, sigs, &nsigs, why,
-	    sizeof(why)) == -1 ||
-	    checkpoint_parse(b.note, bodylen, &ck, why, sizeof(why)) == -1) {
-		hub_error(r, 400, "bad_checkpoint", 0, false, "%s", why);
-		goto out;
+	snprintf(j->name, sizeof(j->name), "courtsync/%s", b->origin);
+	j->nsigs = NOTE_SIGS_MAX;
+	if (note_split(b->note, b->notelen, &j->bodylen, j->sigs, &j->nsigs,
+	    j->why, sizeof(j->why)) == -1 ||
+	    checkpoint_parse(b->note, j->bodylen, &j->ck, j->why,
+	    sizeof(j->why)) == -1) {
+		hub_error(r, 400, "bad_checkpoint", 0, false, "%s", j->why);
+		return PUSH_ANSWERED;
 	}
-	if (strcmp(ck.origin, name) != 0) {
+	if (strcmp(j->ck.origin, j->name) != 0) {
 		hub_error(r, 400, "bad_checkpoint", 0, false, "the checkpoint's"
-		    " origin is %s, not %s", ck.origin, name);
-		goto out;
+		    " origin is %s, not %s", j->ck.origin, j->name);
+		return PUSH_ANSWERED;
 	}
-	end = b.start + count;
-	if (end < b.start || ck.size != end) {
+	j->end = b->start + count;
+	if (j->end < b->start || j->ck.size != j->end) {
 		hub_error(r, 400, "batch_mismatch", 0, false, "the batch covers"
 		    " entries %llu..%llu but the checkpoint is of size %llu",
-		    (unsigned long long)b.start, (unsigned long long)end,
-		    (unsigned long long)ck.size);
-		goto out;
+		    (unsigned long long)b->start, (unsigned long long)j->end,
+		    (unsigned long long)j->ck.size);
+		return PUSH_ANSWERED;
 	}
 	/* The court's signature, by the key the registry holds for it. */
-	if (note_verify(b.note, bodylen, sigs, nsigs, &rc->log, NULL, why,
-	    sizeof(why)) == -1) {
+	if (note_verify(b->note, j->bodylen, j->sigs, j->nsigs, &j->rc->log,
+	    NULL, j->why, sizeof(j->why)) == -1) {
 		hub_error(r, 403, "bad_signature", 0, false, "checkpoint %llu"
-		    " of %s: %s", (unsigned long long)ck.size, b.origin, why);
-		goto out;
+		    " of %s: %s", (unsigned long long)j->ck.size, b->origin,
+		    j->why);
+		return PUSH_ANSWERED;
 	}
-	if (store_begin(st, why, sizeof(why)) == -1)
-		goto fail;
-	in_tx = true;
-	if (load_state(st, b.origin, true, &s, why, sizeof(why)) != 1)
-		goto fail;
-	s_old = s.l.size;
-	if (b.start > s_old) {
-		hub_error(r, 409, "gap", s_old, true, "the batch starts at %llu"
-		    " but %s holds %llu entries of %s",
-		    (unsigned long long)b.start, h->c->cfg.path,
-		    (unsigned long long)s_old, b.origin);
-		goto out;
-	}
-	/* Entries we hold already must be the very same bytes. */
-	for (uint64_t i = b.start; i < end && i < s_old; i++) {
-		codec_array_at(&b.entries, (size_t)(i - b.start), &v);
-		if (store_entry_get(st, s.l.id, i, &held, NULL, why,
-		    sizeof(why)) == -1)
-			goto fail;
-		if (held.len != v.n || memcmp(held.p, v.p, v.n) != 0) {
-			if (end <= s_old) {
-				/* Equivocation only if the court's signed root
-				 * disagrees with ours; else the batch's entry
-				 * was altered on the way. */
-				struct store_tree t = { st, s.l.id };
+	return PUSH_ON;
+}
 
-				if (merkle_root_at(end, store_tree_get, &t,
-				    myroot, why, sizeof(why)) == -1)
-					goto fail;
-				if (memcmp(myroot, ck.root, CS_HASH_LEN) != 0)
-					goto equivocation;
-				hub_error(r, 422, "bad_entry", 0, false, "entry"
-				    " %llu of %s differs from the one held here,"
-				    " under a checkpoint that agrees with it",
-				    (unsigned long long)i, b.origin);
-				goto out;
-			}
-			bad = i;
-			goto fork;
-		}
+/* Opens the transaction and loads the log as held: the batch may not
+ * leave a gap, and entries we hold already must be the very same bytes. */
+static enum push_next
+push_overlap(struct push_job *j)
+{
+	struct store *st = j->st;
+	const struct batch *b = &j->b;
+	struct codec_value v;
+	struct buf held;
+	uint8_t myroot[CS_HASH_LEN];
+	enum push_next next = PUSH_ON;
+
+	if (store_begin(st, j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	j->in_tx = true;
+	if (load_state(st, b->origin, true, &j->s, j->why,
+	    sizeof(j->why)) != 1)
+		return PUSH_FAIL;
+	j->s_old = j->s.l.size;
+	if (b->start > j->s_old) {
+		hub_error(j->r, 409, "gap", j->s_old, true, "the batch starts"
+		    " at %llu but %s holds %llu entries of %s",
+		    (unsigned long long)b->start, j->h->c->cfg.path,
+		    (unsigned long long)j->s_old, b->origin);
+		return PUSH_ANSWERED;
 	}
-	/* New entries: decode, chain, hash (hub_verify.c, a thread ahead),
-	 * fold, store. */
-	fc.st = st;
-	fc.log = s.l.id;
-	fc.code = rc->code;
+	buf_init(&held, CS_ENTRY_MAX);
+	for (uint64_t i = b->start; i < j->end && i < j->s_old; i++) {
+		codec_array_at(&b->entries, (size_t)(i - b->start), &v);
+		if (store_entry_get(st, j->s.l.id, i, &held, NULL, j->why,
+		    sizeof(j->why)) == -1) {
+			next = PUSH_FAIL;
+			break;
+		}
+		if (held.len == v.n && memcmp(held.p, v.p, v.n) == 0)
+			continue;
+		if (j->end > j->s_old) {
+			j->bad = i;
+			next = PUSH_FORK;
+			break;
+		}
+		/* Equivocation only if the court's signed root disagrees
+		 * with ours; else the batch's entry was altered on the way. */
+		struct store_tree t = { st, j->s.l.id };
+
+		if (merkle_root_at(j->end, store_tree_get, &t, myroot, j->why,
+		    sizeof(j->why)) == -1)
+			next = PUSH_FAIL;
+		else if (memcmp(myroot, j->ck.root, CS_HASH_LEN) != 0)
+			next = PUSH_EQUIVOCATION;
+		else {
+			hub_error(j->r, 422, "bad_entry", 0, false, "entry %llu"
+			    " of %s differs from the one held here, under a"
+			    " checkpoint that agrees with it",
+			    (unsigned long long)i, b->origin);
+			next = PUSH_ANSWERED;
+		}
+		break;
+	}
+	buf_free(&held);
+	return next;
+}
+
+/* New entries: decode, chain, hash (hub_verify.c, a thread ahead), fold,
+ * store; then the checkpoint's root against ours at its size. */
+static enum push_next
+push_append(struct push_job *j)
+{
+	struct hub *h = j->h;
+	struct hub_reply *r = j->r;
+	const struct batch *b = &j->b;
+	struct fold_ctx fc;
+	uint8_t myroot[CS_HASH_LEN];
+
+	memset(&fc, 0, sizeof(fc));
+	fc.st = j->st;
+	fc.log = j->s.l.id;
+	fc.code = j->rc->code;
 	fc.scratch = h->events;
 	fc.cache = h->cache;
-	if (end > s_old && hub_pipe_start(h->pipe, &b, &s, s_old, end, why,
-	    sizeof(why)) == -1)
-		goto fail;
-	for (uint64_t i = s_old; i < end; i++) {
+	if (j->end > j->s_old && hub_pipe_start(h->pipe, b, &j->s, j->s_old,
+	    j->end, j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	for (uint64_t i = j->s_old; i < j->end; i++) {
 		struct hub_vslot *sl = hub_pipe_next(h->pipe);
 
 		if (sl->status != 0) {
 			hub_error(r, sl->status, sl->code, sl->size,
 			    sl->with_size, "%s", sl->msg);
-			bad = i;
+			j->bad = i;
 			if (strcmp(sl->code, "fold_refused") == 0)
-				goto refused;
-			goto out;
+				return PUSH_REFUSED;
+			return PUSH_ANSWERED;
 		}
-		if (fold_apply(&fc, i, sl->time, &sl->ev[0], why,
-		    sizeof(why)) == -1) {
+		if (fold_apply(&fc, i, sl->time, &sl->ev[0], j->why,
+		    sizeof(j->why)) == -1) {
 			char m[900];
-			snprintf(m, sizeof(m), "%s", why);
+			snprintf(m, sizeof(m), "%s", j->why);
 			hub_error(r, 422, "fold_refused", 0, false, "entry %llu of"
-			    " %s: %s", (unsigned long long)i, b.origin, m);
-			bad = i;
-			goto refused;
+			    " %s: %s", (unsigned long long)i, b->origin, m);
+			j->bad = i;
+			return PUSH_REFUSED;
 		}
-		if (store_entry_put(st, s.l.id, i, sl->leaf, sl->done, sl->nd,
-		    sl->data, sl->n, why, sizeof(why)) == -1)
-			goto fail;
+		if (store_entry_put(j->st, j->s.l.id, i, sl->leaf, sl->done,
+		    sl->nd, sl->data, sl->n, j->why, sizeof(j->why)) == -1)
+			return PUSH_FAIL;
 		hub_pipe_release(h->pipe);
-		appended++;
+		j->appended++;
 	}
 	hub_pipe_finish(h->pipe);
-	if (fold_flush(&fc, why, sizeof(why)) == -1)
-		goto fail;
-	/* The checkpoint's root against ours at its size. */
-	if (end == s_old + appended && appended > 0) {
-		merkle_frontier_root(&s.fr, myroot);
+	if (fold_flush(&fc, j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	if (j->end == j->s_old + j->appended && j->appended > 0) {
+		merkle_frontier_root(&j->s.fr, myroot);
 	} else {
-		struct store_tree t = { st, s.l.id };
-		if (merkle_root_at(end, store_tree_get, &t, myroot, why,
-		    sizeof(why)) == -1)
-			goto fail;
+		struct store_tree t = { j->st, j->s.l.id };
+		if (merkle_root_at(j->end, store_tree_get, &t, myroot, j->why,
+		    sizeof(j->why)) == -1)
+			return PUSH_FAIL;
 	}
-	if (memcmp(myroot, ck.root, CS_HASH_LEN) != 0) {
-		if (appended == 0)
-			goto equivocation;
+	if (memcmp(myroot, j->ck.root, CS_HASH_LEN) != 0) {
+		if (j->appended == 0)
+			return PUSH_EQUIVOCATION;
 		hub_error(r, 422, "root_mismatch", 0, false, "the entries"
 		    " %llu..%llu of %s do not hash to the signed root of"
-		    " checkpoint %llu", (unsigned long long)b.start,
-		    (unsigned long long)end, b.origin,
-		    (unsigned long long)ck.size);
-		goto out;
+		    " checkpoint %llu", (unsigned long long)b->start,
+		    (unsigned long long)j->end, b->origin,
+		    (unsigned long long)j->ck.size);
+		return PUSH_ANSWERED;
 	}
-	/* Store the court's note (its own signature only), others' valid
-	 * cosignatures, and ours. */
-	x = store_checkpoint_get(st, s.l.id, ck.size, note, sizeof(note), why,
-	    sizeof(why));
+	return PUSH_ON;
+}
+
+/* Stores the court's note (its own signature only), others' valid
+ * cosignatures, and ours; answers and commits. */
+static enum push_next
+push_witness(struct push_job *j)
+{
+	struct hub *h = j->h;
+	struct store *st = j->st;
+	const struct batch *b = &j->b;
+	int64_t log = j->s.l.id;
+	char line[512], note[NOTE_MAX + 1];
+	int x;
+
+	x = store_checkpoint_get(st, log, j->ck.size, note, sizeof(note),
+	    j->why, sizeof(j->why));
 	if (x == -1)
-		goto fail;
-	if (x == 1 && (strlen(note) < bodylen ||
-	    memcmp(note, b.note, bodylen) != 0 || note[bodylen] != '\n')) {
+		return PUSH_FAIL;
+	if (x == 1 && (strlen(note) < j->bodylen ||
+	    memcmp(note, b->note, j->bodylen) != 0 ||
+	    note[j->bodylen] != '\n')) {
 		/* Same size and root (checked above) but another body, e.g.
 		 * other extension lines: we witness only the note we hold. */
-		hub_error(r, 409, "conflict", s_old, true, "checkpoint %llu of"
-		    " %s differs from the one held here", (unsigned long long)
-		    ck.size, b.origin);
-		goto out;
+		hub_error(j->r, 409, "conflict", j->s_old, true, "checkpoint"
+		    " %llu of %s differs from the one held here",
+		    (unsigned long long)j->ck.size, b->origin);
+		return PUSH_ANSWERED;
 	}
 	if (x == 0) {
-		size_t k;
 		const struct note_sig *cs = NULL;
 
-		for (k = 0; k < nsigs; k++)
-			if (strcmp(sigs[k].name, name) == 0 &&
-			    memcmp(sigs[k].keyid, rc->log.keyid, 4) == 0)
-				cs = &sigs[k];
-		if (cs == NULL || bodylen + 1 >= sizeof(note) ||
+		for (size_t k = 0; k < j->nsigs; k++)
+			if (strcmp(j->sigs[k].name, j->name) == 0 &&
+			    memcmp(j->sigs[k].keyid, j->rc->log.keyid, 4) == 0)
+				cs = &j->sigs[k];
+		if (cs == NULL || j->bodylen + 1 >= sizeof(note) ||
 		    sig_line(cs, line, sizeof(line)) == -1)
-			goto fail;
-		memcpy(note, b.note, bodylen);
-		snprintf(note + bodylen, sizeof(note) - bodylen, "\n%s", line);
-		if (store_checkpoint_put(st, s.l.id, ck.size, note, why,
-		    sizeof(why)) == -1)
-			goto fail;
+			return PUSH_FAIL;
+		memcpy(note, b->note, j->bodylen);
+		snprintf(note + j->bodylen, sizeof(note) - j->bodylen, "\n%s",
+		    line);
+		if (store_checkpoint_put(st, log, j->ck.size, note, j->why,
+		    sizeof(j->why)) == -1)
+			return PUSH_FAIL;
 	}
-	if (hub_store_cosigs(st, h->reg, s.l.id, ck.size, b.note, b.notelen,
-	    name, why, sizeof(why)) == -1 ||
-	    hub_cosign_mark(h, b.origin, ck.size, b.note, b.notelen, why,
-	    sizeof(why)) == -1)
-		goto fail;
-	if (cosig_sign(b.note, bodylen, now, &h->witness, line, sizeof(line),
-	    why, sizeof(why)) < 0 ||
-	    store_cosig_put(st, s.l.id, ck.size, h->c->cfg.path, now, line, why,
-	    sizeof(why)) == -1)
-		goto fail;
-	if (push_answer(h, s.l.id, s_old + appended, ck.size, r, why,
-	    sizeof(why)) == -1)
-		goto fail;
-	in_tx = false;
-	if (store_commit(st, why, sizeof(why)) == -1)
-		goto fail;
-	h->c->cached = false;
-	store_peer_note(st, client, now, true, NULL, appended, why, sizeof(why));
-	goto done;
-equivocation:
-	store_rollback(st);
-	fold_cache_reset(h->cache);
-	in_tx = false;
-	if (record_equivocation(h, b.origin, b.note, b.notelen, ck.root,
-	    ck.size, now, why, sizeof(why)) == -1)
-		goto fail;
-	hub_error(r, 409, "equivocation", s_old, true, "%s signed checkpoint"
-	    " %llu with a root that disagrees with the log held here; both"
-	    " are kept as evidence", b.origin, (unsigned long long)ck.size);
-	goto out;
-fork:
-	/* The overlap differs and the batch goes past what is held: the
-	 * court's fork if its signed root is the batch's tree (§6.1). */
-	store_rollback(st);
-	in_tx = false;
-	x = hub_fork_equivocation(h, &b, ck.root, s_old, now, why, sizeof(why));
+	if (hub_store_cosigs(st, h->reg, log, j->ck.size, b->note, b->notelen,
+	    j->name, j->why, sizeof(j->why)) == -1 ||
+	    hub_cosign_mark(h, b->origin, j->ck.size, b->note, b->notelen,
+	    j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	if (cosig_sign(b->note, j->bodylen, j->now, &h->witness, line,
+	    sizeof(line), j->why, sizeof(j->why)) < 0 ||
+	    store_cosig_put(st, log, j->ck.size, h->c->cfg.path, j->now, line,
+	    j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	if (push_answer(h, log, j->s_old + j->appended, j->ck.size, j->r,
+	    j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	j->in_tx = false;
+	if (store_commit(st, j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	return PUSH_ON;
+}
+
+/* The court signed a root that disagrees with the log held here: both
+ * checkpoints are kept as evidence, outside the rolled-back push. */
+static enum push_next
+push_equivocation(struct push_job *j)
+{
+	const struct batch *b = &j->b;
+
+	store_rollback(j->st);
+	fold_cache_reset(j->h->cache);
+	j->in_tx = false;
+	if (record_equivocation(j->h, b->origin, b->note, b->notelen,
+	    j->ck.root, j->ck.size, j->now, j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	hub_error(j->r, 409, "equivocation", j->s_old, true, "%s signed"
+	    " checkpoint %llu with a root that disagrees with the log held"
+	    " here; both are kept as evidence", b->origin,
+	    (unsigned long long)j->ck.size);
+	return PUSH_ANSWERED;
+}
+
+/* The overlap differs and the batch goes past what is held: the court's
+ * fork if its signed root is the batch's tree (§6.1). */
+static enum push_next
+push_fork(struct push_job *j)
+{
+	const struct batch *b = &j->b;
+	int x;
+
+	store_rollback(j->st);
+	j->in_tx = false;
+	x = hub_fork_equivocation(j->h, b, j->ck.root, j->s_old, j->now,
+	    j->why, sizeof(j->why));
 	if (x == -1)
-		goto fail;
+		return PUSH_FAIL;
 	if (x == 1)
-		hub_error(r, 409, "equivocation", s_old, true, "%s signed"
+		hub_error(j->r, 409, "equivocation", j->s_old, true, "%s signed"
 		    " checkpoint %llu over entries that differ from the log"
 		    " held here from entry %llu; both are kept as evidence",
-		    b.origin, (unsigned long long)ck.size,
-		    (unsigned long long)bad);
+		    b->origin, (unsigned long long)j->ck.size,
+		    (unsigned long long)j->bad);
 	else
-		hub_error(r, 409, "conflict", s_old, true, "entry %llu of %s"
-		    " differs from the one held here", (unsigned long long)bad,
-		    b.origin);
-	goto out;
-refused:
-	/* r holds the 422; a signed checkpoint over the refused entry is
-	 * kept as evidence against the court (§6.2). */
-	hub_pipe_finish(h->pipe);
-	store_rollback(st);
-	in_tx = false;
-	if (hub_fork_refusal(h, &b, ck.root, bad, r->message, now, why,
-	    sizeof(why)) == -1)
-		goto fail;
-	goto out;
-fail:
-	ret = -1;
-	hub_error(r, 500, "internal", 0, false, "%s", why);
-out:
-	hub_pipe_finish(h->pipe);
-	if (in_tx)
-		store_rollback(st);
-	fold_cache_reset(h->cache);
-	if (r->status != 200) {
-		char m[600];
-		snprintf(m, sizeof(m), "%s: %s", r->code, r->message);
-		store_peer_note(st, client, now, false, m, 0, why, sizeof(why));
+		hub_error(j->r, 409, "conflict", j->s_old, true, "entry %llu of"
+		    " %s differs from the one held here",
+		    (unsigned long long)j->bad, b->origin);
+	return PUSH_ANSWERED;
+}
+
+/* r holds the 422; a signed checkpoint over the refused entry is kept as
+ * evidence against the court (§6.2). */
+static enum push_next
+push_refused(struct push_job *j)
+{
+	hub_pipe_finish(j->h->pipe);
+	store_rollback(j->st);
+	j->in_tx = false;
+	if (hub_fork_refusal(j->h, &j->b, j->ck.root, j->bad, j->r->message,
+	    j->now, j->why, sizeof(j->why)) == -1)
+		return PUSH_FAIL;
+	return PUSH_ANSWERED;
+}
+
+int
+hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
+    uint64_t now, struct hub_reply *r)
+{
+	struct push_job j = { .h = h, .st = &h->c->st, .client = client,
+	    .now = now, .r = r };
+	enum push_next next;
+	int ret = 0;
+
+	next = push_authorize(&j, body, n);
+	if (next == PUSH_ON)
+		next = push_overlap(&j);
+	if (next == PUSH_ON)
+		next = push_append(&j);
+	if (next == PUSH_ON)
+		next = push_witness(&j);
+	if (next == PUSH_EQUIVOCATION)
+		next = push_equivocation(&j);
+	else if (next == PUSH_FORK)
+		next = push_fork(&j);
+	else if (next == PUSH_REFUSED)
+		next = push_refused(&j);
+
+	if (next == PUSH_ON) {
+		h->c->cached = false;
+		store_peer_note(j.st, client, now, true, NULL, j.appended, j.why,
+		    sizeof(j.why));
+	} else {
+		if (next == PUSH_FAIL) {
+			ret = -1;
+			hub_error(r, 500, "internal", 0, false, "%s", j.why);
+		}
+		hub_pipe_finish(h->pipe);
+		if (j.in_tx)
+			store_rollback(j.st);
+		fold_cache_reset(h->cache);
+		if (r->status != 200) {
+			char m[600];
+			snprintf(m, sizeof(m), "%s: %s", r->code, r->message);
+			store_peer_note(j.st, client, now, false, m, 0, j.why,
+			    sizeof(j.why));
+		}
 	}
-done:
-	buf_free(&held);
-	codec_doc_free(&doc);
+	codec_doc_free(&j.doc);
 	return ret;
 }

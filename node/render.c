@@ -16,7 +16,7 @@
 
 
 
-const struct ind_def ind_defs[NIND] = {
+const struct ind_def render_ind_defs[NIND] = {
 	{ "closure_rate",	 "结案率",		IK_RATE },
 	{ "completion_rate",	 "执行完毕率",		IK_RATE },
 	{ "recovery_rate",	 "执行到位率",		IK_RATE },
@@ -29,7 +29,7 @@ const struct ind_def ind_defs[NIND] = {
 /* The value of indicator k, and whether it is defined (its denominator is
  * not zero).  The value is views.h's; only definedness is decided here. */
 bool
-ind_get(const struct indicators *in, size_t k, double *v)
+render_ind_get(const struct indicators *in, size_t k, double *v)
 {
 	switch (k) {
 	case 0: *v = in->closure_rate; return in->old_open + in->received > 0;
@@ -43,7 +43,7 @@ ind_get(const struct indicators *in, size_t k, double *v)
 }
 
 
-const struct count_def count_defs[NCOUNT] = {
+const struct count_def render_count_defs[NCOUNT] = {
 	{ "old_open",	    "旧存",		offsetof(struct indicators, old_open) },
 	{ "received",	    "新收",		offsetof(struct indicators, received) },
 	{ "closed",	    "已结",		offsetof(struct indicators, closed) },
@@ -59,11 +59,11 @@ const struct count_def count_defs[NCOUNT] = {
 };
 
 uint64_t
-count_get(const struct indicators *in, size_t k)
+render_count_get(const struct indicators *in, size_t k)
 {
 	uint64_t v;
 
-	memcpy(&v, (const char *)in + count_defs[k].off, sizeof(v));
+	memcpy(&v, (const char *)in + render_count_defs[k].off, sizeof(v));
 	return v;
 }
 
@@ -72,20 +72,20 @@ static const char *const level_zh[] = {
 };
 
 const char *
-level_name(int level)
+render_level_name(int level)
 {
 	return level >= 0 && level <= 4 ? level_zh[level] : "?";
 }
 
 /* "64.67%", "77.83 天" or "—". */
 void
-ind_format(const struct indicators *in, size_t k, char *out, size_t cap)
+render_ind_format(const struct indicators *in, size_t k, char *out, size_t cap)
 {
 	double v;
 
-	if (!ind_get(in, k, &v) || !isfinite(v))
+	if (!render_ind_get(in, k, &v) || !isfinite(v))
 		snprintf(out, cap, "—");
-	else if (ind_defs[k].kind == IK_RATE)
+	else if (render_ind_defs[k].kind == IK_RATE)
 		snprintf(out, cap, "%.2f%%", v * 100.0);
 	else
 		snprintf(out, cap, "%.2f 天", v);
@@ -217,7 +217,7 @@ path_cmp(const char *a, const char *b)
 }
 
 int
-path_depth(const char *p)
+render_path_depth(const char *p)
 {
 	int d = 1;
 
@@ -230,7 +230,7 @@ path_depth(const char *p)
 
 /* Appends one element to a growing array; -1 when out of memory. */
 int
-vec_push(void **p, size_t *n, size_t *cap, size_t size, const void *elem)
+render_vec_push(void **p, size_t *n, size_t *cap, size_t size, const void *elem)
 {
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 16;
@@ -263,7 +263,7 @@ on_indicators(void *arg, int level, const struct indicators *in)
 
 	ri.level = level;
 	ri.in = *in;
-	if (vec_push((void **)&l->r->ind, &l->r->nind, &l->cap_ind, sizeof(ri),
+	if (render_vec_push((void **)&l->r->ind, &l->r->nind, &l->cap_ind, sizeof(ri),
 	    &ri) == -1) {
 		l->oom = true;
 		return -1;
@@ -273,7 +273,7 @@ on_indicators(void *arg, int level, const struct indicators *in)
 
 /* Courts first (tree order), then levels (1..4), then the total. */
 int
-ind_class(const struct report_ind *a)
+render_ind_class(const struct report_ind *a)
 {
 	if (a->level == 0)
 		return 2;
@@ -284,7 +284,7 @@ static int
 ind_cmp(const void *pa, const void *pb)
 {
 	const struct report_ind *a = pa, *b = pb;
-	int ca = ind_class(a), cb = ind_class(b);
+	int ca = render_ind_class(a), cb = render_ind_class(b);
 
 	if (ca != cb)
 		return ca - cb;
@@ -309,7 +309,7 @@ on_wcount(void *arg, const struct warning_count *c)
 	r->due_soon += c->due_soon;
 	r->overdue += c->overdue;
 	r->acked += c->acked;
-	if (vec_push((void **)&r->wc, &r->nwc, &l->cap_wc, sizeof(wc),
+	if (render_vec_push((void **)&r->wc, &r->nwc, &l->cap_wc, sizeof(wc),
 	    &wc) == -1) {
 		l->oom = true;
 		return -1;
@@ -334,7 +334,7 @@ on_list(void *arg, const struct warning *w, const char *detail)
 	struct loader *l = arg;
 
 	(void)detail;
-	if (vec_push((void **)&l->r->list, &l->r->nlist, &l->cap_list,
+	if (render_vec_push((void **)&l->r->list, &l->r->nlist, &l->cap_list,
 	    sizeof(*w), w) == -1) {
 		l->oom = true;
 		return -1;
@@ -454,7 +454,7 @@ on_numbering(void *arg, const struct numbering_issue *i)
 	else
 		r->num_gaps++;
 	if (r->nnum < RENDER_ITEMS_MAX &&
-	    vec_push((void **)&r->num, &r->nnum, &l->cap_num, sizeof(*i),
+	    render_vec_push((void **)&r->num, &r->nnum, &l->cap_num, sizeof(*i),
 	    i) == -1) {
 		l->oom = true;
 		return -1;
@@ -474,7 +474,7 @@ on_bcount(void *arg, const char *court, uint64_t events, int max_delay)
 	c.events = events;
 	c.max_delay = max_delay;
 	r->bf_total += events;
-	if (vec_push((void **)&r->bc, &r->nbc, &l->cap_bc, sizeof(c),
+	if (render_vec_push((void **)&r->bc, &r->nbc, &l->cap_bc, sizeof(c),
 	    &c) == -1) {
 		l->oom = true;
 		return -1;
@@ -488,7 +488,7 @@ on_backfill(void *arg, const struct backfill *b)
 	struct loader *l = arg;
 	struct report *r = l->r;
 
-	if (vec_push((void **)&r->bf, &r->nbf, &l->cap_bf, sizeof(*b), b) == -1) {
+	if (render_vec_push((void **)&r->bf, &r->nbf, &l->cap_bf, sizeof(*b), b) == -1) {
 		l->oom = true;
 		return -1;
 	}
@@ -513,7 +513,7 @@ on_peer(void *arg, const struct peer_health *p)
 	    (l->r->names.self_path != NULL &&
 	    strcmp(p->court, l->r->names.self_path) == 0)))
 		return 0;
-	if (vec_push((void **)&l->r->peers, &l->r->npeers, &l->cap_peers,
+	if (render_vec_push((void **)&l->r->peers, &l->r->npeers, &l->cap_peers,
 	    sizeof(*p), p) == -1) {
 		l->oom = true;
 		return -1;
@@ -539,7 +539,7 @@ on_log(void *arg, int64_t id, const char *origin)
 		return 0;
 	memset(&rl, 0, sizeof(rl));
 	cs_strlcpy(rl.origin, origin, sizeof(rl.origin));
-	if (vec_push((void **)&l->r->logs, &l->r->nlogs, &l->cap_logs,
+	if (render_vec_push((void **)&l->r->logs, &l->r->nlogs, &l->cap_logs,
 	    sizeof(rl), &rl) == -1) {
 		l->oom = true;
 		return -1;
@@ -588,7 +588,7 @@ load_logs(struct loader *l, char *err, size_t errlen)
 }
 
 int
-report_load(struct report *r, struct store *st, const struct view_query *q,
+render_report_load(struct report *r, struct store *st, const struct view_query *q,
     const struct render_names *names, uint64_t now, unsigned what,
     const struct report_list *list, char *err, size_t errlen)
 {
@@ -614,7 +614,7 @@ report_load(struct report *r, struct store *st, const struct view_query *q,
 	if (r->nind > 0)
 		qsort(r->ind, r->nind, sizeof(*r->ind), ind_cmp);
 	for (r->ncourts = 0; r->ncourts < r->nind &&
-	    ind_class(&r->ind[r->ncourts]) == 0; r->ncourts++)
+	    render_ind_class(&r->ind[r->ncourts]) == 0; r->ncourts++)
 		;
 	if ((what & (REPORT_WARNINGS | REPORT_LIST)) &&
 	    load_warnings(&l, q, list, err, errlen) == -1)
@@ -644,7 +644,7 @@ fail:
 }
 
 void
-report_free(struct report *r)
+render_report_free(struct report *r)
 {
 	free(r->rules);
 	free(r->ind);
@@ -659,7 +659,7 @@ report_free(struct report *r)
 }
 
 const char *
-report_rule_zh(const struct report *r, const char *rule)
+render_report_rule_zh(const struct report *r, const char *rule)
 {
 	for (size_t i = 0; i < r->nrules; i++)
 		if (strcmp(r->rules[i].id, rule) == 0)
@@ -669,7 +669,7 @@ report_rule_zh(const struct report *r, const char *rule)
 
 
 size_t
-rule_totals(const struct report *r, struct rule_total **out)
+render_rule_totals(const struct report *r, struct rule_total **out)
 {
 	struct rule_total *t;
 	size_t n = 0;
@@ -697,13 +697,13 @@ rule_totals(const struct report *r, struct rule_total **out)
 }
 
 const char *
-state_key(enum warning_state s)
+render_state_key(enum warning_state s)
 {
 	return s == WARN_OVERDUE ? "overdue" : "due_soon";
 }
 
 const char *
-state_zh(enum warning_state s)
+render_state_zh(enum warning_state s)
 {
 	return s == WARN_OVERDUE ? "超期" : "临期";
 }
@@ -780,11 +780,11 @@ text_ind_row(struct buf *b, const char *label, const char *lv,
 	rc |= cell(b, lv, 4, false);
 	for (size_t k = 0; k < 3; k++) {
 		snprintf(v, sizeof(v), "%llu",
-		    (unsigned long long)count_get(in, k));
+		    (unsigned long long)render_count_get(in, k));
 		rc |= cell(b, v, 6, true);
 	}
 	for (size_t k = 0; k < NIND; k++) {
-		ind_format(in, k, v, sizeof(v));
+		render_ind_format(in, k, v, sizeof(v));
 		rc |= cell(b, v, k == NIND - 1 ? 13 : k == 5 ? 18 : 14, true);
 	}
 	rc |= buf_append(b, "\n", 1);
@@ -806,13 +806,13 @@ text_indicators(struct buf *b, const struct report *r)
 	rc |= cell(b, "新收", 6, true);
 	rc |= cell(b, "已结", 6, true);
 	for (size_t k = 0; k < NIND; k++)
-		rc |= cell(b, ind_defs[k].zh, k == NIND - 1 ? 13 : k == 5 ? 18 :
+		rc |= cell(b, render_ind_defs[k].zh, k == NIND - 1 ? 13 : k == 5 ? 18 :
 		    14, true);
 	rc |= buf_append(b, "\n", 1);
 	for (size_t i = 0; i < r->nind; i++) {
 		const struct report_ind *ri = &r->ind[i];
-		int depth = path_depth(ri->in.court) - path_depth(r->q.scope);
-		int cls = ind_class(ri);
+		int depth = render_path_depth(ri->in.court) - render_path_depth(r->q.scope);
+		int cls = render_ind_class(ri);
 
 		if (cls == 0) {
 			snprintf(label, sizeof(label), "%*s%s", depth > 0 ?
@@ -823,7 +823,7 @@ text_indicators(struct buf *b, const struct report *r)
 			if (i == r->ncourts)
 				rc |= buf_append(b, "\n", 1);
 			snprintf(label, sizeof(label), "%s 合计",
-			    level_name(ri->level));
+			    render_level_name(ri->level));
 			snprintf(lv, sizeof(lv), "%d", ri->level);
 		} else {
 			snprintf(label, sizeof(label), "总计 %s", ri->in.court);
@@ -841,7 +841,7 @@ static int
 text_warnings(struct buf *b, const struct report *r)
 {
 	struct rule_total *t;
-	size_t n = rule_totals(r, &t);
+	size_t n = render_rule_totals(r, &t);
 	int rc = 0;
 	char v[32];
 
@@ -857,7 +857,7 @@ text_warnings(struct buf *b, const struct report *r)
 		char label[160];
 
 		snprintf(label, sizeof(label), "%s (%s)",
-		    report_rule_zh(r, t[i].rule), t[i].rule);
+		    render_report_rule_zh(r, t[i].rule), t[i].rule);
 		rc |= cell(b, label, 30, false);
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)t[i].overdue);
 		rc |= cell(b, v, 8, true);
@@ -905,7 +905,7 @@ text_warning_rows(struct buf *b, const struct report *r,
 			rc |= cell(b, render_court_name(&r->names, w->court), 22,
 			    false);
 			rc |= cell(b, w->case_no, 28, false);
-			rc |= cell(b, report_rule_zh(r, w->rule), 24, false);
+			rc |= cell(b, render_report_rule_zh(r, w->rule), 24, false);
 			rc |= cell(b, w->deadline, 10, false);
 			snprintf(v, sizeof(v), "%d", w->days);
 			rc |= cell(b, v, 8, true);

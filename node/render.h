@@ -157,14 +157,14 @@ struct report_list {
  * REPORT_LIST's page.  `now` is the time lags are measured to.  On error
  * err names the query that failed and r must still be report_free'd.
  * names must outlive r. */
-int	report_load(struct report *r, struct store *st, const struct view_query *q,
+int	render_report_load(struct report *r, struct store *st, const struct view_query *q,
 	    const struct render_names *names, uint64_t now, unsigned what,
 	    const struct report_list *list, char *err, size_t errlen);
 /* Frees what report_load allocated; a zeroed report is fine. */
-void	report_free(struct report *r);
+void	render_report_free(struct report *r);
 
 /* The zh name of a rule id (from the rules read), or the id. */
-const char *report_rule_zh(const struct report *r, const char *rule);
+const char *render_report_rule_zh(const struct report *r, const char *rule);
 
 /* ---- renderers ---- */
 
@@ -234,10 +234,10 @@ struct timeline {
  * without a registry its ancestors by path); each event's `witnessed`
  * is the policy pol met by them (false without a registry).  Returns 1
  * found, 0 not held here (err says why), -1 on error. */
-int	timeline_load(struct timeline *t, struct store *st,
+int	render_timeline_load(struct timeline *t, struct store *st,
 	    const struct registry *reg, const struct policy *pol,
 	    const char *origin, const char *case_no, char *err, size_t errlen);
-void	timeline_free(struct timeline *t);
+void	render_timeline_free(struct timeline *t);
 int	render_json_case(struct buf *b, const struct timeline *t,
 	    const struct render_names *names);
 int	render_html_case(struct buf *b, const struct timeline *t,

@@ -7,7 +7,7 @@
 
 /* ---- a case's timeline ---- */
 
-const char *const event_zh[NEVENT_ZH][2] = {
+static const char *const event_zh[][2] = {
 	{ "case_filed", "立案" },
 	{ "handler_assigned", "确定承办人" },
 	{ "triage_decided", "繁简分流" },
@@ -133,7 +133,7 @@ on_witness(void *arg, int ncol, const char *const *v)
 		cs_strlcpy(pw->path, v[0], sizeof(pw->path));
 		pw->counts = true;
 	}
-	te->levels |= 1u << path_depth(v[0]);
+	te->levels |= 1u << render_path_depth(v[0]);
 	if (te->nwitnesses < 4) {
 		cs_strlcpy(te->witnesses[te->nwitnesses], v[0], CS_ORIGIN_MAX);
 		te->witnessed_at[te->nwitnesses] = v[1] != NULL ?
@@ -199,7 +199,7 @@ on_event_row(void *arg, int ncol, const char *const *v)
 		te.witnessed = policy_met(l->pol, l->reg, l->t->origin, &l->cs,
 		    missing, sizeof(missing));
 	}
-	if (vec_push((void **)&t->ev, &t->nev, &l->cap, sizeof(te), &te) == -1) {
+	if (render_vec_push((void **)&t->ev, &t->nev, &l->cap, sizeof(te), &te) == -1) {
 		snprintf(l->err, sizeof(l->err), "out of memory");
 		goto fail;
 	}
@@ -210,7 +210,7 @@ fail:
 }
 
 int
-timeline_load(struct timeline *t, struct store *st, const struct registry *reg,
+render_timeline_load(struct timeline *t, struct store *st, const struct registry *reg,
     const struct policy *pol, const char *origin, const char *case_no,
     char *err, size_t errlen)
 {
@@ -235,7 +235,7 @@ timeline_load(struct timeline *t, struct store *st, const struct registry *reg,
 		return 0;
 	case_no_format(&cn, cno, sizeof(cno));
 	cs_strlcpy(t->origin, origin, sizeof(t->origin));
-	t->level = path_depth(origin);
+	t->level = render_path_depth(origin);
 	if ((r = store_log_get(st, origin, false, &sl, err, errlen)) != 1) {
 		if (r == 0)
 			ERR("no log of %s is held here", origin);
@@ -274,7 +274,7 @@ out:
 }
 
 void
-timeline_free(struct timeline *t)
+render_timeline_free(struct timeline *t)
 {
 	free(t->ev);
 	memset(t, 0, sizeof(*t));
@@ -289,19 +289,19 @@ render_json_case(struct buf *b, const struct timeline *t,
 	char when[32];
 
 	rc |= buf_printf(b, "{\"origin\":");
-	rc |= js(b, t->origin);
+	rc |= render_json_str(b, t->origin);
 	rc |= buf_printf(b, ",\"name\":");
-	rc |= js(b, render_court_name(names, t->origin));
+	rc |= render_json_str(b, render_court_name(names, t->origin));
 	rc |= buf_printf(b, ",\"witness_policy\":");
-	rc |= js(b, t->policy);
+	rc |= render_json_str(b, t->policy);
 	rc |= buf_printf(b, ",\"case\":");
-	rc |= js(b, cs->case_no);
+	rc |= render_json_str(b, cs->case_no);
 	rc |= buf_printf(b, ",\"type\":");
-	rc |= js(b, cs->type);
+	rc |= render_json_str(b, cs->type);
 	rc |= buf_printf(b, ",\"filed\":\"%s\",\"applicant\":", cs->filed);
-	rc |= js(b, cs->applicant);
+	rc |= render_json_str(b, cs->applicant);
 	rc |= buf_printf(b, ",\"respondent\":");
-	rc |= js(b, cs->respondent);
+	rc |= render_json_str(b, cs->respondent);
 	rc |= buf_printf(b, ",\"claimed\":%llu,\"arrived\":%llu,\"paid\":%llu,"
 	    "\"closed\":", (unsigned long long)cs->claimed,
 	    (unsigned long long)cs->arrived, (unsigned long long)cs->paid);
@@ -311,7 +311,7 @@ render_json_case(struct buf *b, const struct timeline *t,
 		rc |= buf_printf(b, "null");
 	rc |= buf_printf(b, ",\"mode\":");
 	if (cs->mode[0] != '\0')
-		rc |= js(b, cs->mode);
+		rc |= render_json_str(b, cs->mode);
 	else
 		rc |= buf_printf(b, "null");
 	rc |= buf_printf(b, ",\"log_size\":%llu,\"backfill_days\":%d,"
@@ -324,9 +324,9 @@ render_json_case(struct buf *b, const struct timeline *t,
 		cs_utc(e->time, when);
 		rc |= buf_printf(b, "%s{\"index\":%llu,\"type\":", i ? ",\n " : "",
 		    (unsigned long long)e->index);
-		rc |= js(b, e->type);
+		rc |= render_json_str(b, e->type);
 		rc |= buf_printf(b, ",\"what\":");
-		rc |= js(b, e->what);
+		rc |= render_json_str(b, e->what);
 		rc |= buf_printf(b, ",\"date\":\"%s\",\"recorded_at\":\"%s\","
 		    "\"recorded\":\"%s\",\"delay\":%d,\"backfilled\":%s,"
 		    "\"corrected_by\":", e->date, when, e->recorded, e->delay,
@@ -352,9 +352,9 @@ render_json_case(struct buf *b, const struct timeline *t,
 		for (size_t w = 0; w < e->nwitnesses; w++) {
 			cs_utc(e->witnessed_at[w], when);
 			rc |= buf_printf(b, "%s{\"court\":", w ? "," : "");
-			rc |= js(b, e->witnesses[w]);
+			rc |= render_json_str(b, e->witnesses[w]);
 			rc |= buf_printf(b, ",\"level\":%d,\"first_cosigned\":"
-			    "\"%s\"}", path_depth(e->witnesses[w]), when);
+			    "\"%s\"}", render_path_depth(e->witnesses[w]), when);
 		}
 		rc |= buf_printf(b, "]}");
 	}
@@ -406,7 +406,7 @@ svg_timeline(struct buf *b, const struct timeline *t)
 
 		rc |= buf_printf(b, "<g class=\"event\"><title>#%llu ",
 		    (unsigned long long)e->index);
-		rc |= h(b, e->what);
+		rc |= render_html_str(b, e->what);
 		rc |= buf_printf(b, " %s</title>", e->date);
 		if (e->backfilled) {
 			double xr = x0 + (double)w * (double)(date_days(
@@ -441,22 +441,22 @@ render_html_case(struct buf *b, const struct timeline *t,
 	fen_format(cs->claimed, claimed, sizeof(claimed));
 	fen_format(cs->arrived, arrived, sizeof(arrived));
 	fen_format(cs->paid, paid, sizeof(paid));
-	rc |= page_begin(b, names, NULL, cs->case_no, "", query);
+	rc |= render_page_begin(b, names, NULL, cs->case_no, "", query);
 	rc |= buf_printf(b, "<section id=\"case\"><h2>");
-	rc |= h(b, cs->case_no);
+	rc |= render_html_str(b, cs->case_no);
 	rc |= buf_printf(b, " <span class=\"muted\">");
-	rc |= h(b, render_court_name(names, t->origin));
+	rc |= render_html_str(b, render_court_name(names, t->origin));
 	rc |= buf_printf(b, "</span></h2><table><tbody><tr><td class=\"l\">立案"
 	    " %s</td><td class=\"l\">申请执行人 ", cs->filed);
-	rc |= h(b, cs->applicant);
+	rc |= render_html_str(b, cs->applicant);
 	rc |= buf_printf(b, "</td><td class=\"l\">被执行人 ");
-	rc |= h(b, cs->respondent);
+	rc |= render_html_str(b, cs->respondent);
 	rc |= buf_printf(b, "</td><td class=\"l\">申请标的 %s 元</td>"
 	    "<td class=\"l\">到账 %s 元 · 发放 %s 元</td><td class=\"l\">",
 	    claimed, arrived, paid);
 	if (cs->closed[0] != '\0') {
 		rc |= buf_printf(b, "已结 %s ", cs->closed);
-		rc |= h(b, field_token_zh(F_MODE, cs->mode));
+		rc |= render_html_str(b, field_token_zh(F_MODE, cs->mode));
 	} else {
 		rc |= buf_printf(b, "未结");
 	}
@@ -479,11 +479,11 @@ render_html_case(struct buf *b, const struct timeline *t,
 	for (size_t i = 0; i < t->nev; i++) {
 		const struct timeline_event *e = &t->ev[i];
 
-		fmt_cst(e->time, when, sizeof(when));
+		render_fmt_cst(e->time, when, sizeof(when));
 		rc |= buf_printf(b, "<tr><td>%llu</td><td>%s</td><td>%s</td>"
 		    "<td class=\"l\">", (unsigned long long)e->index, e->date,
 		    when);
-		rc |= h(b, e->what);
+		rc |= render_html_str(b, e->what);
 		if (e->corrected_by >= 0)
 			rc |= buf_printf(b, " <span class=\"muted\">(已被第"
 			    " %lld 条更正)</span>", (long long)e->corrected_by);
@@ -510,7 +510,7 @@ render_html_case(struct buf *b, const struct timeline *t,
 		    "<span class=\"badge no\">未见证</span>");
 	}
 	rc |= buf_printf(b, "</tbody></table></section>\n");
-	rc |= page_end(b);
+	rc |= render_page_end(b);
 	return rc == 0 ? 0 : -1;
 }
 

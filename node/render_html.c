@@ -8,7 +8,7 @@
 
 /* Appends s with &, <, >, " and ' escaped. */
 int
-h(struct buf *b, const char *s)
+render_html_str(struct buf *b, const char *s)
 {
 	int rc = 0;
 	const char *run = s;
@@ -34,7 +34,7 @@ h(struct buf *b, const char *s)
 
 /* An href attribute's value (escaped): path?k1=v1&k2=v2&query, pairs
  * with a NULL value left out. */
-int
+static int
 href(struct buf *b, const char *path, const char *k1, const char *v1,
     const char *k2, const char *v2, const char *query)
 {
@@ -58,7 +58,7 @@ href(struct buf *b, const char *path, const char *k1, const char *v1,
 		rc |= buf_printf(&u, "%c%s", sep, query);
 	rc |= buf_append(&u, "", 1);
 	if (rc == 0)
-		rc |= h(b, (const char *)u.p);
+		rc |= render_html_str(b, (const char *)u.p);
 	buf_free(&u);
 	return rc;
 }
@@ -102,7 +102,7 @@ static const char *const nav_items[][2] = {
 /* The page's head, header and navigation; q NULL for a page that is not
  * a query (a case). */
 int
-page_begin(struct buf *b, const struct render_names *names,
+render_page_begin(struct buf *b, const struct render_names *names,
     const struct view_query *q, const char *title, const char *active,
     const char *query)
 {
@@ -113,23 +113,23 @@ page_begin(struct buf *b, const struct render_names *names,
 	rc |= buf_printf(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\""
 	    "width=device-width\"><title>");
-	rc |= h(b, title);
+	rc |= render_html_str(b, title);
 	rc |= buf_printf(b, " · ");
-	rc |= h(b, render_court_name(names, self));
+	rc |= render_html_str(b, render_court_name(names, self));
 	rc |= buf_printf(b, "</title><style>%s</style></head><body>\n<header>"
 	    "<h1>", css);
-	rc |= h(b, render_court_name(names, self));
+	rc |= render_html_str(b, render_court_name(names, self));
 	rc |= buf_printf(b, " · 执行案件四级可视化监管</h1><div class=\"meta\">");
 	if (q != NULL) {
 		rc |= buf_printf(b, "范围 ");
-		rc |= h(b, render_court_name(names, q->scope));
+		rc |= render_html_str(b, render_court_name(names, q->scope));
 		rc |= buf_printf(b, " (");
-		rc |= h(b, q->scope);
+		rc |= render_html_str(b, q->scope);
 		rc |= buf_printf(b, ") · 截至 %s · 统计期间 %s 至 %s · 口径 ",
 		    q->as_of, q->from, q->to);
-		rc |= h(b, q->types);
+		rc |= render_html_str(b, q->types);
 	} else {
-		rc |= h(b, title);
+		rc |= render_html_str(b, title);
 	}
 	rc |= buf_printf(b, "</div></header>\n<nav>");
 	for (size_t i = 0; i < sizeof(nav_items) / sizeof(nav_items[0]); i++) {
@@ -146,7 +146,7 @@ page_begin(struct buf *b, const struct render_names *names,
 }
 
 int
-page_end(struct buf *b)
+render_page_end(struct buf *b)
 {
 	return buf_printf(b, "</main></body></html>\n");
 }
@@ -168,7 +168,7 @@ query_form(struct buf *b, const struct report *r, const char *action)
 	for (size_t i = 0; i < 5; i++) {
 		rc |= buf_printf(b, "<label>%s <input name=\"%s\" value=\"",
 		    f[i][1], f[i][0]);
-		rc |= h(b, v[i]);
+		rc |= render_html_str(b, v[i]);
 		rc |= buf_printf(b, "\"></label>");
 	}
 	rc |= buf_printf(b, "<button type=\"submit\">查询</button></form>\n");
@@ -184,26 +184,26 @@ td_u64(struct buf *b, uint64_t v)
 static int
 html_ind_row(struct buf *b, const struct report *r, const struct report_ind *ri)
 {
-	int rc = 0, cls = ind_class(ri);
+	int rc = 0, cls = render_ind_class(ri);
 	char v[32];
 
 	rc |= buf_printf(b, "<tr class=\"%s\"><td class=\"l\">",
 	    cls == 0 ? "court" : cls == 1 ? "lv" : "tot");
 	if (cls == 0) {
-		int depth = path_depth(ri->in.court) - path_depth(r->q.scope);
+		int depth = render_path_depth(ri->in.court) - render_path_depth(r->q.scope);
 
 		rc |= buf_printf(b, "<span style=\"padding-left:%dem\">",
 		    depth > 0 ? depth * 3 / 2 : 0);
-		rc |= h(b, render_court_name(&r->names, ri->in.court));
+		rc |= render_html_str(b, render_court_name(&r->names, ri->in.court));
 		rc |= buf_printf(b, "</span> <span class=\"muted\">");
-		rc |= h(b, ri->in.court);
+		rc |= render_html_str(b, ri->in.court);
 		rc |= buf_printf(b, "</span></td><td>%d</td>", ri->level);
 	} else if (cls == 1) {
 		rc |= buf_printf(b, "%s 合计</td><td>%d</td>",
-		    level_name(ri->level), ri->level);
+		    render_level_name(ri->level), ri->level);
 	} else {
 		rc |= buf_printf(b, "总计 ");
-		rc |= h(b, render_court_name(&r->names, ri->in.court));
+		rc |= render_html_str(b, render_court_name(&r->names, ri->in.court));
 		rc |= buf_printf(b, "</td><td>—</td>");
 	}
 	rc |= td_u64(b, ri->in.old_open);
@@ -211,7 +211,7 @@ html_ind_row(struct buf *b, const struct report *r, const struct report_ind *ri)
 	rc |= td_u64(b, ri->in.closed);
 	rc |= td_u64(b, ri->in.open_end);
 	for (size_t k = 0; k < NIND; k++) {
-		ind_format(&ri->in, k, v, sizeof(v));
+		render_ind_format(&ri->in, k, v, sizeof(v));
 		rc |= buf_printf(b, "<td>%s</td>", v);
 	}
 	rc |= buf_printf(b, "</tr>\n");
@@ -222,7 +222,7 @@ static const struct report_ind *
 level_row(const struct report *r, int level)
 {
 	for (size_t i = r->ncourts; i < r->nind; i++)
-		if (ind_class(&r->ind[i]) == 1 && r->ind[i].level == level)
+		if (render_ind_class(&r->ind[i]) == 1 && r->ind[i].level == level)
 			return &r->ind[i];
 	return NULL;
 }
@@ -251,11 +251,11 @@ svg_closure(struct buf *b, const struct report *r)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct report_ind *ri = &r->ind[i];
-		const struct report_ind *lv = ind_class(ri) == 0 ?
+		const struct report_ind *lv = render_ind_class(ri) == 0 ?
 		    level_row(r, ri->level) : NULL;
-		int y = top + (int)i * row, cls = ind_class(ri);
+		int y = top + (int)i * row, cls = render_ind_class(ri);
 		double v, lvv;
-		bool def = ind_get(&ri->in, 0, &v) && isfinite(v);
+		bool def = render_ind_get(&ri->in, 0, &v) && isfinite(v);
 		char label[300], val[32];
 
 		if (cls == 0)
@@ -263,16 +263,16 @@ svg_closure(struct buf *b, const struct report *r)
 			    render_court_name(&r->names, ri->in.court));
 		else if (cls == 1)
 			snprintf(label, sizeof(label), "%s 合计",
-			    level_name(ri->level));
+			    render_level_name(ri->level));
 		else
 			snprintf(label, sizeof(label), "总计");
-		ind_format(&ri->in, 0, val, sizeof(val));
+		render_ind_format(&ri->in, 0, val, sizeof(val));
 		rc |= buf_printf(b, "<g class=\"bar\"><title>");
-		rc |= h(b, label);
+		rc |= render_html_str(b, label);
 		rc |= buf_printf(b, " 结案率 %s</title><text x=\"%d\" y=\"%d\""
 		    " font-size=\"13\" text-anchor=\"end\"%s>", val, x0 - 8,
 		    y + 15, cls == 0 ? "" : " font-weight=\"600\"");
-		rc |= h(b, label);
+		rc |= render_html_str(b, label);
 		rc |= buf_printf(b, "</text>");
 		if (def) {
 			double c = v < 0 ? 0 : v > 1 ? 1 : v;
@@ -288,7 +288,7 @@ svg_closure(struct buf *b, const struct report *r)
 			rc |= buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"12\""
 			    " fill=\"#99a\">—</text>", x0 + 6, y + 15);
 		}
-		if (lv != NULL && ind_get(&lv->in, 0, &lvv) && isfinite(lvv)) {
+		if (lv != NULL && render_ind_get(&lv->in, 0, &lvv) && isfinite(lvv)) {
 			double c = lvv < 0 ? 0 : lvv > 1 ? 1 : lvv;
 
 			rc |= buf_printf(b, "<line class=\"rollup\" x1=\"%.1f\""
@@ -330,13 +330,13 @@ svg_warnings(struct buf *b, const struct report *r, const struct rule_total *t,
 		double wd = (double)w * (double)t[i].due_soon / (double)max;
 
 		rc |= buf_printf(b, "<g class=\"bar\"><title>");
-		rc |= h(b, report_rule_zh(r, t[i].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, t[i].rule));
 		rc |= buf_printf(b, ": 超期 %llu, 临期 %llu</title>",
 		    (unsigned long long)t[i].overdue,
 		    (unsigned long long)t[i].due_soon);
 		rc |= buf_printf(b, "<text x=\"%d\" y=\"%d\" font-size=\"13\""
 		    " text-anchor=\"end\">", x0 - 8, y + 15);
-		rc |= h(b, report_rule_zh(r, t[i].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, t[i].rule));
 		rc |= buf_printf(b, "</text><rect x=\"%d\" y=\"%d\" width=\"%.1f\""
 		    " height=\"18\" fill=\"#c92a2a\"/><rect x=\"%.1f\" y=\"%d\""
 		    " width=\"%.1f\" height=\"18\" fill=\"#f59f00\"/>"
@@ -360,7 +360,7 @@ html_indicators(struct buf *b, const struct report *r)
 	rc |= buf_printf(b, "<table><thead><tr><th class=\"l\">法院</th>"
 	    "<th>级</th><th>旧存</th><th>新收</th><th>已结</th><th>未结</th>");
 	for (size_t k = 0; k < NIND; k++)
-		rc |= buf_printf(b, "<th>%s</th>", ind_defs[k].zh);
+		rc |= buf_printf(b, "<th>%s</th>", render_ind_defs[k].zh);
 	rc |= buf_printf(b, "</tr></thead><tbody>\n");
 	for (size_t i = 0; i < r->nind; i++)
 		rc |= html_ind_row(b, r, &r->ind[i]);
@@ -385,7 +385,7 @@ html_warning_matrix(struct buf *b, const struct report *r,
 		rc |= buf_printf(b, "<th><a href=\"");
 		rc |= href(b, "/warnings", "rule", t[k].rule, NULL, NULL, query);
 		rc |= buf_printf(b, "\">");
-		rc |= h(b, report_rule_zh(r, t[k].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, t[k].rule));
 		rc |= buf_printf(b, "</a></th>");
 	}
 	rc |= buf_printf(b, "</tr></thead><tbody>\n");
@@ -395,7 +395,7 @@ html_warning_matrix(struct buf *b, const struct report *r,
 		rc |= buf_printf(b, "<tr><td class=\"l\"><a href=\"");
 		rc |= href(b, "/warnings", "court", court, NULL, NULL, query);
 		rc |= buf_printf(b, "\">");
-		rc |= h(b, render_court_name(&r->names, court));
+		rc |= render_html_str(b, render_court_name(&r->names, court));
 		rc |= buf_printf(b, "</a></td>");
 		for (size_t k = 0; k < n; k++) {
 			const struct report_wcount *c = NULL;
@@ -436,7 +436,7 @@ static int
 html_warnings_summary(struct buf *b, const struct report *r, const char *query)
 {
 	struct rule_total *t;
-	size_t n = rule_totals(r, &t);
+	size_t n = render_rule_totals(r, &t);
 	int rc = 0;
 
 	rc |= buf_printf(b, "<section id=\"warnings\"><h2>流程节点预警"
@@ -464,24 +464,24 @@ html_warning_rows(struct buf *b, const struct report *r,
 	    "<th class=\"l\">督办</th></tr></thead><tbody>\n");
 	for (size_t i = 0; i < n; i++) {
 		rc |= buf_printf(b, "<tr><td class=\"l\">");
-		rc |= h(b, render_court_name(&r->names, w[i].court));
+		rc |= render_html_str(b, render_court_name(&r->names, w[i].court));
 		rc |= buf_printf(b, "</td><td class=\"l\"><a href=\"");
 		rc |= href(b, "/case", "origin", w[i].court, "case", w[i].case_no,
 		    query);
 		rc |= buf_printf(b, "\">");
-		rc |= h(b, w[i].case_no);
+		rc |= render_html_str(b, w[i].case_no);
 		rc |= buf_printf(b, "</a></td><td class=\"l\">");
-		rc |= h(b, report_rule_zh(r, w[i].rule));
+		rc |= render_html_str(b, render_report_rule_zh(r, w[i].rule));
 		rc |= buf_printf(b, "</td><td class=\"l %s\">%s</td><td>%s</td>"
 		    "<td>%s%d 天</td><td class=\"l\">",
-		    w[i].state == WARN_OVERDUE ? "od" : "ds", state_zh(w[i].state),
+		    w[i].state == WARN_OVERDUE ? "od" : "ds", render_state_zh(w[i].state),
 		    w[i].deadline, w[i].state == WARN_OVERDUE ? "超 " : "剩 ",
 		    w[i].days);
 		if (w[i].acked) {
 			rc |= buf_printf(b, "<span class=\"ok\">已督办</span> ");
-			rc |= h(b, w[i].ack_by);
+			rc |= render_html_str(b, w[i].ack_by);
 			rc |= buf_printf(b, " %s ", w[i].ack_date);
-			rc |= h(b, w[i].ack_note);
+			rc |= render_html_str(b, w[i].ack_note);
 		} else {
 			rc |= buf_printf(b, "<span class=\"muted\">—</span>");
 		}
@@ -559,7 +559,7 @@ html_integrity(struct buf *b, const struct report *r, const char *query)
 		    "<th>补录事件</th><th>最长延迟</th></tr></thead><tbody>");
 		for (size_t i = 0; i < r->nbc; i++) {
 			rc |= buf_printf(b, "<tr><td class=\"l\">");
-			rc |= h(b, render_court_name(&r->names, r->bc[i].court));
+			rc |= render_html_str(b, render_court_name(&r->names, r->bc[i].court));
 			rc |= buf_printf(b, "</td><td>%llu</td><td>%d 天</td></tr>",
 			    (unsigned long long)r->bc[i].events,
 			    r->bc[i].max_delay);
@@ -578,7 +578,7 @@ html_integrity(struct buf *b, const struct report *r, const char *query)
 			rc |= href(b, "/case", "origin", bf->court, "case",
 			    bf->case_no, query);
 			rc |= buf_printf(b, "\">");
-			rc |= h(b, bf->case_no);
+			rc |= render_html_str(b, bf->case_no);
 			rc |= buf_printf(b, "</a></td><td>%llu</td><td>%s</td>"
 			    "<td>%s</td><td class=\"bad\">%d 天</td><td>%s</td>"
 			    "</tr>", (unsigned long long)bf->index, bf->date,
@@ -593,9 +593,9 @@ html_integrity(struct buf *b, const struct report *r, const char *query)
 			const struct numbering_issue *ni = &r->num[i];
 
 			rc |= buf_printf(b, "<li>");
-			rc |= h(b, render_court_name(&r->names, ni->court));
+			rc |= render_html_str(b, render_court_name(&r->names, ni->court));
 			rc |= buf_printf(b, " (%d)", ni->year);
-			rc |= h(b, ni->type);
+			rc |= render_html_str(b, ni->type);
 			if (ni->reused)
 				rc |= buf_printf(b, " 第%u号 重复使用</li>",
 				    ni->first);
@@ -626,7 +626,7 @@ fmt_ago(int64_t s, char *out, size_t cap)
 
 /* Unix seconds as China Standard Time, "2024-06-30 14:05:09". */
 void
-fmt_cst(uint64_t t, char *out, size_t cap)
+render_fmt_cst(uint64_t t, char *out, size_t cap)
 {
 	time_t tt = (time_t)(t + 8 * 3600);
 	struct tm tm;
@@ -653,22 +653,22 @@ html_sync_children(struct buf *b, const struct report *r)
 	for (size_t i = 0; i < r->npeers; i++) {
 		const struct peer_health *p = &r->peers[i];
 
-		fmt_ago(since(r, p->last_ok), ago, sizeof(ago));
-		fmt_cst(p->last_ok, ok, sizeof(ok));
-		fmt_cst(p->last_seen, seen, sizeof(seen));
+		fmt_ago(render_since(r, p->last_ok), ago, sizeof(ago));
+		render_fmt_cst(p->last_ok, ok, sizeof(ok));
+		render_fmt_cst(p->last_seen, seen, sizeof(seen));
 		rc |= buf_printf(b, "<tr><td class=\"l\">");
-		rc |= h(b, render_court_name(&r->names, p->court));
+		rc |= render_html_str(b, render_court_name(&r->names, p->court));
 		rc |= buf_printf(b, " <span class=\"muted\">");
-		rc |= h(b, p->court);
+		rc |= render_html_str(b, p->court);
 		rc |= buf_printf(b, "</span></td><td>%s</td><td>%s</td><td>%s</td>"
 		    "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
 		    "<td class=\"l%s\">", ok, ago, seen,
 		    (unsigned long long)p->held,
 		    (unsigned long long)p->checkpoint,
-		    (unsigned long long)peer_lag(p),
+		    (unsigned long long)render_peer_lag(p),
 		    (unsigned long long)p->requests,
 		    p->last_error[0] ? " bad" : "");
-		rc |= h(b, p->last_error[0] ? p->last_error : "—");
+		rc |= render_html_str(b, p->last_error[0] ? p->last_error : "—");
 		rc |= buf_printf(b, "</td><td class=\"%s\">%llu</td></tr>\n",
 		    p->equivocations ? "bad" : "", (unsigned long long)
 		    p->equivocations);
@@ -690,7 +690,7 @@ html_sync_logs(struct buf *b, const struct report *r)
 		rc |= buf_printf(b, "<p>向上级上报: ");
 		if (r->push_error[0]) {
 			rc |= buf_printf(b, "<span class=\"bad\">最近错误 ");
-			rc |= h(b, r->push_error);
+			rc |= render_html_str(b, r->push_error);
 			rc |= buf_printf(b, "</span>");
 		} else {
 			rc |= buf_printf(b, "<span class=\"ok\">无错误记录</span>");
@@ -704,9 +704,9 @@ html_sync_logs(struct buf *b, const struct report *r)
 		const struct report_log *l = &r->logs[i];
 
 		rc |= buf_printf(b, "<tr><td class=\"l\">");
-		rc |= h(b, render_court_name(&r->names, l->origin));
+		rc |= render_html_str(b, render_court_name(&r->names, l->origin));
 		rc |= buf_printf(b, " <span class=\"muted\">");
-		rc |= h(b, l->origin);
+		rc |= render_html_str(b, l->origin);
 		rc |= buf_printf(b, "</span></td><td>%llu</td><td>%llu</td>",
 		    (unsigned long long)l->size,
 		    (unsigned long long)l->checkpoint);
@@ -727,7 +727,7 @@ render_html_overview(struct buf *b, const struct report *r, const char *query)
 {
 	int rc = 0;
 
-	rc |= page_begin(b, &r->names, &r->q, "总览", "/", query);
+	rc |= render_page_begin(b, &r->names, &r->q, "总览", "/", query);
 	rc |= query_form(b, r, "/");
 	if (r->what & REPORT_INDICATORS)
 		rc |= html_indicators(b, r);
@@ -737,7 +737,7 @@ render_html_overview(struct buf *b, const struct report *r, const char *query)
 		rc |= html_sync_children(b, r);
 	if (r->what & REPORT_INTEGRITY)
 		rc |= html_integrity(b, r, query);
-	rc |= page_end(b);
+	rc |= render_page_end(b);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -746,14 +746,14 @@ render_html_warnings(struct buf *b, const struct report *r, const char *query)
 {
 	int rc = 0;
 
-	rc |= page_begin(b, &r->names, &r->q, "预警", "/warnings", query);
+	rc |= render_page_begin(b, &r->names, &r->q, "预警", "/warnings", query);
 	rc |= query_form(b, r, "/warnings");
 	if (r->what & REPORT_LIST) {
 		rc |= buf_printf(b, "<section id=\"list\"><h2>预警清单: ");
-		rc |= h(b, r->list_rule[0] ? report_rule_zh(r, r->list_rule) :
+		rc |= render_html_str(b, r->list_rule[0] ? render_report_rule_zh(r, r->list_rule) :
 		    "全部规则");
 		rc |= buf_printf(b, " · ");
-		rc |= h(b, r->list_court[0] ? render_court_name(&r->names,
+		rc |= render_html_str(b, r->list_court[0] ? render_court_name(&r->names,
 		    r->list_court) : render_court_name(&r->names, r->q.scope));
 		rc |= buf_printf(b, " <span class=\"muted\">共 %llu 件，按超期"
 		    "天数排列，第 %zu–%zu 件</span></h2>",
@@ -773,7 +773,7 @@ render_html_warnings(struct buf *b, const struct report *r, const char *query)
 			rc |= buf_printf(b, "</section>\n");
 		}
 	}
-	rc |= page_end(b);
+	rc |= render_page_end(b);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -782,10 +782,10 @@ render_html_sync(struct buf *b, const struct report *r, const char *query)
 {
 	int rc = 0;
 
-	rc |= page_begin(b, &r->names, &r->q, "同步状态", "/sync", query);
+	rc |= render_page_begin(b, &r->names, &r->q, "同步状态", "/sync", query);
 	rc |= html_sync_children(b, r);
 	rc |= html_sync_logs(b, r);
-	rc |= page_end(b);
+	rc |= render_page_end(b);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -796,12 +796,12 @@ render_html_error(struct buf *b, const char *title, const char *message)
 
 	rc |= buf_printf(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head>"
 	    "<meta charset=\"utf-8\"><title>");
-	rc |= h(b, title);
+	rc |= render_html_str(b, title);
 	rc |= buf_printf(b, "</title><style>%s</style></head><body><main>"
 	    "<section><h2>", css);
-	rc |= h(b, title);
+	rc |= render_html_str(b, title);
 	rc |= buf_printf(b, "</h2><p>");
-	rc |= h(b, message);
+	rc |= render_html_str(b, message);
 	rc |= buf_printf(b, "</p><p><a href=\"/\">返回总览</a></p></section>"
 	    "</main></body></html>\n");
 	return rc == 0 ? 0 : -1;

@@ -41,28 +41,25 @@ struct rule_total {
 
 #define NIND	7
 #define NCOUNT	12
-#define NEVENT_ZH	12
-extern const struct ind_def ind_defs[NIND];
-extern const struct count_def count_defs[NCOUNT];
-extern const char *const event_zh[NEVENT_ZH][2];
+extern const struct ind_def render_ind_defs[NIND];
+extern const struct count_def render_count_defs[NCOUNT];
 
-bool ind_get(const struct indicators *in, size_t k, double *v);
-uint64_t count_get(const struct indicators *in, size_t k);
-const char *level_name(int level);
-void ind_format(const struct indicators *in, size_t k, char *out, size_t cap);
-int path_depth(const char *p);
-int vec_push(void **p, size_t *n, size_t *cap, size_t size, const void *elem);
-int ind_class(const struct report_ind *a);
-size_t rule_totals(const struct report *r, struct rule_total **out);
-const char *state_key(enum warning_state s);
-const char *state_zh(enum warning_state s);
-int js(struct buf *b, const char *s);
-int64_t since(const struct report *r, uint64_t t);
-uint64_t peer_lag(const struct peer_health *p);
-int h(struct buf *b, const char *s);
-int href(struct buf *b, const char *path, const char *k1, const char *v1, const char *k2, const char *v2, const char *query);
-int page_begin(struct buf *b, const struct render_names *names, const struct view_query *q, const char *title, const char *active, const char *query);
-int page_end(struct buf *b);
-void fmt_cst(uint64_t t, char *out, size_t cap);
+bool render_ind_get(const struct indicators *in, size_t k, double *v);
+uint64_t render_count_get(const struct indicators *in, size_t k);
+const char *render_level_name(int level);
+void render_ind_format(const struct indicators *in, size_t k, char *out, size_t cap);
+int render_path_depth(const char *p);
+int render_vec_push(void **p, size_t *n, size_t *cap, size_t size, const void *elem);
+int render_ind_class(const struct report_ind *a);
+size_t render_rule_totals(const struct report *r, struct rule_total **out);
+const char *render_state_key(enum warning_state s);
+const char *render_state_zh(enum warning_state s);
+int render_json_str(struct buf *b, const char *s);
+int64_t render_since(const struct report *r, uint64_t t);
+uint64_t render_peer_lag(const struct peer_health *p);
+int render_html_str(struct buf *b, const char *s);
+int render_page_begin(struct buf *b, const struct render_names *names, const struct view_query *q, const char *title, const char *active, const char *query);
+int render_page_end(struct buf *b);
+void render_fmt_cst(uint64_t t, char *out, size_t cap);
 
 #endif

@@ -8,7 +8,7 @@
 /* ---- JSON ---- */
 
 int
-js(struct buf *b, const char *s)
+render_json_str(struct buf *b, const char *s)
 {
 	return json_put_str(b, s, strlen(s));
 }
@@ -25,26 +25,26 @@ jnum(struct buf *b, double v)
 static int
 json_ind(struct buf *b, const struct report *r, const struct report_ind *ri)
 {
-	int rc = 0, cls = ind_class(ri);
+	int rc = 0, cls = render_ind_class(ri);
 
 	if (cls == 1) {
 		rc |= buf_printf(b, "{\"level\":%d,\"label\":", ri->level);
-		rc |= js(b, level_name(ri->level));
+		rc |= render_json_str(b, render_level_name(ri->level));
 	} else {
 		rc |= buf_printf(b, "{\"court\":");
-		rc |= js(b, ri->in.court);
+		rc |= render_json_str(b, ri->in.court);
 		rc |= buf_printf(b, ",\"name\":");
-		rc |= js(b, render_court_name(&r->names, ri->in.court));
+		rc |= render_json_str(b, render_court_name(&r->names, ri->in.court));
 		rc |= buf_printf(b, ",\"level\":%d", ri->level);
 	}
 	for (size_t k = 0; k < NCOUNT; k++)
-		rc |= buf_printf(b, ",\"%s\":%llu", count_defs[k].key,
-		    (unsigned long long)count_get(&ri->in, k));
+		rc |= buf_printf(b, ",\"%s\":%llu", render_count_defs[k].key,
+		    (unsigned long long)render_count_get(&ri->in, k));
 	for (size_t k = 0; k < NIND; k++) {
 		double v;
 
-		rc |= buf_printf(b, ",\"%s\":", ind_defs[k].key);
-		if (ind_get(&ri->in, k, &v))
+		rc |= buf_printf(b, ",\"%s\":", render_ind_defs[k].key);
+		if (render_ind_get(&ri->in, k, &v))
 			rc |= jnum(b, v);
 		else
 			rc |= buf_printf(b, "null");
@@ -59,12 +59,12 @@ json_query(struct buf *b, const struct report *r)
 	int rc = 0;
 
 	rc |= buf_printf(b, "\"scope\":");
-	rc |= js(b, r->q.scope);
+	rc |= render_json_str(b, r->q.scope);
 	rc |= buf_printf(b, ",\"scope_name\":");
-	rc |= js(b, render_court_name(&r->names, r->q.scope));
+	rc |= render_json_str(b, render_court_name(&r->names, r->q.scope));
 	rc |= buf_printf(b, ",\"as_of\":\"%s\",\"from\":\"%s\",\"to\":\"%s\","
 	    "\"types\":", r->q.as_of, r->q.from, r->q.to);
-	rc |= js(b, r->q.types);
+	rc |= render_json_str(b, r->q.types);
 	return rc;
 }
 
@@ -79,10 +79,10 @@ render_json_indicators(struct buf *b, const struct report *r)
 	rc |= buf_printf(b, ",\"indicators\":[");
 	for (i = 0; i < NIND; i++) {
 		rc |= buf_printf(b, "%s{\"key\":\"%s\",\"zh\":", i ? "," : "",
-		    ind_defs[i].key);
-		rc |= js(b, ind_defs[i].zh);
+		    render_ind_defs[i].key);
+		rc |= render_json_str(b, render_ind_defs[i].zh);
 		rc |= buf_printf(b, ",\"unit\":\"%s\"}",
-		    ind_defs[i].kind == IK_RATE ? "ratio" : "days");
+		    render_ind_defs[i].kind == IK_RATE ? "ratio" : "days");
 	}
 	rc |= buf_printf(b, "],\n\"courts\":[");
 	for (i = 0; i < r->ncourts; i++) {
@@ -90,7 +90,7 @@ render_json_indicators(struct buf *b, const struct report *r)
 		rc |= json_ind(b, r, &r->ind[i]);
 	}
 	rc |= buf_printf(b, "],\n\"levels\":[");
-	for (bool first = true; i < r->nind && ind_class(&r->ind[i]) == 1;
+	for (bool first = true; i < r->nind && render_ind_class(&r->ind[i]) == 1;
 	    i++, first = false) {
 		rc |= buf_printf(b, "%s", first ? "" : ",\n ");
 		rc |= json_ind(b, r, &r->ind[i]);
@@ -110,24 +110,24 @@ json_warning(struct buf *b, const struct report *r, const struct warning *w)
 	int rc = 0;
 
 	rc |= buf_printf(b, "{\"court\":");
-	rc |= js(b, w->court);
+	rc |= render_json_str(b, w->court);
 	rc |= buf_printf(b, ",\"name\":");
-	rc |= js(b, render_court_name(&r->names, w->court));
+	rc |= render_json_str(b, render_court_name(&r->names, w->court));
 	rc |= buf_printf(b, ",\"case\":");
-	rc |= js(b, w->case_no);
+	rc |= render_json_str(b, w->case_no);
 	rc |= buf_printf(b, ",\"rule\":");
-	rc |= js(b, w->rule);
+	rc |= render_json_str(b, w->rule);
 	rc |= buf_printf(b, ",\"zh\":");
-	rc |= js(b, report_rule_zh(r, w->rule));
+	rc |= render_json_str(b, render_report_rule_zh(r, w->rule));
 	rc |= buf_printf(b, ",\"state\":\"%s\",\"deadline\":\"%s\",\"days\":%d,"
-	    "\"acked\":%s", state_key(w->state), w->deadline, w->days,
+	    "\"acked\":%s", render_state_key(w->state), w->deadline, w->days,
 	    w->acked ? "true" : "false");
 	if (w->acked) {
 		rc |= buf_printf(b, ",\"ack_by\":");
-		rc |= js(b, w->ack_by);
+		rc |= render_json_str(b, w->ack_by);
 		rc |= buf_printf(b, ",\"ack_date\":\"%s\",\"ack_note\":",
 		    w->ack_date);
-		rc |= js(b, w->ack_note);
+		rc |= render_json_str(b, w->ack_note);
 	}
 	rc |= buf_append(b, "}", 1);
 	return rc;
@@ -145,9 +145,9 @@ json_integrity(struct buf *b, const struct report *r)
 		const struct numbering_issue *ni = &r->num[i];
 
 		rc |= buf_printf(b, "%s{\"court\":", i ? "," : "");
-		rc |= js(b, ni->court);
+		rc |= render_json_str(b, ni->court);
 		rc |= buf_printf(b, ",\"year\":%d,\"type\":", ni->year);
-		rc |= js(b, ni->type);
+		rc |= render_json_str(b, ni->type);
 		rc |= buf_printf(b, ",\"kind\":\"%s\",\"first\":%u,\"last\":%u}",
 		    ni->reused ? "reused" : "gap", ni->first, ni->last);
 	}
@@ -156,7 +156,7 @@ json_integrity(struct buf *b, const struct report *r)
 	    (unsigned long long)r->bf_total);
 	for (size_t i = 0; i < r->nbc; i++) {
 		rc |= buf_printf(b, "%s{\"court\":", i ? "," : "");
-		rc |= js(b, r->bc[i].court);
+		rc |= render_json_str(b, r->bc[i].court);
 		rc |= buf_printf(b, ",\"events\":%llu,\"max_delay\":%d}",
 		    (unsigned long long)r->bc[i].events, r->bc[i].max_delay);
 	}
@@ -165,12 +165,12 @@ json_integrity(struct buf *b, const struct report *r)
 		const struct backfill *bf = &r->bf[i];
 
 		rc |= buf_printf(b, "%s{\"court\":", i ? ",\n " : "");
-		rc |= js(b, bf->court);
+		rc |= render_json_str(b, bf->court);
 		rc |= buf_printf(b, ",\"case\":");
-		rc |= js(b, bf->case_no);
+		rc |= render_json_str(b, bf->case_no);
 		rc |= buf_printf(b, ",\"index\":%llu,\"type\":",
 		    (unsigned long long)bf->index);
-		rc |= js(b, bf->type);
+		rc |= render_json_str(b, bf->type);
 		rc |= buf_printf(b, ",\"date\":\"%s\",\"recorded\":\"%s\","
 		    "\"witnessed\":", bf->date, bf->recorded);
 		if (bf->witnessed[0] != '\0')
@@ -187,7 +187,7 @@ int
 render_json_warnings(struct buf *b, const struct report *r)
 {
 	struct rule_total *t;
-	size_t n = rule_totals(r, &t);
+	size_t n = render_rule_totals(r, &t);
 	int rc = 0;
 
 	rc |= buf_append(b, "{", 1);
@@ -197,9 +197,9 @@ render_json_warnings(struct buf *b, const struct report *r)
 		const struct rule *ru = &r->rules[i];
 
 		rc |= buf_printf(b, "%s{\"id\":", i ? "," : "");
-		rc |= js(b, ru->id);
+		rc |= render_json_str(b, ru->id);
 		rc |= buf_printf(b, ",\"zh\":");
-		rc |= js(b, ru->zh);
+		rc |= render_json_str(b, ru->zh);
 		rc |= buf_printf(b, ",\"days\":%d,\"due_soon\":%d,\"enabled\":%s}",
 		    ru->days, ru->due_soon, ru->enabled ? "true" : "false");
 	}
@@ -208,9 +208,9 @@ render_json_warnings(struct buf *b, const struct report *r)
 	    (unsigned long long)r->due_soon, (unsigned long long)r->acked);
 	for (size_t i = 0; i < n; i++) {
 		rc |= buf_printf(b, "%s{\"rule\":", i ? "," : "");
-		rc |= js(b, t[i].rule);
+		rc |= render_json_str(b, t[i].rule);
 		rc |= buf_printf(b, ",\"zh\":");
-		rc |= js(b, report_rule_zh(r, t[i].rule));
+		rc |= render_json_str(b, render_report_rule_zh(r, t[i].rule));
 		rc |= buf_printf(b, ",\"overdue\":%llu,\"due_soon\":%llu,"
 		    "\"acked\":%llu}", (unsigned long long)t[i].overdue,
 		    (unsigned long long)t[i].due_soon,
@@ -222,11 +222,11 @@ render_json_warnings(struct buf *b, const struct report *r)
 		const struct report_wcount *c = &r->wc[i];
 
 		rc |= buf_printf(b, "%s{\"court\":", i ? ",\n " : "");
-		rc |= js(b, c->court);
+		rc |= render_json_str(b, c->court);
 		rc |= buf_printf(b, ",\"name\":");
-		rc |= js(b, render_court_name(&r->names, c->court));
+		rc |= render_json_str(b, render_court_name(&r->names, c->court));
 		rc |= buf_printf(b, ",\"rule\":");
-		rc |= js(b, c->rule);
+		rc |= render_json_str(b, c->rule);
 		rc |= buf_printf(b, ",\"overdue\":%llu,\"due_soon\":%llu,"
 		    "\"acked\":%llu}", (unsigned long long)c->overdue,
 		    (unsigned long long)c->due_soon,
@@ -242,9 +242,9 @@ render_json_warnings(struct buf *b, const struct report *r)
 		rc |= json_integrity(b, r);
 	if (r->what & REPORT_LIST) {
 		rc |= buf_printf(b, ",\n\"list\":{\"rule\":");
-		rc |= js(b, r->list_rule);
+		rc |= render_json_str(b, r->list_rule);
 		rc |= buf_printf(b, ",\"court\":");
-		rc |= js(b, r->list_court);
+		rc |= render_json_str(b, r->list_court);
 		rc |= buf_printf(b, ",\"total\":%llu,\"offset\":%zu,"
 		    "\"limit\":%zu,\"truncated\":%s,\"warnings\":[",
 		    (unsigned long long)r->list_total, r->list_offset,
@@ -275,7 +275,7 @@ render_json_report(struct buf *b, const struct report *r)
 
 /* Seconds since t, or -1 for never. */
 int64_t
-since(const struct report *r, uint64_t t)
+render_since(const struct report *r, uint64_t t)
 {
 	if (t == 0)
 		return -1;
@@ -283,7 +283,7 @@ since(const struct report *r, uint64_t t)
 }
 
 uint64_t
-peer_lag(const struct peer_health *p)
+render_peer_lag(const struct peer_health *p)
 {
 	return p->checkpoint > p->held ? p->checkpoint - p->held : 0;
 }
@@ -294,19 +294,19 @@ render_json_sync(struct buf *b, const struct report *r)
 	int rc = 0;
 
 	rc |= buf_printf(b, "{\"court\":");
-	rc |= js(b, r->names.self_path != NULL ? r->names.self_path : "");
+	rc |= render_json_str(b, r->names.self_path != NULL ? r->names.self_path : "");
 	rc |= buf_printf(b, ",\"scope\":");
-	rc |= js(b, r->q.scope);
+	rc |= render_json_str(b, r->q.scope);
 	rc |= buf_printf(b, ",\"now\":%llu,\n\"children\":[",
 	    (unsigned long long)r->now);
 	for (size_t i = 0; i < r->npeers; i++) {
 		const struct peer_health *p = &r->peers[i];
-		int64_t lag = since(r, p->last_ok);
+		int64_t lag = render_since(r, p->last_ok);
 
 		rc |= buf_printf(b, "%s{\"court\":", i ? ",\n " : "");
-		rc |= js(b, p->court);
+		rc |= render_json_str(b, p->court);
 		rc |= buf_printf(b, ",\"name\":");
-		rc |= js(b, render_court_name(&r->names, p->court));
+		rc |= render_json_str(b, render_court_name(&r->names, p->court));
 		rc |= buf_printf(b, ",\"last_seen\":%llu,\"last_ok\":%llu,"
 		    "\"lag_seconds\":", (unsigned long long)p->last_seen,
 		    (unsigned long long)p->last_ok);
@@ -315,24 +315,24 @@ render_json_sync(struct buf *b, const struct report *r)
 		else
 			rc |= buf_printf(b, "%lld", (long long)lag);
 		rc |= buf_printf(b, ",\"last_error\":");
-		rc |= js(b, p->last_error);
+		rc |= render_json_str(b, p->last_error);
 		rc |= buf_printf(b, ",\"requests\":%llu,\"entries\":%llu,"
 		    "\"held\":%llu,\"checkpoint\":%llu,\"lag_entries\":%llu,"
 		    "\"equivocations\":%llu}", (unsigned long long)p->requests,
 		    (unsigned long long)p->entries, (unsigned long long)p->held,
 		    (unsigned long long)p->checkpoint,
-		    (unsigned long long)peer_lag(p),
+		    (unsigned long long)render_peer_lag(p),
 		    (unsigned long long)p->equivocations);
 	}
 	rc |= buf_printf(b, "],\n\"parent\":{\"configured\":%s,\"last_error\":",
 	    r->has_parent ? "true" : "false");
-	rc |= js(b, r->push_error);
+	rc |= render_json_str(b, r->push_error);
 	rc |= buf_printf(b, "},\n\"logs\":[");
 	for (size_t i = 0; i < r->nlogs; i++) {
 		const struct report_log *l = &r->logs[i];
 
 		rc |= buf_printf(b, "%s{\"origin\":", i ? ",\n " : "");
-		rc |= js(b, l->origin);
+		rc |= render_json_str(b, l->origin);
 		rc |= buf_printf(b, ",\"size\":%llu,\"checkpoint\":%llu,"
 		    "\"parent_size\":%llu,\"unpushed\":%llu}",
 		    (unsigned long long)l->size,
@@ -394,8 +394,8 @@ metrics_indicators(struct buf *b, const struct report *r)
 
 			rc |= buf_printf(b, "courtsync_indicator{court=");
 			rc |= plabel(b, r->ind[i].in.court);
-			rc |= buf_printf(b, ",indicator=\"%s\"}", ind_defs[k].key);
-			rc |= pval(b, ind_get(&r->ind[i].in, k, &v) ? v : NAN);
+			rc |= buf_printf(b, ",indicator=\"%s\"}", render_ind_defs[k].key);
+			rc |= pval(b, render_ind_get(&r->ind[i].in, k, &v) ? v : NAN);
 		}
 	rc |= phead(b, "courtsync_indicator_rollup", "gauge", "The seven"
 	    " indicators per level (level 1-4) and for the whole scope"
@@ -407,8 +407,8 @@ metrics_indicators(struct buf *b, const struct report *r)
 			rc |= buf_printf(b, "courtsync_indicator_rollup{scope=");
 			rc |= plabel(b, r->q.scope);
 			rc |= buf_printf(b, ",level=\"%d\",indicator=\"%s\"}",
-			    r->ind[i].level, ind_defs[k].key);
-			rc |= pval(b, ind_get(&r->ind[i].in, k, &v) ? v : NAN);
+			    r->ind[i].level, render_ind_defs[k].key);
+			rc |= pval(b, render_ind_get(&r->ind[i].in, k, &v) ? v : NAN);
 		}
 	rc |= phead(b, "courtsync_indicator_count", "gauge", "The counts"
 	    " behind the indicators per court (money in fen).");
@@ -417,8 +417,8 @@ metrics_indicators(struct buf *b, const struct report *r)
 			rc |= buf_printf(b, "courtsync_indicator_count{court=");
 			rc |= plabel(b, r->ind[i].in.court);
 			rc |= buf_printf(b, ",count=\"%s\"} %llu\n",
-			    count_defs[k].key,
-			    (unsigned long long)count_get(&r->ind[i].in, k));
+			    render_count_defs[k].key,
+			    (unsigned long long)render_count_get(&r->ind[i].in, k));
 		}
 	return rc;
 }
@@ -519,9 +519,9 @@ metrics_sync(struct buf *b, const struct report *r)
 			case 2:
 				if (p->last_ok == 0)
 					continue;
-				v = (uint64_t)since(r, p->last_ok);
+				v = (uint64_t)render_since(r, p->last_ok);
 				break;
-			case 3: v = peer_lag(p); break;
+			case 3: v = render_peer_lag(p); break;
 			case 4: v = p->requests; break;
 			case 5: v = p->entries; break;
 			case 6: v = p->held; break;

@@ -130,7 +130,7 @@ const char *const store_sql[SQ_COUNT] = {
 };
 
 sqlite3_stmt *
-stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
+store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = s->stmt[id];
 
@@ -146,7 +146,7 @@ stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 }
 
 int
-exec(struct store *s, const char *q, char *err, size_t errlen)
+store_exec_sql(struct store *s, const char *q, char *err, size_t errlen)
 {
 	char *msg = NULL;
 
@@ -160,7 +160,7 @@ exec(struct store *s, const char *q, char *err, size_t errlen)
 
 /* Runs a prepared statement that returns no rows, then resets it. */
 int
-step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
+store_step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
 {
 	int rc = sqlite3_step(st);
 
@@ -174,7 +174,7 @@ step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
 }
 
 void
-bind_text(sqlite3_stmt *st, int i, const char *v)
+store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v == NULL || v[0] == '\0')
 		sqlite3_bind_null(st, i);
@@ -183,7 +183,7 @@ bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 void
-col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
+store_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	size_t n = t != NULL ? (size_t)sqlite3_column_bytes(st, i) : 0;
@@ -219,10 +219,10 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	}
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_extended_result_codes(db, 1);
-	if (exec(s, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
-	    exec(s, sync == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL" :
+	if (store_exec_sql(s, "PRAGMA journal_mode=WAL", err, errlen) == -1 ||
+	    store_exec_sql(s, sync == STORE_SYNC_FULL ? "PRAGMA synchronous=FULL" :
 	    "PRAGMA synchronous=NORMAL", err, errlen) == -1 ||
-	    exec(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144",
+	    store_exec_sql(s, "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-262144",
 	    err, errlen) == -1)
 		goto fail;
 	/* The counters' triggers are for other writers: at this connection
@@ -234,16 +234,16 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	}
 	sqlite3_wal_autocheckpoint(db, STORE_WAL_AUTOCHECKPOINT);
 	if (create) {
-		if (exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)
+		if (store_exec_sql(s, "BEGIN IMMEDIATE", err, errlen) == -1)
 			goto fail;
-		if (exec(s, schema, err, errlen) == -1 ||
-		    exec(s, store_views_schema, err, errlen) == -1 ||
-		    exec(s, "INSERT INTO meta VALUES ('schema', '7'),"
+		if (store_exec_sql(s, schema, err, errlen) == -1 ||
+		    store_exec_sql(s, store_views_schema, err, errlen) == -1 ||
+		    store_exec_sql(s, "INSERT INTO meta VALUES ('schema', '7'),"
 		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
 		    store_sync_schema(s, err, errlen) == -1 ||
-		    exec(s, "COMMIT", err, errlen) == -1) {
-			exec(s, "ROLLBACK", NULL, 0);
+		    store_exec_sql(s, "COMMIT", err, errlen) == -1) {
+			store_exec_sql(s, "ROLLBACK", NULL, 0);
 			goto fail;
 		}
 		return 0;
@@ -295,9 +295,9 @@ static void ckpt_before_write(struct store_ckpt *k);
 static int
 run_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, id, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
 
-	return st == NULL ? -1 : step_done(s, st, err, errlen);
+	return st == NULL ? -1 : store_step_done(s, st, err, errlen);
 }
 
 int
@@ -344,7 +344,7 @@ store_rollback(struct store *s)
 int
 store_data_version(struct store *s, int64_t *v, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_DATA_VERSION, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_DATA_VERSION, err, errlen);
 	int rc;
 
 	if (st == NULL)
@@ -398,7 +398,7 @@ store_meta_get(struct store *s, const char *key, char *out, size_t cap,
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		col_text(st, 0, out, cap);
+		store_col_text(st, 0, out, cap);
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		ERR("database: %s", sqlite3_errmsg(DB(s)));
@@ -412,7 +412,7 @@ int
 store_log_get(struct store *s, const char *origin, bool create,
     struct store_log *l, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_LOG_GET, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_LOG_GET, err, errlen);
 	int rc;
 
 	if (st == NULL)
@@ -426,7 +426,7 @@ store_log_get(struct store *s, const char *origin, bool create,
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW) {
 		/* The size is the entries held: max(idx) + 1, an index seek. */
-		if ((st = stmt(s, SQ_LOG_SIZE, err, errlen)) == NULL)
+		if ((st = store_stmt(s, SQ_LOG_SIZE, err, errlen)) == NULL)
 			return -1;
 		sqlite3_bind_int64(st, 1, l->id);
 		rc = sqlite3_step(st);
@@ -445,11 +445,11 @@ store_log_get(struct store *s, const char *origin, bool create,
 	}
 	if (!create)
 		return 0;
-	st = stmt(s, SQ_LOG_ADD, err, errlen);
+	st = store_stmt(s, SQ_LOG_ADD, err, errlen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	if (step_done(s, st, err, errlen) == -1)
+	if (store_step_done(s, st, err, errlen) == -1)
 		return -1;
 	l->id = sqlite3_last_insert_rowid(DB(s));
 	return 1;
@@ -460,7 +460,7 @@ store_entry_put(struct store *s, int64_t log, uint64_t index,
     const uint8_t leaf[CS_HASH_LEN], const struct merkle_node *nodes,
     int nnodes, const void *data, size_t n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_ENTRY_PUT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_ENTRY_PUT, err, errlen);
 	uint8_t blob[MERKLE_MAX_LEVELS * CS_HASH_LEN];
 
 	if (st == NULL)
@@ -485,14 +485,14 @@ store_entry_put(struct store *s, int64_t log, uint64_t index,
 	else
 		sqlite3_bind_null(st, 4);
 	sqlite3_bind_blob(st, 5, data, (int)n, SQLITE_STATIC);
-	return step_done(s, st, err, errlen);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
 store_entry_get(struct store *s, int64_t log, uint64_t index, struct buf *out,
     uint8_t leaf[CS_HASH_LEN], char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_ENTRY_GET, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_ENTRY_GET, err, errlen);
 	int rc, ret = -1;
 
 	if (st == NULL)
@@ -580,7 +580,7 @@ store_tree_get(void *arg, unsigned level, uint64_t index,
 	}
 	/* Node (level, index) is stored with the leaf that completed it. */
 	leaf = ((index + 1) << level) - 1;
-	st = stmt(t->s, level == 0 ? SQ_LEAF_GET : SQ_NODES_GET, err, errlen);
+	st = store_stmt(t->s, level == 0 ? SQ_LEAF_GET : SQ_NODES_GET, err, errlen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, t->log);
@@ -605,21 +605,21 @@ int
 store_checkpoint_put(struct store *s, int64_t log, uint64_t size,
     const char *note, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_CKPT_PUT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_CKPT_PUT, err, errlen);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
 	sqlite3_bind_text(st, 3, note, -1, SQLITE_STATIC);
-	return step_done(s, st, err, errlen);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
 store_checkpoint_latest(struct store *s, int64_t log, uint64_t *size,
     char *note, size_t cap, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_CKPT_LATEST, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_CKPT_LATEST, err, errlen);
 	int rc;
 
 	if (st == NULL)
@@ -628,7 +628,7 @@ store_checkpoint_latest(struct store *s, int64_t log, uint64_t *size,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*size = (uint64_t)sqlite3_column_int64(st, 0);
-		col_text(st, 1, note, cap);
+		store_col_text(st, 1, note, cap);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)

@@ -355,7 +355,7 @@ count_step(struct store *s, const struct count *p, int step, bool values,
 		sqlite3_bind_int64(st, 5 + k, values ? p->v[k] : 0);
 	if (p->tab == T_NUMBERS)
 		sqlite3_bind_int64(st, 6, p->maxseq);
-	return step_done(s, st, err, errlen);
+	return store_step_done(s, st, err, errlen);
 }
 
 static int

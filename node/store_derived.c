@@ -9,7 +9,7 @@ int
 store_case_get(struct store *s, int64_t log, const char *case_no,
     struct case_state *c, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_CASE_GET, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_CASE_GET, err, errlen);
 	int rc;
 
 	if (st == NULL)
@@ -19,29 +19,29 @@ store_case_get(struct store *s, int64_t log, const char *case_no,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		memset(c, 0, sizeof(*c));
-		col_text(st, 0, c->case_no, sizeof(c->case_no));
+		store_col_text(st, 0, c->case_no, sizeof(c->case_no));
 		c->year = sqlite3_column_int(st, 1);
-		col_text(st, 2, c->type, sizeof(c->type));
+		store_col_text(st, 2, c->type, sizeof(c->type));
 		c->seq = (uint32_t)sqlite3_column_int64(st, 3);
-		col_text(st, 4, c->filed, sizeof(c->filed));
-		col_text(st, 5, c->applicant, sizeof(c->applicant));
-		col_text(st, 6, c->respondent, sizeof(c->respondent));
+		store_col_text(st, 4, c->filed, sizeof(c->filed));
+		store_col_text(st, 5, c->applicant, sizeof(c->applicant));
+		store_col_text(st, 6, c->respondent, sizeof(c->respondent));
 		c->claimed = (uint64_t)sqlite3_column_int64(st, 7);
-		col_text(st, 8, c->original, sizeof(c->original));
+		store_col_text(st, 8, c->original, sizeof(c->original));
 		c->nonlitigation = sqlite3_column_int(st, 9);
-		col_text(st, 10, c->handler, sizeof(c->handler));
-		col_text(st, 11, c->team, sizeof(c->team));
-		col_text(st, 12, c->assigned, sizeof(c->assigned));
-		col_text(st, 13, c->track, sizeof(c->track));
-		col_text(st, 14, c->basis, sizeof(c->basis));
-		col_text(st, 15, c->triaged, sizeof(c->triaged));
+		store_col_text(st, 10, c->handler, sizeof(c->handler));
+		store_col_text(st, 11, c->team, sizeof(c->team));
+		store_col_text(st, 12, c->assigned, sizeof(c->assigned));
+		store_col_text(st, 13, c->track, sizeof(c->track));
+		store_col_text(st, 14, c->basis, sizeof(c->basis));
+		store_col_text(st, 15, c->triaged, sizeof(c->triaged));
 		c->arrived = (uint64_t)sqlite3_column_int64(st, 16);
 		c->paid = (uint64_t)sqlite3_column_int64(st, 17);
 		c->ext_months = (uint32_t)sqlite3_column_int(st, 18);
 		c->susp_days = sqlite3_column_int64(st, 19);
-		col_text(st, 20, c->susp_since, sizeof(c->susp_since));
-		col_text(st, 21, c->closed, sizeof(c->closed));
-		col_text(st, 22, c->mode, sizeof(c->mode));
+		store_col_text(st, 20, c->susp_since, sizeof(c->susp_since));
+		store_col_text(st, 21, c->closed, sizeof(c->closed));
+		store_col_text(st, 22, c->mode, sizeof(c->mode));
 		c->recovered = (uint64_t)sqlite3_column_int64(st, 23);
 		c->filed_idx = (uint64_t)sqlite3_column_int64(st, 24);
 		c->last_idx = (uint64_t)sqlite3_column_int64(st, 25);
@@ -60,7 +60,7 @@ int
 store_case_put(struct store *s, int64_t log, const struct case_tally *was,
     const struct case_state *c, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_CASE_PUT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_CASE_PUT, err, errlen);
 	struct case_tally now;
 
 	if (st == NULL)
@@ -69,34 +69,34 @@ store_case_put(struct store *s, int64_t log, const struct case_tally *was,
 	if (store_counts_case(s, log, was, &now, err, errlen) == -1)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
-	bind_text(st, 2, c->case_no);
+	store_bind_text(st, 2, c->case_no);
 	sqlite3_bind_int(st, 3, c->year);
-	bind_text(st, 4, c->type);
+	store_bind_text(st, 4, c->type);
 	sqlite3_bind_int64(st, 5, c->seq);
-	bind_text(st, 6, c->filed);
-	bind_text(st, 7, c->applicant);
-	bind_text(st, 8, c->respondent);
+	store_bind_text(st, 6, c->filed);
+	store_bind_text(st, 7, c->applicant);
+	store_bind_text(st, 8, c->respondent);
 	sqlite3_bind_int64(st, 9, (sqlite3_int64)c->claimed);
-	bind_text(st, 10, c->original);
+	store_bind_text(st, 10, c->original);
 	sqlite3_bind_int(st, 11, c->nonlitigation);
-	bind_text(st, 12, c->handler);
-	bind_text(st, 13, c->team);
-	bind_text(st, 14, c->assigned);
-	bind_text(st, 15, c->track);
-	bind_text(st, 16, c->basis);
-	bind_text(st, 17, c->triaged);
+	store_bind_text(st, 12, c->handler);
+	store_bind_text(st, 13, c->team);
+	store_bind_text(st, 14, c->assigned);
+	store_bind_text(st, 15, c->track);
+	store_bind_text(st, 16, c->basis);
+	store_bind_text(st, 17, c->triaged);
 	sqlite3_bind_int64(st, 18, (sqlite3_int64)c->arrived);
 	sqlite3_bind_int64(st, 19, (sqlite3_int64)c->paid);
 	sqlite3_bind_int(st, 20, (int)c->ext_months);
 	sqlite3_bind_int64(st, 21, c->susp_days);
-	bind_text(st, 22, c->susp_since);
-	bind_text(st, 23, c->closed);
-	bind_text(st, 24, c->mode);
+	store_bind_text(st, 22, c->susp_since);
+	store_bind_text(st, 23, c->closed);
+	store_bind_text(st, 24, c->mode);
 	sqlite3_bind_int64(st, 25, (sqlite3_int64)c->recovered);
 	sqlite3_bind_int64(st, 26, (sqlite3_int64)c->filed_idx);
 	sqlite3_bind_int64(st, 27, (sqlite3_int64)c->last_idx);
 	sqlite3_bind_int64(st, 28, c->nevents);
-	return step_done(s, st, err, errlen);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
@@ -149,17 +149,17 @@ store_node_upsert(struct store *s, int64_t log, const char *case_no,
     const char *node, const char *date, const char *asset, const char *expires,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_NODE_UPSERT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_NODE_UPSERT, err, errlen);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
-	bind_text(st, 2, case_no);
-	bind_text(st, 3, node);
-	bind_text(st, 4, date);
-	bind_text(st, 5, asset);
-	bind_text(st, 6, expires);
-	return step_done(s, st, err, errlen);
+	store_bind_text(st, 2, case_no);
+	store_bind_text(st, 3, node);
+	store_bind_text(st, 4, date);
+	store_bind_text(st, 5, asset);
+	store_bind_text(st, 6, expires);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
@@ -167,33 +167,33 @@ store_ledger_put(struct store *s, int64_t log, uint64_t index,
     const char *case_no, const char *date, int direction, uint64_t amount,
     const char *party, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_LEDGER_PUT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_LEDGER_PUT, err, errlen);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	bind_text(st, 3, case_no);
-	bind_text(st, 4, date);
+	store_bind_text(st, 3, case_no);
+	store_bind_text(st, 4, date);
 	sqlite3_bind_int(st, 5, direction);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)amount);
-	bind_text(st, 7, party);
-	return step_done(s, st, err, errlen);
+	store_bind_text(st, 7, party);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
 store_susp_put(struct store *s, int64_t log, const char *case_no,
     const char *start, const char *end, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_SUSP_PUT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_SUSP_PUT, err, errlen);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
-	bind_text(st, 2, case_no);
-	bind_text(st, 3, start);
+	store_bind_text(st, 2, case_no);
+	store_bind_text(st, 3, start);
 	sqlite3_bind_text(st, 4, end, -1, SQLITE_STATIC);
-	return step_done(s, st, err, errlen);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
@@ -201,18 +201,18 @@ store_ack_put(struct store *s, int64_t log, uint64_t index, const char *case_no,
     const char *date, const char *rule, const char *supervisor,
     const char *note, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_ACK_PUT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_ACK_PUT, err, errlen);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, log);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	bind_text(st, 3, case_no);
-	bind_text(st, 4, date);
-	bind_text(st, 5, rule);
-	bind_text(st, 6, supervisor);
-	bind_text(st, 7, note);
-	return step_done(s, st, err, errlen);
+	store_bind_text(st, 3, case_no);
+	store_bind_text(st, 4, date);
+	store_bind_text(st, 5, rule);
+	store_bind_text(st, 6, supervisor);
+	store_bind_text(st, 7, note);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
@@ -220,7 +220,7 @@ store_event_put(struct store *s, int64_t log, uint64_t index,
     const char *case_no, const char *type, const char *date, uint64_t time,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_EVENT_PUT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_EVENT_PUT, err, errlen);
 
 	if (st == NULL)
 		return -1;
@@ -228,9 +228,9 @@ store_event_put(struct store *s, int64_t log, uint64_t index,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
 	sqlite3_bind_text(st, 3, case_no, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, type, -1, SQLITE_STATIC);
-	bind_text(st, 5, date);
+	store_bind_text(st, 5, date);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)time);
-	if (step_done(s, st, err, errlen) == -1)
+	if (store_step_done(s, st, err, errlen) == -1)
 		return -1;
 	return store_views_event(s, log, index, case_no, date, time, err,
 	    errlen);
@@ -241,7 +241,7 @@ store_event_get(struct store *s, int64_t log, const char *case_no,
     uint64_t index, char *type, size_t tcap, int64_t *corrected_by, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_EVENT_GET, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_EVENT_GET, err, errlen);
 	int rc;
 
 	if (st == NULL)
@@ -251,7 +251,7 @@ store_event_get(struct store *s, int64_t log, const char *case_no,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)index);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		col_text(st, 0, type, tcap);
+		store_col_text(st, 0, type, tcap);
 		*corrected_by = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int64(st, 1);
 	}
@@ -268,7 +268,7 @@ int
 store_event_set_corrected(struct store *s, int64_t log, const char *case_no,
     uint64_t index, uint64_t by, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = stmt(s, SQ_EVENT_CORRECT, err, errlen);
+	sqlite3_stmt *st = store_stmt(s, SQ_EVENT_CORRECT, err, errlen);
 
 	if (st == NULL)
 		return -1;
@@ -276,7 +276,7 @@ store_event_set_corrected(struct store *s, int64_t log, const char *case_no,
 	sqlite3_bind_text(st, 2, case_no, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)index);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)by);
-	return step_done(s, st, err, errlen);
+	return store_step_done(s, st, err, errlen);
 }
 
 int
@@ -319,7 +319,7 @@ store_derived_clear(struct store *s, char *err, size_t errlen)
 
 	for (size_t i = 0; i < NDERIVED; i++) {
 		snprintf(q, sizeof(q), "DELETE FROM %s", store_derived_tables[i][0]);
-		if (exec(s, q, err, errlen) == -1)
+		if (store_exec_sql(s, q, err, errlen) == -1)
 			return -1;
 	}
 	store_views_discard(s);
@@ -530,5 +530,5 @@ store_exec_kept_args(struct store *s, const char *sql,
 		else
 			sqlite3_bind_int64(st, i + 1, args[i].i);
 	}
-	return step_done(s, st, err, errlen);
+	return store_step_done(s, st, err, errlen);
 }

@@ -27,14 +27,14 @@ extern const char *const store_view_tables[NVIEWSTATE][2];
 /* The prepared statements' SQL (store.c). */
 extern const char *const store_sql[SQ_COUNT];
 
-sqlite3_stmt *stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
-int exec(struct store *s, const char *q, char *err, size_t errlen);
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
+int store_exec_sql(struct store *s, const char *q, char *err, size_t errlen);
 /* The kept statement for sql (compared by address), prepared on first
  * use and finalized by store_close (store_derived.c). */
 sqlite3_stmt *store_kept(struct store *s, const char *sql, char *err,
     size_t errlen);
-int step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen);
-void bind_text(sqlite3_stmt *st, int i, const char *v);
-void col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
+int store_step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen);
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+void store_col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
 
 #endif

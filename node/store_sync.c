@@ -152,7 +152,7 @@ store_checkpoint_get(struct store *s, int64_t log, uint64_t size, char *note,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		col_text(st, 0, note, cap);
+		store_col_text(st, 0, note, cap);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 1;
@@ -247,7 +247,7 @@ static const char refusals_schema[] =
 int
 store_sync_schema(struct store *s, char *err, size_t errlen)
 {
-	return exec(s, refusals_schema, err, errlen);
+	return store_exec_sql(s, refusals_schema, err, errlen);
 }
 
 int

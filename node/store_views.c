@@ -271,13 +271,13 @@ store_views_refill(struct store *s, char *err, size_t errlen)
 {
 	/* The fill counts every row written so far. */
 	store_views_discard(s);
-	return exec(s, views_fill, err, errlen);
+	return store_exec_sql(s, views_fill, err, errlen);
 }
 
 int
 store_views_clear(struct store *s, char *err, size_t errlen)
 {
-	return exec(s, "DELETE FROM vc_filed; DELETE FROM vc_closed;"
+	return store_exec_sql(s, "DELETE FROM vc_filed; DELETE FROM vc_closed;"
 	    " DELETE FROM vc_open; DELETE FROM vc_numbers;"
 	    " DELETE FROM vc_backfill; DELETE FROM vw; DELETE FROM vc_bf_top;",
 	    err, errlen);
@@ -288,37 +288,37 @@ static const char vw_schema[] = VW_SCHEMA;
 int
 store_views_migrate(struct store *s, int from, char *err, size_t errlen)
 {
-	if (exec(s, "BEGIN IMMEDIATE", err, errlen) == -1)
+	if (store_exec_sql(s, "BEGIN IMMEDIATE", err, errlen) == -1)
 		return -1;
 	/* The warning windows are derived by the views layer
 	 * (views_windows_refresh) when the meta key vw_valid is not 1. */
 	/* Version 5 keeps the back-filling state in C (store_views_event),
 	 * not in a trigger and an expression index on every event; version
 	 * 6 keeps the counters at three grains. */
-	if ((from == 1 && (exec(s, store_views_schema, err, errlen) == -1 ||
-	    exec(s, views_fill, err, errlen) == -1)) ||
-	    (from == 2 && exec(s, vw_schema, err, errlen) == -1) ||
-	    (from == 3 && exec(s, "CREATE INDEX vw_soon ON vw(log, rule, b,"
+	if ((from == 1 && (store_exec_sql(s, store_views_schema, err, errlen) == -1 ||
+	    store_exec_sql(s, views_fill, err, errlen) == -1)) ||
+	    (from == 2 && store_exec_sql(s, vw_schema, err, errlen) == -1) ||
+	    (from == 3 && store_exec_sql(s, "CREATE INDEX vw_soon ON vw(log, rule, b,"
 	    " a, type, ack) WHERE state = 0 AND kind = 0", err, errlen) == -1) ||
-	    (from >= 2 && from <= 4 && exec(s, "DROP INDEX events_delay;"
+	    (from >= 2 && from <= 4 && store_exec_sql(s, "DROP INDEX events_delay;"
 	    " DROP TRIGGER vc_event_ins; DROP TRIGGER vc_event_del;"
 	    " CREATE TABLE vc_bf_top(log INTEGER NOT NULL, delay INTEGER NOT"
 	    " NULL, case_no TEXT NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY(log,"
 	    " delay, case_no, idx)) WITHOUT ROWID", err, errlen) == -1) ||
 	    /* version 6: the counters at three grains */
-	    (from >= 2 && from <= 5 && (exec(s, "DROP TRIGGER vc_case_ins;"
+	    (from >= 2 && from <= 5 && (store_exec_sql(s, "DROP TRIGGER vc_case_ins;"
 	    " DROP TRIGGER vc_case_del; DROP TRIGGER vc_case_upd;"
 	    CASE_TRIGGERS, err, errlen) == -1 ||
-	    exec(s, views_fill, err, errlen) == -1)) ||
+	    store_exec_sql(s, views_fill, err, errlen) == -1)) ||
 	    /* version 7: one index fewer on the windows */
-	    (from >= 3 && from <= 6 && exec(s, "DROP INDEX vw_alive;"
+	    (from >= 3 && from <= 6 && store_exec_sql(s, "DROP INDEX vw_alive;"
 	    " DROP INDEX vw_order;" VW_ORDER, err, errlen) == -1) ||
-	    exec(s, from < 3 ? "INSERT OR REPLACE INTO meta VALUES"
+	    store_exec_sql(s, from < 3 ? "INSERT OR REPLACE INTO meta VALUES"
 	    " ('vw_valid', '0')" : "SELECT 1", err, errlen) == -1 ||
-	    exec(s, "UPDATE meta SET value = '7' WHERE key = 'schema'", err,
+	    store_exec_sql(s, "UPDATE meta SET value = '7' WHERE key = 'schema'", err,
 	    errlen) == -1 ||
-	    exec(s, "COMMIT", err, errlen) == -1) {
-		exec(s, "ROLLBACK", NULL, 0);
+	    store_exec_sql(s, "COMMIT", err, errlen) == -1) {
+		store_exec_sql(s, "ROLLBACK", NULL, 0);
 		return -1;
 	}
 	return 0;

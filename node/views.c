@@ -15,7 +15,7 @@
 /* ---- dates ---- */
 
 int64_t
-add_months_d(int64_t day, int64_t months)
+views_add_months_d(int64_t day, int64_t months)
 {
 	char s[11];
 
@@ -25,14 +25,14 @@ add_months_d(int64_t day, int64_t months)
 
 /* A column holding a date: its day number, or NONE. */
 int64_t
-col_day(const char *s)
+views_col_day(const char *s)
 {
 	return date_valid(s) ? date_days(s) : NONE;
 }
 
 /* The CST (UTC+8) day of Unix time t. */
 int64_t
-cst_day(uint64_t t)
+views_cst_day(uint64_t t)
 {
 	return (int64_t)((t + 8 * 3600) / 86400);
 }
@@ -40,7 +40,7 @@ cst_day(uint64_t t)
 /* Copies text into dst of cap bytes, cut at a UTF-8 character boundary
  * when it does not fit (free text ends up in JSON and HTML). */
 void
-text_copy(char *dst, const char *src, size_t cap)
+views_text_copy(char *dst, const char *src, size_t cap)
 {
 	size_t n = cs_strlcpy(dst, src, cap);
 
@@ -108,7 +108,7 @@ rules_row(void *arg, int ncol, const char *const *cols)
 
 /* The rules in force, indexed by enum rule_ix. */
 int
-rules_load(struct store *st, struct rule r[R_COUNT], char *err, size_t errlen)
+views_rules_load(struct store *st, struct rule r[R_COUNT], char *err, size_t errlen)
 {
 	memcpy(r, rule_defaults, sizeof(rule_defaults));
 	if (store_query(st, "SELECT id, zh, days, due_soon, enabled FROM rules"
@@ -139,7 +139,7 @@ views_rules(struct store *st, struct rule **rules, size_t *n, char *err,
 		ERR("out of memory");
 		return -1;
 	}
-	if (rules_load(st, r, err, errlen) == -1) {
+	if (views_rules_load(st, r, err, errlen) == -1) {
 		free(r);
 		return -1;
 	}
@@ -209,7 +209,7 @@ views_rule_set(struct store *st, const char *id, const char *field,
 		const char *args[6];
 		bool refill;
 
-		if (rules_load(st, r, err, errlen) == -1)
+		if (views_rules_load(st, r, err, errlen) == -1)
 			return -1;
 		was = r[i];
 		if (field[0] == 'd' && field[1] == 'a')
@@ -280,7 +280,7 @@ views_query_init(struct view_query *q, const char *court)
 	cs_strlcpy(q->scope, court != NULL ? court : "", sizeof(q->scope));
 	if (clock_now(&t, NULL, 0) == -1)
 		t = (uint64_t)time(NULL);
-	date_from_days(cst_day(t), day);
+	date_from_days(views_cst_day(t), day);
 	views_query_as_of(q, day);
 	cs_strlcpy(q->types, DEFAULT_TYPES, sizeof(q->types));
 }
@@ -301,7 +301,7 @@ views_query_as_of(struct view_query *q, const char *day)
 /* The 口径 as a comma list without blanks ("" = the default); full-width
  * commas and 、 are accepted as separators. */
 void
-types_norm(const char *in, char *out, size_t cap)
+views_types_norm(const char *in, char *out, size_t cap)
 {
 	size_t n = 0;
 
@@ -321,7 +321,7 @@ types_norm(const char *in, char *out, size_t cap)
 }
 
 int
-check_query(const struct view_query *q, bool period, char *err, size_t errlen)
+views_check_query(const struct view_query *q, bool period, char *err, size_t errlen)
 {
 	if (!date_valid(q->as_of)) {
 		ERR("as-of date \"%s\" is not a date (YYYY-MM-DD)", q->as_of);
@@ -378,7 +378,7 @@ idpos_cmp(const void *a, const void *b)
 }
 
 void
-scope_free(struct scope *s)
+views_scope_free(struct scope *s)
 {
 	free(s->v);
 	free(s->by_id);
@@ -389,7 +389,7 @@ scope_free(struct scope *s)
  * logs with entries, so that a court whose log is still empty (and so
  * was never pushed upward) is absent at every level alike. */
 int
-scope_load(struct store *st, const char *scope, struct scope *s, char *err,
+views_scope_load(struct store *st, const char *scope, struct scope *s, char *err,
     size_t errlen)
 {
 	const char *args[1] = { scope };
@@ -411,13 +411,13 @@ scope_load(struct store *st, const char *scope, struct scope *s, char *err,
 		qsort(s->by_id, s->n, sizeof(*s->by_id), idpos_cmp);
 	return 0;
 fail:
-	scope_free(s);
+	views_scope_free(s);
 	return -1;
 }
 
 /* The position (by origin) of log id, or -1. */
 long
-scope_find(const struct scope *s, int64_t id)
+views_scope_find(const struct scope *s, int64_t id)
 {
 	size_t lo = 0, hi = s->n;
 
@@ -435,7 +435,7 @@ scope_find(const struct scope *s, int64_t id)
 }
 
 bool
-grow(void **v, size_t *n, size_t *cap, size_t size)
+views_grow(void **v, size_t *n, size_t *cap, size_t size)
 {
 	if (*n == *cap) {
 		size_t c = *cap != 0 ? *cap * 2 : 16;
@@ -450,7 +450,7 @@ grow(void **v, size_t *n, size_t *cap, size_t size)
 }
 
 int
-case_order(int ya, const char *ta, uint32_t sa, const char *ca, int yb,
+views_case_order(int ya, const char *ta, uint32_t sa, const char *ca, int yb,
     const char *tb, uint32_t sb, const char *cb)
 {
 	int c;

@@ -45,7 +45,7 @@ emit(struct cdata *d, int rule, int64_t a, int64_t b, int state, int kind,
 		p->b = b;
 		return;
 	}
-	if (!grow((void **)&d->w, &d->nw, &d->capw, sizeof(*d->w))) {
+	if (!views_grow((void **)&d->w, &d->nw, &d->capw, sizeof(*d->w))) {
 		d->oom = true;
 		return;
 	}
@@ -72,7 +72,7 @@ deadline_windows(struct cdata *d, const struct rule *r, int rule, int64_t D,
 static void
 time_limit_windows(struct cdata *d, const struct rule *r, int rule)
 {
-	int64_t base = add_months_d(d->filed, (int64_t)r->days + d->ext);
+	int64_t base = views_add_months_d(d->filed, (int64_t)r->days + d->ext);
 	int64_t prior = 0, p = d->filed, hi = d->closed;
 
 	for (size_t i = 0; i < d->nsusp && p < hi; i++) {
@@ -286,7 +286,7 @@ zhongben_windows(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 	if (r[R_ZHONGBEN].enabled && (rules & BIT(R_ZHONGBEN))) {
 		const int64_t pre[] = { d->node[R_NOTICE], d->node[R_REPORT],
 		    d->consumption, d->node[R_INVEST], d->debtor };
-		bool failed = C <= add_months_d(d->filed, r[R_ZHONGBEN].days);
+		bool failed = C <= views_add_months_d(d->filed, r[R_ZHONGBEN].days);
 
 		for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
 			if (pre[i] == VW_INF || pre[i] > C)
@@ -298,7 +298,7 @@ zhongben_windows(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 		return;
 	/* The last search as of A: none before the first, the first until
 	 * the last, then the last (views_warnings.c, zhongben_rules). */
-	limit = add_months_d(C, 12 * PERIODIC_YEARS);
+	limit = views_add_months_d(C, 12 * PERIODIC_YEARS);
 	seg[ns++] = C;
 	if (d->pfirst != VW_INF && d->pfirst > C)
 		seg[ns++] = d->pfirst;
@@ -313,7 +313,7 @@ zhongben_windows(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 		else if (d->pfirst != VW_INF && d->pfirst <= p)
 			last = d->pfirst;
 		base = last != VW_INF && last > C ? last : C;
-		D = add_months_d(base, r[R_PERIODIC].days);
+		D = views_add_months_d(base, r[R_PERIODIC].days);
 		if (D > limit)
 			continue;
 		emit(d, R_PERIODIC, max64(p, D - r[R_PERIODIC].due_soon),
@@ -324,7 +324,7 @@ zhongben_windows(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 }
 
 int
-window_cmp(const void *pa, const void *pb)
+views_window_cmp(const void *pa, const void *pb)
 {
 	const struct window *a = pa, *b = pb;
 
@@ -334,7 +334,7 @@ window_cmp(const void *pa, const void *pb)
 }
 
 void
-windows_build(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
+views_windows_build(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 {
 	static const int node_rules[] = { R_ASSIGN, R_NOTICE, R_REPORT,
 	    R_ONLINE, R_INVEST };
@@ -371,7 +371,7 @@ windows_build(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 	if (r[rt].enabled && (rules & BIT(rt)))
 		time_limit_windows(d, &r[rt], rt);
 	if (r[R_OPEN12].enabled && (rules & BIT(R_OPEN12))) {
-		int64_t D = add_months_d(d->filed, r[R_OPEN12].days);
+		int64_t D = views_add_months_d(d->filed, r[R_OPEN12].days);
 
 		emit(d, R_OPEN12, max64(d->filed, D - r[R_OPEN12].due_soon),
 		    min64(D + 1, hi), ST_SOON, K_MOVING, D);
@@ -381,5 +381,5 @@ windows_build(struct cdata *d, const struct rule r[R_COUNT], unsigned rules)
 	if (d->closed != VW_INF && d->zhongben)
 		zhongben_windows(d, r, rules);
 	if (d->nw > 1)
-		qsort(d->w, d->nw, sizeof(d->w[0]), window_cmp);
+		qsort(d->w, d->nw, sizeof(d->w[0]), views_window_cmp);
 }

@@ -101,7 +101,7 @@ ind_row(void *arg, int ncol, const char *const *cols)
 
 	if (ncol < 13 || !date_valid(COL(5)))
 		return 0;
-	pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+	pos = views_scope_find(x->sc, strtoll(COL(0), NULL, 10));
 	if (pos < 0)
 		return 0;
 	m = ind_classify(x, ncol, cols);
@@ -202,8 +202,8 @@ pieces_of(int64_t s, int64_t e, struct pieces *p)
 		int64_t month_end, year_end;
 
 		ymd(cur, &y, &m, &d);
-		month_end = add_months_d(cur - d + 1, 1) - 1;
-		year_end = add_months_d(cur - d + 1, 13 - m) - 1;
+		month_end = views_add_months_d(cur - d + 1, 1) - 1;
+		year_end = views_add_months_d(cur - d + 1, 13 - m) - 1;
 		if (d == 1 && m == 1 && year_end <= e && phase <= 2) {
 			phase = 2;
 			piece_add(p, 2, KYEAR + y);
@@ -287,7 +287,7 @@ static int
 vfiled_row(void *arg, int ncol, const char *const *cols)
 {
 	struct vctx *x = arg;
-	long pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+	long pos = views_scope_find(x->sc, strtoll(COL(0), NULL, 10));
 
 	if (pos < 0)
 		return 0;
@@ -302,7 +302,7 @@ static int
 vclosed_row(void *arg, int ncol, const char *const *cols)
 {
 	struct vctx *x = arg;
-	long pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+	long pos = views_scope_find(x->sc, strtoll(COL(0), NULL, 10));
 	struct indicators *in;
 
 	if (pos < 0)
@@ -327,7 +327,7 @@ static int
 vopen_row(void *arg, int ncol, const char *const *cols)
 {
 	struct vctx *x = arg;
-	long pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+	long pos = views_scope_find(x->sc, strtoll(COL(0), NULL, 10));
 
 	if (pos >= 0)
 		x->per[pos].open_12m = col_u64(ncol, cols, 1);
@@ -341,7 +341,7 @@ last_filed_12m(int64_t to)
 {
 	int64_t f = to - 367;
 
-	while (add_months_d(f + 1, 12) < to)
+	while (views_add_months_d(f + 1, 12) < to)
 		f++;
 	return f;
 }
@@ -456,11 +456,11 @@ ind_setup(struct store *st, const struct view_query *q, struct scope *sc,
 	struct rule r[R_COUNT];
 
 	memset(x, 0, sizeof(*x));
-	if (check_query(q, true, err, errlen) == -1 ||
-	    rules_load(st, r, err, errlen) == -1 ||
-	    scope_load(st, q->scope, sc, err, errlen) == -1)
+	if (views_check_query(q, true, err, errlen) == -1 ||
+	    views_rules_load(st, r, err, errlen) == -1 ||
+	    views_scope_load(st, q->scope, sc, err, errlen) == -1)
 		return -1;
-	types_norm(q->types, types, tcap);
+	views_types_norm(q->types, types, tcap);
 	x->sc = sc;
 	x->from = q->from;
 	x->to = q->to;
@@ -532,7 +532,7 @@ views_indicators(struct store *st, const struct view_query *q,
 		ret = r;
 out:
 	free(x.per);
-	scope_free(&sc);
+	views_scope_free(&sc);
 	return ret;
 }
 
@@ -543,7 +543,7 @@ icase_cmp(const void *pa, const void *pb)
 
 	if (a->court != b->court)
 		return a->court < b->court ? -1 : 1;
-	return case_order(a->year, a->type, a->seq, a->case_no, b->year,
+	return views_case_order(a->year, a->type, a->seq, a->case_no, b->year,
 	    b->type, b->seq, b->case_no);
 }
 
@@ -605,7 +605,7 @@ views_indicator_cases(struct store *st, const struct view_query *q,
 		}
 out:
 	free(x.cases);
-	scope_free(&sc);
+	views_scope_free(&sc);
 	return ret;
 }
 
@@ -779,12 +779,12 @@ backfill_row(void *arg, int ncol, const char *const *cols)
 {
 	struct bctx *x = arg;
 	struct backfill b;
-	int64_t date = col_day(COL(4)), rec;
+	int64_t date = views_col_day(COL(4)), rec;
 
 	if (date == NONE)
 		return 0;
 	memset(&b, 0, sizeof(b));
-	rec = cst_day(strtoull(COL(5), NULL, 10));
+	rec = views_cst_day(strtoull(COL(5), NULL, 10));
 	if (rec - date <= x->min_days)
 		return 0;
 	cs_strlcpy(b.court, COL(0), sizeof(b.court));
@@ -794,7 +794,7 @@ backfill_row(void *arg, int ncol, const char *const *cols)
 	cs_strlcpy(b.date, COL(4), sizeof(b.date));
 	date_from_days(rec, b.recorded);
 	if (COL(6)[0] != '\0')
-		date_from_days(cst_day(strtoull(COL(6), NULL, 10)), b.witnessed);
+		date_from_days(views_cst_day(strtoull(COL(6), NULL, 10)), b.witnessed);
 	b.delay = (int)(rec - date);
 	x->ret = x->fn(x->arg, &b);
 	return x->ret;
@@ -924,7 +924,7 @@ views_backfill_top(struct store *st, const struct view_query *q,
 	x.b.arg = arg;
 	x.left = limit;
 	snprintf(md, sizeof(md), "%d", x.b.min_days);
-	if (scope_load(st, q->scope, &sc, err, errlen) == -1)
+	if (views_scope_load(st, q->scope, &sc, err, errlen) == -1)
 		return -1;
 	for (size_t i = 0; i < sc.n && x.left > 0 && x.b.ret == 0; i++) {
 		args[0] = sc.v[i].origin;
@@ -938,7 +938,7 @@ views_backfill_top(struct store *st, const struct view_query *q,
 			break;
 		}
 	}
-	scope_free(&sc);
+	views_scope_free(&sc);
 	return ret == 0 ? x.b.ret : ret;
 }
 
@@ -960,7 +960,7 @@ peer_row(void *arg, int ncol, const char *const *cols)
 	cs_strlcpy(p.court, COL(0), sizeof(p.court));
 	p.last_seen = strtoull(COL(1), NULL, 10);
 	p.last_ok = strtoull(COL(2), NULL, 10);
-	text_copy(p.last_error, COL(3), sizeof(p.last_error));
+	views_text_copy(p.last_error, COL(3), sizeof(p.last_error));
 	p.requests = strtoull(COL(4), NULL, 10);
 	p.entries = strtoull(COL(5), NULL, 10);
 	p.held = strtoull(COL(6), NULL, 10);

@@ -59,22 +59,22 @@ struct scope {
 	bool		 oom;
 };
 
-int64_t add_months_d(int64_t day, int64_t months);
-int64_t col_day(const char *s);
-int64_t cst_day(uint64_t t);
-void text_copy(char *dst, const char *src, size_t cap);
-int rules_load(struct store *st, struct rule r[R_COUNT], char *err, size_t errlen);
-void types_norm(const char *in, char *out, size_t cap);
-int check_query(const struct view_query *q, bool period, char *err, size_t errlen);
-void scope_free(struct scope *s);
-int scope_load(struct store *st, const char *scope, struct scope *s, char *err, size_t errlen);
-long scope_find(const struct scope *s, int64_t id);
+int64_t views_add_months_d(int64_t day, int64_t months);
+int64_t views_col_day(const char *s);
+int64_t views_cst_day(uint64_t t);
+void views_text_copy(char *dst, const char *src, size_t cap);
+int views_rules_load(struct store *st, struct rule r[R_COUNT], char *err, size_t errlen);
+void views_types_norm(const char *in, char *out, size_t cap);
+int views_check_query(const struct view_query *q, bool period, char *err, size_t errlen);
+void views_scope_free(struct scope *s);
+int views_scope_load(struct store *st, const char *scope, struct scope *s, char *err, size_t errlen);
+long views_scope_find(const struct scope *s, int64_t id);
 /* Cases in number order: year, type, number (then the text, for ties). */
-int case_order(int ya, const char *ta, uint32_t sa, const char *ca, int yb,
+int views_case_order(int ya, const char *ta, uint32_t sa, const char *ca, int yb,
     const char *tb, uint32_t sb, const char *cb);
 /* Makes room for one more element of `size` bytes in *v (n used, cap
  * allocated); false when out of memory. */
-bool grow(void **v, size_t *n, size_t *cap, size_t size);
+bool views_grow(void **v, size_t *n, size_t *cap, size_t size);
 /* The warning of one rule (enum rule_ix) of one case, decided as for the
  * whole scope: fn is called with it, or not at all if it does not warn. */
 int views_case_warning(struct store *st, const struct view_query *q,
@@ -84,7 +84,7 @@ int views_case_warning(struct store *st, const struct view_query *q,
 /* ---- warning windows of one case (views_derive.c, views_windows.c) ---- */
 
 #define BIT(rule)	(1u << (rule))
-/* What the rules read (windows_build): the workflow nodes, the
+/* What the rules read (views_windows_build): the workflow nodes, the
  * suspensions, the ledger.  Every rule reads the filing and closing days
  * and its acknowledgments. */
 #define NODE_RULES	(BIT(R_NOTICE) | BIT(R_REPORT) | BIT(R_ONLINE) | \
@@ -126,10 +126,10 @@ struct cdata {
 };
 
 /* Orders windows by (rule, a): vw's key. */
-int window_cmp(const void *pa, const void *pb);
-/* Derives into d->w (sorted by window_cmp) the windows of the rules in
+int views_window_cmp(const void *pa, const void *pb);
+/* Derives into d->w (sorted by views_window_cmp) the windows of the rules in
  * the bit set `rules` (BIT(rule)); d->oom on failure. */
-void windows_build(struct cdata *d, const struct rule r[R_COUNT],
+void views_windows_build(struct cdata *d, const struct rule r[R_COUNT],
     unsigned rules);
 
 #endif

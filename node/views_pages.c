@@ -120,13 +120,13 @@ static int
 count_row(void *arg, int ncol, const char *const *cols)
 {
 	struct cctx *x = arg;
-	long pos = scope_find(x->sc, strtoll(COL(0), NULL, 10));
+	long pos = views_scope_find(x->sc, strtoll(COL(0), NULL, 10));
 	int rule = atoi(COL(1));
 	struct warning_count *c;
 
 	if (pos < 0 || rule < 0 || rule >= R_COUNT)
 		return 0;
-	if (!grow((void **)&x->v, &x->n, &x->cap, sizeof(*x->v))) {
+	if (!views_grow((void **)&x->v, &x->n, &x->cap, sizeof(*x->v))) {
 		x->oom = true;
 		return 1;
 	}
@@ -160,7 +160,7 @@ load_counts(struct store *st, const struct view_query *q,
 	memset(x, 0, sizeof(*x));
 	x->sc = sc;
 	x->r = r;
-	types_norm(q->types, types, sizeof(types));
+	views_types_norm(q->types, types, sizeof(types));
 	snprintf(as_of, sizeof(as_of), "%lld", (long long)date_days(q->as_of));
 	soon_args(r, date_days(q->as_of), soon, args);
 	if (store_query_kept(st, count_sql, args, 4 + R_COUNT, count_row, x,
@@ -182,7 +182,7 @@ views_warning_counts(struct store *st, const struct view_query *q,
 	struct cctx x;
 	int rc, ret = 0;
 
-	if (check_query(q, false, err, errlen) == -1)
+	if (views_check_query(q, false, err, errlen) == -1)
 		return -1;
 	if (!windows_current(st, q, err, errlen, &rc)) {
 		struct warning_set *ws;
@@ -194,15 +194,15 @@ views_warning_counts(struct store *st, const struct view_query *q,
 		views_warnings_free(ws);
 		return ret;
 	}
-	if (rules_load(st, r, err, errlen) == -1 ||
-	    scope_load(st, q->scope, &sc, err, errlen) == -1)
+	if (views_rules_load(st, r, err, errlen) == -1 ||
+	    views_scope_load(st, q->scope, &sc, err, errlen) == -1)
 		return -1;
 	if (load_counts(st, q, &sc, r, &x, err, errlen) == -1)
 		ret = -1;
 	for (size_t i = 0; ret == 0 && i < x.n; i++)
 		ret = fn(arg, &x.v[i]);
 	free(x.v);
-	scope_free(&sc);
+	views_scope_free(&sc);
 	return ret;
 }
 
@@ -238,14 +238,14 @@ pitem_row(void *arg, int ncol, const char *const *cols)
 	long court = x->court;
 
 	if (ncol > 8) {			/* ending_sql: the court's log id */
-		court = scope_find(x->sc, strtoll(COL(8), NULL, 10));
+		court = views_scope_find(x->sc, strtoll(COL(8), NULL, 10));
 		if (court < 0 || (x->only != NULL && x->only[0] != '\0' &&
 		    !court_path_covers(x->only, x->sc->v[court].origin)))
 			return 0;
 	}
 	if (x->overdue_only && state != ST_OVER)
 		return 0;
-	if (!grow((void **)&x->v, &x->n, &x->cap, sizeof(*x->v))) {
+	if (!views_grow((void **)&x->v, &x->n, &x->cap, sizeof(*x->v))) {
 		x->oom = true;
 		return 1;
 	}
@@ -279,7 +279,7 @@ pitem_cmp(const void *pa, const void *pb)
 		return a->court < b->court ? -1 : 1;
 	if (a->rule != b->rule)
 		return a->rule < b->rule ? -1 : 1;
-	return case_order(a->year, a->type, a->seq, a->case_no, b->year,
+	return views_case_order(a->year, a->type, a->seq, a->case_no, b->year,
 	    b->type, b->seq, b->case_no);
 }
 
@@ -304,7 +304,7 @@ views_warning_page(struct store *st, const struct view_query *q,
 	uint64_t tot = 0;
 	int rc, ret = -1;
 
-	if (check_query(q, false, err, errlen) == -1)
+	if (views_check_query(q, false, err, errlen) == -1)
 		return -1;
 	if (!windows_current(st, q, err, errlen, &rc)) {
 		struct warning_set *ws;
@@ -320,8 +320,8 @@ views_warning_page(struct store *st, const struct view_query *q,
 	}
 	memset(&px, 0, sizeof(px));
 	memset(&cx, 0, sizeof(cx));
-	if (rules_load(st, r, err, errlen) == -1 ||
-	    scope_load(st, q->scope, &sc, err, errlen) == -1)
+	if (views_rules_load(st, r, err, errlen) == -1 ||
+	    views_scope_load(st, q->scope, &sc, err, errlen) == -1)
 		return -1;
 	if (rule != NULL && rule[0] != '\0') {
 		int k = rule_pos(r, rule);
@@ -351,7 +351,7 @@ views_warning_page(struct store *st, const struct view_query *q,
 		*total = tot;
 	else
 		tot = UINT64_MAX;
-	types_norm(q->types, types, sizeof(types));
+	views_types_norm(q->types, types, sizeof(types));
 	px.sc = &sc;
 	px.only = court;
 	px.as_of = date_days(q->as_of);
@@ -397,6 +397,6 @@ views_warning_page(struct store *st, const struct view_query *q,
 out:
 	free(cx.v);
 	free(px.v);
-	scope_free(&sc);
+	views_scope_free(&sc);
 	return ret;
 }

@@ -107,7 +107,7 @@ wpush(struct wctx *x, const struct wcase *k, int rix, enum warning_state state,
     int64_t deadline, int64_t days, const char *detail)
 {
 	struct witem *it;
-	long pos = scope_find(x->sc, k->log);
+	long pos = views_scope_find(x->sc, k->log);
 
 	if (pos < 0)
 		return;
@@ -217,13 +217,13 @@ zhongben_rules(struct wctx *x, const struct wcase *k, int ncol,
 
 	if (x->r[R_ZHONGBEN].enabled) {
 		for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
-			int64_t d = col_day(COL(pre[i].col));
+			int64_t d = views_col_day(COL(pre[i].col));
 			if (d == NONE || d > closed)
 				n += (size_t)snprintf(missing + n,
 				    sizeof(missing) - n, "%s%s", n > 0 ? "," : "",
 				    pre[i].token);
 		}
-		if (closed <= add_months_d(filed, x->r[R_ZHONGBEN].days)) {
+		if (closed <= views_add_months_d(filed, x->r[R_ZHONGBEN].days)) {
 			snprintf(tok, sizeof(tok), "within_%d_months",
 			    x->r[R_ZHONGBEN].days);
 			n += (size_t)snprintf(missing + n, sizeof(missing) - n,
@@ -236,14 +236,14 @@ zhongben_rules(struct wctx *x, const struct wcase *k, int ncol,
 	if (!x->r[R_PERIODIC].enabled)
 		return;
 	/* The last search by as_of: case_nodes keeps the first and last. */
-	last = col_day(COL(WC_PERIODIC_LAST));
+	last = views_col_day(COL(WC_PERIODIC_LAST));
 	if (last == NONE || last > x->as_of)
-		last = col_day(COL(WC_PERIODIC_FIRST));
+		last = views_col_day(COL(WC_PERIODIC_FIRST));
 	if (last != NONE && last > x->as_of)
 		last = NONE;
 	base = last != NONE && last > closed ? last : closed;
-	deadline = add_months_d(base, x->r[R_PERIODIC].days);
-	if (deadline > add_months_d(closed, 12 * PERIODIC_YEARS))
+	deadline = views_add_months_d(base, x->r[R_PERIODIC].days);
+	if (deadline > views_add_months_d(closed, 12 * PERIODIC_YEARS))
 		return;
 	if (rule_decide(&x->r[R_PERIODIC], x->as_of, deadline, NONE, &state,
 	    &days)) {
@@ -268,8 +268,8 @@ warn_row(void *arg, int ncol, const char *const *cols)
 	if (ncol < WC_NCOL)
 		return 1;
 	wcase_from_row(&k, ncol, cols);
-	filed = col_day(COL(WC_FILED));
-	closed = col_day(COL(WC_CLOSED));
+	filed = views_col_day(COL(WC_FILED));
+	closed = views_col_day(COL(WC_CLOSED));
 	if (filed == NONE)
 		return 0;
 	if (closed != NONE && closed <= x->as_of) {
@@ -278,22 +278,22 @@ warn_row(void *arg, int ncol, const char *const *cols)
 		return x->oom;
 	}
 	node_rule(x, &k, R_ASSIGN, filed + x->r[R_ASSIGN].days,
-	    col_day(COL(WC_ASSIGNED)));
+	    views_col_day(COL(WC_ASSIGNED)));
 	node_rule(x, &k, R_NOTICE, filed + x->r[R_NOTICE].days,
-	    col_day(COL(WC_NOTICE)));
+	    views_col_day(COL(WC_NOTICE)));
 	node_rule(x, &k, R_REPORT, filed + x->r[R_REPORT].days,
-	    col_day(COL(WC_REPORT)));
+	    views_col_day(COL(WC_REPORT)));
 	node_rule(x, &k, R_ONLINE, filed + x->r[R_ONLINE].days,
-	    col_day(COL(WC_ONLINE)));
+	    views_col_day(COL(WC_ONLINE)));
 	node_rule(x, &k, R_INVEST, filed + x->r[R_INVEST].days,
-	    col_day(COL(WC_INVEST)));
-	seizure = col_day(COL(WC_SEIZURE));
+	    views_col_day(COL(WC_INVEST)));
+	seizure = views_col_day(COL(WC_SEIZURE));
 	if (seizure != NONE && seizure <= x->as_of) {
-		int64_t expires = col_day(COL(WC_EXPIRES));
+		int64_t expires = views_col_day(COL(WC_EXPIRES));
 
 		node_rule(x, &k, R_VALUATION,
 		    seizure + x->r[R_VALUATION].days,
-		    col_day(COL(WC_VALUATION)));
+		    views_col_day(COL(WC_VALUATION)));
 		if (expires != NONE && x->r[R_SEIZURE].enabled &&
 		    rule_decide(&x->r[R_SEIZURE], x->as_of,
 		    expires - x->r[R_SEIZURE].days, NONE, &state, &days)) {
@@ -411,7 +411,7 @@ pay_row(void *arg, int ncol, const char *const *cols)
 {
 	struct wctx *x = arg;
 	struct wcase k;
-	int64_t date = col_day(COL(5));
+	int64_t date = views_col_day(COL(5));
 	uint64_t amount = strtoull(COL(7), NULL, 10);
 	uint64_t idx = strtoull(COL(8), NULL, 10);
 
@@ -507,8 +507,8 @@ ack_row(void *arg, int ncol, const char *const *cols)
 	cs_strlcpy(a->case_no, COL(1), sizeof(a->case_no));
 	cs_strlcpy(a->rule, COL(2), sizeof(a->rule));
 	cs_strlcpy(a->date, COL(3), sizeof(a->date));
-	text_copy(a->by, COL(4), sizeof(a->by));
-	text_copy(a->note, COL(5), sizeof(a->note));
+	views_text_copy(a->by, COL(4), sizeof(a->by));
+	views_text_copy(a->note, COL(5), sizeof(a->note));
 	return 0;
 }
 
@@ -554,7 +554,7 @@ witem_cmp(const void *pa, const void *pb)
 		return a->court < b->court ? -1 : 1;
 	if (a->ord != b->ord)
 		return a->ord < b->ord ? -1 : 1;
-	return case_order(a->year, a->type, a->seq, a->case_no, b->year,
+	return views_case_order(a->year, a->type, a->seq, a->case_no, b->year,
 	    b->type, b->seq, b->case_no);
 }
 
@@ -591,7 +591,7 @@ views_warnings_free(struct warning_set *ws)
 		free(ws->x);
 	}
 	free(ws->acked);
-	scope_free(&ws->sc);
+	views_scope_free(&ws->sc);
 	free(ws);
 }
 
@@ -610,19 +610,19 @@ warnings_load(struct store *st, const struct view_query *q, const char *log,
 	    store_row_fn, void *, char *, size_t);
 
 	*out = NULL;
-	if (check_query(q, false, err, errlen) == -1)
+	if (views_check_query(q, false, err, errlen) == -1)
 		return -1;
 	if ((ws = calloc(1, sizeof(*ws))) == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
-	if (scope_load(st, q->scope, &ws->sc, err, errlen) == -1) {
+	if (views_scope_load(st, q->scope, &ws->sc, err, errlen) == -1) {
 		free(ws);
 		return -1;
 	}
 	if ((x = ws->x = calloc(1, sizeof(*x))) == NULL)
 		goto oom;
-	types_norm(q->types, types, sizeof(types));
+	views_types_norm(q->types, types, sizeof(types));
 	args[0] = q->scope;
 	args[1] = q->as_of;
 	args[2] = types;
@@ -646,7 +646,7 @@ warnings_load(struct store *st, const struct view_query *q, const char *log,
 	x->pay_log = -1;
 	/* One case's queries run once per warning of a page: kept. */
 	query = log != NULL ? store_query_kept : store_query;
-	if (rules_load(st, x->r, err, errlen) == -1 ||
+	if (views_rules_load(st, x->r, err, errlen) == -1 ||
 	    query(st, wsql, args, nargs, warn_row, x, err, errlen) == -1 ||
 	    x->oom ||
 	    query(st, psql, args, nargs, pay_row, x, err, errlen) == -1 ||

@@ -95,7 +95,7 @@ susp_row(void *arg, int ncol, const char *const *cols)
 {
 	struct cdata *d = arg;
 
-	if (!grow((void **)&d->susp, &d->nsusp, &d->capsusp,
+	if (!views_grow((void **)&d->susp, &d->nsusp, &d->capsusp,
 	    sizeof(*d->susp))) {
 		d->oom = true;
 		return 1;
@@ -113,7 +113,7 @@ ledger_row(void *arg, int ncol, const char *const *cols)
 
 	if (!date_valid(COL(0)))
 		return 0;
-	if (!grow((void **)&d->led, &d->nled, &d->capled, sizeof(*d->led))) {
+	if (!views_grow((void **)&d->led, &d->nled, &d->capled, sizeof(*d->led))) {
 		d->oom = true;
 		return 1;
 	}
@@ -182,7 +182,7 @@ old_row(void *arg, int ncol, const char *const *cols)
 {
 	struct oldw *o = arg;
 
-	if (!grow((void **)&o->w, &o->n, &o->cap, sizeof(*o->w))) {
+	if (!views_grow((void **)&o->w, &o->n, &o->cap, sizeof(*o->w))) {
 		o->oom = true;
 		return 1;
 	}
@@ -234,7 +234,7 @@ rules_cached(struct store *st, struct rule r[R_COUNT], char *err,
 	pthread_mutex_unlock(&cache_lock);
 	if (hit)
 		return 0;
-	if (rules_load(st, r, err, errlen) == -1)
+	if (views_rules_load(st, r, err, errlen) == -1)
 		return -1;
 	pthread_mutex_lock(&cache_lock);
 	rcache.open_id = st->open_id;
@@ -298,7 +298,7 @@ windows_write(struct store *st, int64_t log, const char *case_no,
 			continue;
 		}
 		c = i == o->n ? 1 : j == d->nw ? -1 :
-		    window_cmp(&o->w[i], &d->w[j]);
+		    views_window_cmp(&o->w[i], &d->w[j]);
 		if (c == 0 && window_eq(&o->w[i], &d->w[j])) {
 			i++;
 			j++;
@@ -365,7 +365,7 @@ views_windows_case(struct store *st, int64_t log, const struct case_state *cs,
 		    store_query_kept(st, vw_acks_sql, args, 2, ack_first_row, &ax,
 		    err, errlen) == -1)
 			goto out;
-		windows_build(d, r, rules);
+		views_windows_build(d, r, rules);
 	}
 	if (d->oom || o->oom) {
 		ERR("out of memory");
@@ -400,7 +400,7 @@ key_row(void *arg, int ncol, const char *const *cols)
 {
 	struct keys *k = arg;
 
-	if (!grow((void **)&k->v, &k->n, &k->cap, sizeof(*k->v))) {
+	if (!views_grow((void **)&k->v, &k->n, &k->cap, sizeof(*k->v))) {
 		k->oom = true;
 		return 1;
 	}
