@@ -1,5 +1,5 @@
 /*
- * audit_cli.c — `courtsync audit` and `courtsync digest` (courtsync(1)):
+ * cli_audit.c — `courtsync audit` and `courtsync digest` (courtsync(1)):
  * parses options, loads the trust anchors, calls the auditor's core
  * (audit.h), prints the report and chooses the exit status: 0 verified,
  * 1 a problem found, 2 usage, 3 system error.

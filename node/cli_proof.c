@@ -1,5 +1,5 @@
 /*
- * proof_cli.c — the two commands over case proofs (proof.h): `prove`,
+ * cli_proof.c — the two commands over case proofs (proof.h): `prove`,
  * which writes one from this node's store against a witnessed checkpoint,
  * and `audit --proof`, which verifies one offline and prints the report.
  */

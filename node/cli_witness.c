@@ -1,5 +1,5 @@
 /*
- * witness_cli.c — `courtsync witness`: making a witness home, and running
+ * cli_witness.c — `courtsync witness`: making a witness home, and running
  * the witness (witness.h) once or as a daemon, courtsync(1).
  */
 #include <signal.h>

@@ -1,7 +1,7 @@
 /*
  * proof.c — case proofs (proof.h, docs/FORMAT.md §10): building one from a
  * node's store against a witnessed checkpoint, and verifying one offline.
- * The commands over them are in proof_cli.c.
+ * The commands over them are in cli_proof.c.
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -62,7 +62,7 @@ int	render_query_check(const struct view_query *q, char *err, size_t errlen);
 /* Appends s percent-encoded for a URL query value (UTF-8 bytes as %XX). */
 int	render_url_encode(struct buf *b, const char *s);
 
-/* What report_load reads. */
+/* What render_report_load reads. */
 enum {
 	REPORT_INDICATORS	= 1 << 0,
 	REPORT_WARNINGS		= 1 << 1,	/* counts, top overdue, rules */
@@ -160,7 +160,7 @@ struct report_list {
 int	render_report_load(struct report *r, struct store *st, const struct view_query *q,
 	    const struct render_names *names, uint64_t now, unsigned what,
 	    const struct report_list *list, char *err, size_t errlen);
-/* Frees what report_load allocated; a zeroed report is fine. */
+/* Frees what render_report_load allocated; a zeroed report is fine. */
 void	render_report_free(struct report *r);
 
 /* The zh name of a rule id (from the rules read), or the id. */

@@ -52,7 +52,7 @@ int	witness_create(const char *home, const char *path, const char *name,
 int	witness_config_read(struct witness_config *c, const char *home,
 	    char *err, size_t errlen);
 
-/* ---- the state database (node/store_witness.c) ---- */
+/* ---- the state database (node/witness_store.c) ---- */
 
 struct witness_db {
 	void		*db;		/* sqlite3 * */

@@ -1,5 +1,5 @@
 /*
- * store_witness.c — a witness's state database, witness.db (witness.h):
+ * witness_store.c — a witness's state database, witness.db (witness.h):
  * the newest checkpoint verified per log, and evidence of inconsistency.
  * Part of the store module (the only one that includes <sqlite3.h>), but
  * its own small file: a witness has no log and no court tables.
