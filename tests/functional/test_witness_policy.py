@@ -262,6 +262,13 @@ def test_bad_witness_flags(net):
         r.describe()
     r = audit(net, net.county, "--no-replay", "--skew", "-5")
     assert r.code == EXIT_USAGE and "--skew" in r.err, r.describe()
+    for bad in ("yesterday", "-1", "253402300800"):
+        r = audit(net, net.county, "--no-replay", "--now", bad)
+        assert r.code == EXIT_USAGE and "--now" in r.err, r.describe()
+    # a clock before the cosignatures: they are "dated later than" it
+    r = audit(net, net.county, "--no-replay", "--now", "1000000000")
+    assert r.code == EXIT_REFUSED and "later than this verifier's clock" \
+        in r.out, r.describe()
 
 
 # ---------------------------------------------------------------- log verify
