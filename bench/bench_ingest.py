@@ -395,6 +395,15 @@ class Bench:
                                  what="courtsync push (%s)" %
                                  os.path.basename(home))
         h1, io1 = hub.cpu(), hub.io()
+        # The fold stage (docs/VIEWS.md §8): until the hub's views hold
+        # every entry pushed, polled on /healthz.
+        f0, deadline = time.monotonic(), time.monotonic() + self.t_step(n_new)
+        while hub.health().get("fold_backlog", 0) > 0:
+            if time.monotonic() > deadline:
+                die("the hub's fold did not catch up after the push")
+            time.sleep(0.02)
+        fold_wall = wall + time.monotonic() - f0
+        h2 = hub.cpu()
         m = re.search(r"pushed (\d+) entries in (\d+) batches", out)
         if not m or int(m.group(1)) != n_new:
             die("push: expected %d entries pushed, courtsync said: %s"
@@ -404,6 +413,7 @@ class Bench:
             die("the hub holds %d entries after the push, expected %d"
                 % (held, expect))
         return {"n": n_new, "wall": wall, "cpu": cpu, "hub": h1 - h0,
+                "fold_wall": fold_wall, "fold_hub": h2 - h0,
                 "batches": int(m.group(2)),
                 "rd": io1[0] - io0[0], "wr": io1[1] - io0[1]}
 
@@ -535,6 +545,8 @@ def report(b, runs, bare, peer, steps, t_import, dropped):
         "client CPU", "hub CPU"))
     for r in runs:
         say(fmt_row(r["name"], r["n"], r["wall"], cpu=r["cpu"], hub=r["hub"]))
+        say(fmt_row("  ... until the hub's views hold them", r["n"],
+                    r["fold_wall"], hub=r["fold_hub"]))
     for st in steps:
         pre = st["pre"]
         if pre is not None:
@@ -573,13 +585,17 @@ def report(b, runs, bare, peer, steps, t_import, dropped):
             rate = cs["n"] / cs["wall"]
             ratio = rate / r["rows_per_s"]
             r["ratio"] = ratio
-            say("%9d %12.0f %14.0f %8.2fx   %s" % (
-                r["rows"], rate, r["rows_per_s"], ratio,
-                verdict(ratio >= TARGET_PEER)))
+            say("%9d %12.0f %14.0f %8.2fx   %s   (views current: %.0f/s,"
+                " %.2fx)" % (r["rows"], rate, r["rows_per_s"], ratio,
+                             verdict(ratio >= TARGET_PEER),
+                             cs["n"] / cs["fold_wall"],
+                             cs["n"] / cs["fold_wall"] / r["rows_per_s"]))
         say("courtsync: `courtsync push` of a county's entries to a fresh hub"
-            " (durability=full): batches of %d, each verified, folded,"
+            " (durability=full): batches of %d, each verified, stored,"
             " committed and cosigned before the next is sent; the county's"
-            " import is not counted." % a.batch)
+            " import is not counted.  'views current': until the hub's fold"
+            " stage has folded the last entry into its views (/healthz"
+            " fold_backlog 0)." % a.batch)
         say("PostgreSQL: from the first COPY at the publisher (%d rows per"
             " transaction, fsync=on, synchronous_commit=on) until the"
             " subscriber has the last row; replication over %s %s, client"

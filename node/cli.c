@@ -334,6 +334,25 @@ cli_open_court(struct court *c)
 	return CLI_OK;
 }
 
+int
+cli_open_views(struct court *c)
+{
+	struct court_fold_stats fs;
+	char err[CS_ERR_MAX];
+
+	if (court_open(c, home, err, sizeof(err)) == -1)
+		return cli_fail(CLI_SYSTEM, "%s", err);
+	/* What a hub stored and has not folded yet (its daemon stopped, or
+	 * fold = off): folded now, so the views hold every entry held. */
+	if (court_fold_pending(c, 10000, NULL, NULL, &fs, err,
+	    sizeof(err)) == -1) {
+		court_close(c);
+		return cli_fail(CLI_SYSTEM, "folding the entries received from"
+		    " below: %s", err);
+	}
+	return CLI_OK;
+}
+
 /* ---- dispatch ---- */
 
 /* Reads the options before the command (-C HOME, --help, --version):

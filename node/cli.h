@@ -116,6 +116,9 @@ struct entry;
 int	cli_body_json(struct buf *b, const struct entry *e);
 /* Opens the court at cli_home(): CLI_OK, or CLI_SYSTEM reported. */
 int	cli_open_court(struct court *c);
+/* The same, for a command that reads the views: first folds what was
+ * received from below and not folded yet (court_fold_pending). */
+int	cli_open_views(struct court *c);
 
 int	cli_main(int argc, char **argv);
 

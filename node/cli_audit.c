@@ -688,8 +688,8 @@ cmd_digest(int argc, char **argv)
 
 	if ((rc = cli_parse(&digest_spec, argc, argv, &origin, NULL)) != CLI_OK)
 		return cli_done(rc);
-	if (court_open(&c, cli_home(), err, sizeof(err)) == -1)
-		return cli_fail(CLI_SYSTEM, "%s", err);
+	if ((rc = cli_open_views(&c)) != CLI_OK)
+		return rc;
 	if (origin == NULL)
 		origin = c.cfg.path;
 	/* One read snapshot: size and digest agree with each other. */

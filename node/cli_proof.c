@@ -63,8 +63,8 @@ cmd_prove(int argc, char **argv)
 	if (origin != NULL && !court_path_valid(origin))
 		return cli_fail(CLI_USAGE, "prove: --origin %s is not a court path",
 		    origin);
-	if (court_open(&c, cli_home(), err, sizeof(err)) == -1)
-		return cli_fail(CLI_SYSTEM, "%s", err);
+	if ((rc = cli_open_views(&c)) != CLI_OK)
+		return rc;
 	buf_init(&out, 0);
 	policy_init(&pol, (uint64_t)time(NULL));
 	if ((x = court_registry(&c, &reg, err, sizeof(err))) == -1) {

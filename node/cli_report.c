@@ -122,7 +122,7 @@ cmd_cases(int argc, char **argv)
 		where = " AND closed IS NULL";
 	if (v[2] != NULL)
 		where = " AND closed IS NOT NULL";
-	if ((rc = cli_open_court(&c)) != CLI_OK)
+	if ((rc = cli_open_views(&c)) != CLI_OK)
 		return rc;
 	snprintf(logid, sizeof(logid), "%lld", (long long)c.log.id);
 	args[0] = logid;
@@ -223,7 +223,7 @@ cmd_case(int argc, char **argv)
 	if (case_no_parse(want, &cn, err, sizeof(err)) == -1)
 		return cli_fail(CLI_REFUSED, "case: %s", err);
 	case_no_format(&cn, cno, sizeof(cno));
-	if ((rc = cli_open_court(&c)) != CLI_OK)
+	if ((rc = cli_open_views(&c)) != CLI_OK)
 		return rc;
 	snprintf(logid, sizeof(logid), "%lld", (long long)c.log.id);
 	args[0] = logid;
@@ -418,7 +418,7 @@ cmd_report(int argc, char **argv)
 	if ((rc = cli_parse(&report_spec, argc, argv, vals, NULL)) != CLI_OK)
 		return cli_done(rc);
 	json = vals[K_JSON] != NULL;
-	if ((rc = cli_open_court(&c)) != CLI_OK)
+	if ((rc = cli_open_views(&c)) != CLI_OK)
 		return rc;
 	if ((rc = report_query(&c, vals, &q, &list, &what)) != CLI_OK) {
 		court_close(&c);

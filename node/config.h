@@ -46,6 +46,8 @@ struct config {
 	char	crl[CONFIG_PATH_MAX];	/* "" = no CRL */
 	char	registry[CONFIG_PATH_MAX];
 	char	registry_sig[CONFIG_PATH_MAX];
+	bool	fold_off;		/* serve does not fold what it receives:
+					 * commands that read the views do */
 	char	witnesses[256];		/* witness policy of the dashboard's
 					 * verdicts and `prove`: parent,
 					 * ancestors or N:PATH,… */

@@ -751,8 +751,20 @@ court_rebuild(struct court *c, const struct registry *reg, bool check_only,
 		}
 		rb.fc.log = logs.v[i].id;
 		if (store_log_get(&c->st, logs.v[i].origin, false, &l, err,
-		    errlen) != 1 ||
-		    store_entries_each(&c->st, l.id, 0, l.size, rebuild_entry,
+		    errlen) != 1)
+			goto fail;
+		/* A log received from below: what the fold stage had folded
+		 * (court_fold.c); the rest is its to fold. */
+		if (strcmp(logs.v[i].origin, c->cfg.path) != 0) {
+			struct store_fold f;
+			int x = store_fold_get(&c->st, l.id, &f, err, errlen);
+
+			if (x == -1)
+				goto fail;
+			if (x == 1 && f.folded < l.size)
+				l.size = f.folded;
+		}
+		if (store_entries_each(&c->st, l.id, 0, l.size, rebuild_entry,
 		    &rb, err, errlen) == -1 ||
 		    fold_flush(&rb.fc, err, errlen) == -1)
 			goto fail;

@@ -103,4 +103,25 @@ int	court_rebuild(struct court *c, const struct registry *reg,
 	    uint8_t before[CS_HASH_LEN], uint8_t after[CS_HASH_LEN],
 	    char *err, size_t errlen);
 
+/*
+ * The fold stage (court_fold.c, docs/VIEWS.md §8): folds the entries of
+ * logs received from below that are stored but not yet in the views, in
+ * transactions of at most chunk entries each.  yield (may be NULL) is
+ * asked between entries; when it returns true the transaction commits
+ * what it folded and the call returns with stats->yielded set.  An entry
+ * the fold refuses halts its log (refusal evidence kept, a warning
+ * logged); that is not an error.  Returns 0, or -1 with err.
+ */
+struct court_fold_stats {
+	uint64_t	entries;	/* folded by this call */
+	uint64_t	halted;		/* logs halted by this call */
+	bool		yielded;	/* stopped by yield: more may remain */
+};
+int	court_fold_pending(struct court *c, uint64_t chunk,
+	    bool (*yield)(void *), void *arg, struct court_fold_stats *stats,
+	    char *err, size_t errlen);
+/* Entries held but not folded (in logs not halted), and halted logs. */
+int	court_fold_backlog(struct court *c, uint64_t *entries,
+	    uint64_t *halted, char *err, size_t errlen);
+
 #endif

@@ -27,7 +27,7 @@ enum view {
 	V_API_INDICATORS, V_API_WARNINGS, V_API_CASE, V_API_SYNC, V_METRICS,
 	V_PROOF
 };
-_Static_assert(V_METRICS + 1 == DASHBOARD_ROUTES, "one route per view");
+_Static_assert(V_PROOF + 1 == DASHBOARD_ROUTES, "one route per view");
 
 static const struct {
 	const char	*path;
@@ -44,6 +44,8 @@ static const struct {
 	{ "/metrics", V_METRICS },
 	{ "/proof", V_PROOF },
 };
+_Static_assert(sizeof(routes) / sizeof(routes[0]) == DASHBOARD_ROUTES,
+    "a route for every view, and room for each");
 
 /* One request's answer. */
 struct answer {
@@ -226,6 +228,29 @@ parts_of(enum view v)
 	}
 }
 
+/* The fold stage's backlog (docs/VIEWS.md §8): what the views do not
+ * hold yet after waiting. */
+static int
+fold_metrics(struct dashboard *d, struct buf *b)
+{
+	uint64_t backlog, halted;
+	char err[256];
+
+	if (court_fold_backlog(&d->c, &backlog, &halted, err,
+	    sizeof(err)) == -1)
+		return 0;	/* the rest of the page still holds */
+	return buf_printf(b, "# HELP courtsync_fold_backlog_entries Entries"
+	    " received from below and stored, not yet in the views\n"
+	    "# TYPE courtsync_fold_backlog_entries gauge\n"
+	    "courtsync_fold_backlog_entries{court=\"%s\"} %llu\n"
+	    "# HELP courtsync_fold_halted_logs Logs whose fold stopped at an"
+	    " entry it refuses (GET /v1/refusals)\n"
+	    "# TYPE courtsync_fold_halted_logs gauge\n"
+	    "courtsync_fold_halted_logs{court=\"%s\"} %llu\n", d->c.cfg.path,
+	    (unsigned long long)backlog, d->c.cfg.path,
+	    (unsigned long long)halted);
+}
+
 static void
 answer(struct dashboard *d, struct httpd_request *rq, enum view v,
     struct answer *a)
@@ -312,6 +337,8 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 		break;
 	default:
 		rc = render_metrics(&a->body, &r);
+		if (rc == 0)
+			rc = fold_metrics(d, &a->body);
 		break;
 	}
 	if (rc == -1)
@@ -330,6 +357,8 @@ on_request(struct httpd_request *rq, void *arg)
 	a.status = 500;
 	a.ctype = CT_HTML;
 	buf_init(&a.body, DASHBOARD_MAX_OUT);
+	if (ra->d->fresh != NULL)
+		ra->d->fresh(ra->d->fresh_arg);
 	answer(ra->d, rq, (enum view)ra->view, &a);
 	httpd_reply(rq, a.status, a.ctype, a.body.p, a.body.len);
 	buf_free(&a.body);

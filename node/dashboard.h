@@ -17,7 +17,7 @@
 
 #define DASHBOARD_MAX_OUT	(64u * 1024 * 1024)	/* one answer's bytes */
 
-#define DASHBOARD_ROUTES	9
+#define DASHBOARD_ROUTES	10
 
 struct dashboard;
 
@@ -33,6 +33,9 @@ struct dashboard {
 	struct render_names	names;
 	bool			has_parent;
 	bool			opened;
+	void		       (*fresh)(void *);	/* before a view: wait
+						 * for the fold, or NULL */
+	void			*fresh_arg;
 	struct dashboard_route	route[DASHBOARD_ROUTES];
 };
 

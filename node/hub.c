@@ -27,10 +27,7 @@ hub_init(struct hub *h, struct court *c, const struct registry *reg,
 	h->reg = reg;
 	h->max_batch = max_batch;
 	buf_init(&h->scratch, 0);
-	h->cache = fold_cache_new();
-	h->pipe = hub_pipe_new();
-	if ((h->events = malloc(2 * sizeof(*h->events))) == NULL ||
-	    h->cache == NULL || h->pipe == NULL) {
+	if ((h->pipe = hub_pipe_new()) == NULL) {
 		ERR("out of memory");
 		return -1;
 	}
@@ -49,10 +46,6 @@ hub_free(struct hub *h)
 {
 	note_signer_wipe(&h->witness);
 	buf_free(&h->scratch);
-	free(h->events);
-	h->events = NULL;
-	fold_cache_free(h->cache);
-	h->cache = NULL;
 	hub_pipe_free(h->pipe);
 	h->pipe = NULL;
 }
@@ -453,6 +446,7 @@ push_overlap(struct push_job *j)
 	const struct batch *b = &j->b;
 	struct codec_value v;
 	struct buf held;
+	struct store_fold f;
 	uint8_t myroot[CS_HASH_LEN];
 	enum push_next next = PUSH_ON;
 
@@ -463,6 +457,15 @@ push_overlap(struct push_job *j)
 	    sizeof(j->why)) != 1)
 		return PUSH_FAIL;
 	j->s_old = j->s.l.size;
+	if (store_fold_code(st, j->s.l.id, j->rc->code, j->why,
+	    sizeof(j->why)) == -1 ||
+	    store_fold_get(st, j->s.l.id, &f, j->why, sizeof(j->why)) != 1)
+		return PUSH_FAIL;
+	if (f.halted) {
+		hub_error(j->r, 422, "fold_refused", 0, false, "%s (this hub's"
+		    " fold of the log stopped there)", f.reason);
+		return PUSH_ANSWERED;
+	}
 	if (b->start > j->s_old) {
 		hub_error(j->r, 409, "gap", j->s_old, true, "the batch starts"
 		    " at %llu but %s holds %llu entries of %s",
@@ -507,23 +510,17 @@ push_overlap(struct push_job *j)
 	return next;
 }
 
-/* New entries: decode, chain, hash (hub_verify.c, a thread ahead), fold,
- * store; then the checkpoint's root against ours at its size. */
+/* New entries: decode, chain, hash (hub_verify.c, a thread ahead), store;
+ * then the checkpoint's root against ours at its size.  The fold stage
+ * (court_fold.c) folds them into the views after the commit. */
 static enum push_next
 push_append(struct push_job *j)
 {
 	struct hub *h = j->h;
 	struct hub_reply *r = j->r;
 	const struct batch *b = &j->b;
-	struct fold_ctx fc;
 	uint8_t myroot[CS_HASH_LEN];
 
-	memset(&fc, 0, sizeof(fc));
-	fc.st = j->st;
-	fc.log = j->s.l.id;
-	fc.code = j->rc->code;
-	fc.scratch = h->events;
-	fc.cache = h->cache;
 	if (j->end > j->s_old && hub_pipe_start(h->pipe, b, &j->s, j->s_old,
 	    j->end, j->why, sizeof(j->why)) == -1)
 		return PUSH_FAIL;
@@ -538,15 +535,6 @@ push_append(struct push_job *j)
 				return PUSH_REFUSED;
 			return PUSH_ANSWERED;
 		}
-		if (fold_apply(&fc, i, sl->time, &sl->ev[0], j->why,
-		    sizeof(j->why)) == -1) {
-			char m[900];
-			snprintf(m, sizeof(m), "%s", j->why);
-			hub_error(r, 422, "fold_refused", 0, false, "entry %llu of"
-			    " %s: %s", (unsigned long long)i, b->origin, m);
-			j->bad = i;
-			return PUSH_REFUSED;
-		}
 		if (store_entry_put(j->st, j->s.l.id, i, sl->leaf, sl->done,
 		    sl->nd, sl->data, sl->n, j->why, sizeof(j->why)) == -1)
 			return PUSH_FAIL;
@@ -554,8 +542,6 @@ push_append(struct push_job *j)
 		j->appended++;
 	}
 	hub_pipe_finish(h->pipe);
-	if (fold_flush(&fc, j->why, sizeof(j->why)) == -1)
-		return PUSH_FAIL;
 	if (j->end == j->s_old + j->appended && j->appended > 0) {
 		merkle_frontier_root(&j->s.fr, myroot);
 	} else {
@@ -647,7 +633,6 @@ push_equivocation(struct push_job *j)
 	const struct batch *b = &j->b;
 
 	store_rollback(j->st);
-	fold_cache_reset(j->h->cache);
 	j->in_tx = false;
 	if (record_equivocation(j->h, b->origin, b->note, b->notelen,
 	    j->ck.root, j->ck.size, j->now, j->why, sizeof(j->why)) == -1)
@@ -735,7 +720,6 @@ hub_push(struct hub *h, const char *client, const uint8_t *body, size_t n,
 		hub_pipe_finish(h->pipe);
 		if (j.in_tx)
 			store_rollback(j.st);
-		fold_cache_reset(h->cache);
 		if (r->status != 200) {
 			char m[600];
 			snprintf(m, sizeof(m), "%s: %s", r->code, r->message);

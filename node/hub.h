@@ -20,8 +20,6 @@ struct hub {
 	struct note_signer	 witness;	/* this court's key, as cosigner */
 	size_t			 max_batch;	/* entries per batch */
 	struct buf		 scratch;
-	struct event		*events;	/* fold scratch, 2 events */
-	struct fold_cache	*cache;		/* case rows during one batch */
 	struct hub_pipe		*pipe;		/* entries verified ahead */
 };
 

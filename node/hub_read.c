@@ -503,7 +503,7 @@ sum_row(void *arg, int ncol, const char *const *v)
 int
 hub_health(struct hub *h, struct hub_reply *r)
 {
-	uint64_t acc[4] = { 0, 0, 0, 0 };
+	uint64_t acc[4] = { 0, 0, 0, 0 }, backlog, halted;
 	char why[256];
 
 	/* Entries held: each log's highest index + 1 (logs are contiguous
@@ -515,13 +515,20 @@ hub_health(struct hub *h, struct hub_reply *r)
 		hub_error(r, 500, "internal", 0, false, "%s", why);
 		return -1;
 	}
+	if (court_fold_backlog(h->c, &backlog, &halted, why,
+	    sizeof(why)) == -1) {
+		hub_error(r, 500, "internal", 0, false, "%s", why);
+		return -1;
+	}
 	buf_reset(&r->body);
 	buf_printf(&r->body, "{\"status\":\"ok\",\"court\":");
 	json_put_str(&r->body, h->c->cfg.path, strlen(h->c->cfg.path));
 	buf_printf(&r->body, ",\"logs\":%llu,\"entries\":%llu,"
-	    "\"equivocations\":%llu,\"refusals\":%llu}\n",
+	    "\"equivocations\":%llu,\"refusals\":%llu,"
+	    "\"fold_backlog\":%llu,\"fold_halted\":%llu}\n",
 	    (unsigned long long)acc[0], (unsigned long long)acc[1],
-	    (unsigned long long)acc[2], (unsigned long long)acc[3]);
+	    (unsigned long long)acc[2], (unsigned long long)acc[3],
+	    (unsigned long long)backlog, (unsigned long long)halted);
 	r->status = 200;
 	r->ctype = "application/json";
 	return 0;

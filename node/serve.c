@@ -23,6 +23,7 @@
 #include "log.h"
 #include "relay.h"
 #include "serve.h"
+#include "serve_int.h"
 
 #define ERR(...) cs_err(err, errlen, __VA_ARGS__)
 
@@ -39,6 +40,7 @@ struct server {
 	struct hub		 hub;
 	struct httpd		 httpd;
 	struct dashboard	 dash;	/* its own connection, same loop */
+	struct folder		 fold;	/* the fold thread (serve_fold.c) */
 	char			 home[CONFIG_PATH_MAX];
 };
 
@@ -179,12 +181,15 @@ on_post(struct httpd_request *rq, struct server *s, post_fn fn,
 	struct hub_reply r;
 	const uint8_t *body;
 	size_t n;
+	int x;
 
 	hub_reply_init(&r);
 	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
 		body = httpd_body(rq, &n);
-		if (fn(&s->hub, httpd_peer(rq)->court, body, n, now_s(),
-		    &r) == -1)
+		serve_fold_lock(&s->fold);
+		x = fn(&s->hub, httpd_peer(rq)->court, body, n, now_s(), &r);
+		serve_fold_unlock(&s->fold, fn == hub_push && r.status == 200);
+		if (x == -1)
 			log_warn("%s from %s: %s", what, httpd_peer(rq)->court,
 			    r.message);
 		else if (r.status != 200)
@@ -217,7 +222,9 @@ on_evidence(struct httpd_request *rq, void *arg)
 	hub_reply_init(&r);
 	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
 		body = httpd_body(rq, &n);
+		serve_fold_lock(&s->fold);
 		hub_evidence(&s->hub, httpd_peer(rq)->court, body, n, now_s(), &r);
+		serve_fold_unlock(&s->fold, false);
 		log_warn("evidence from %s: %s",
 		    httpd_peer(rq)->court, r.message);
 	}
@@ -399,6 +406,7 @@ serve_run(const char *home, char *err, size_t errlen)
 	}
 	memset(&p, 0, sizeof(p));
 	atomic_store(&stopping, 0);
+	serve_fold_init(&s->fold, home, &stopping);
 	signal(SIGPIPE, SIG_IGN);
 	if (court_open(&s->srv, home, err, errlen) == -1)
 		goto out_free;
@@ -458,6 +466,8 @@ serve_run(const char *home, char *err, size_t errlen)
 			goto out_httpd;
 		log_info("dashboard of %s on https://%s:%u/", s->srv.cfg.path,
 		    daddr, (unsigned)httpd_port(&s->httpd, dash));
+		s->dash.fresh = serve_fold_fresh;
+		s->dash.fresh_arg = &s->fold;
 	}
 	if (s->srv.cfg.listen[0] == '\0')
 		goto run;
@@ -482,6 +492,11 @@ serve_run(const char *home, char *err, size_t errlen)
 			ERR("cannot add routes");
 			goto out_httpd;
 		}
+	/* What pushes store is folded into the views on a thread of its
+	 * own (serve_fold.c), unless the configuration says fold = off. */
+	if (!s->srv.cfg.fold_off &&
+	    serve_fold_start(&s->fold, err, errlen) == -1)
+		goto out_httpd;
 	log_info("serving %s (%s) on %s:%u%s%s", s->srv.cfg.path,
 	    s->srv.cfg.name, addr, (unsigned)httpd_port(&s->httpd, listener),
 	    p.reg != NULL ? ", pushing to " : "", p.reg != NULL ?
@@ -495,15 +510,13 @@ run:
 		p.started = true;
 	}
 	ret = httpd_run(&s->httpd, err, errlen);
+out_httpd:
 	atomic_store(&stopping, 1);
 	if (p.started)
 		pthread_join(p.thread, NULL);
-	log_info("stopped");
-out_httpd:
-	if (ret == -1 && p.started) {
-		atomic_store(&stopping, 1);
-		pthread_join(p.thread, NULL);
-	}
+	serve_fold_stop(&s->fold);
+	if (ret == 0)
+		log_info("stopped");
 	httpd_free(&s->httpd);
 	dashboard_free(&s->dash);
 	store_ckpt_stop(&s->srv.st);

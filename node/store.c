@@ -615,17 +615,13 @@ store_checkpoint_put(struct store *s, int64_t log, uint64_t size,
 	return store_step_done(s, st, err, errlen);
 }
 
-int
-store_checkpoint_latest(struct store *s, int64_t log, uint64_t *size,
-    char *note, size_t cap, char *err, size_t errlen)
+/* One checkpoint row of st (bound, not yet stepped): 1 found, 0 none. */
+static int
+ckpt_one(struct store *s, sqlite3_stmt *st, uint64_t *size, char *note,
+    size_t cap, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, SQ_CKPT_LATEST, err, errlen);
-	int rc;
+	int rc = sqlite3_step(st);
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, log);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*size = (uint64_t)sqlite3_column_int64(st, 0);
 		store_col_text(st, 1, note, cap);
@@ -637,6 +633,34 @@ store_checkpoint_latest(struct store *s, int64_t log, uint64_t *size,
 		return 0;
 	ERR("database: %s", sqlite3_errmsg(DB(s)));
 	return -1;
+}
+
+int
+store_checkpoint_latest(struct store *s, int64_t log, uint64_t *size,
+    char *note, size_t cap, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, SQ_CKPT_LATEST, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	return ckpt_one(s, st, size, note, cap, err, errlen);
+}
+
+static const char q_ckpt_after[] = "SELECT size, note FROM checkpoints"
+    " WHERE log = ?1 AND size > ?2 ORDER BY size LIMIT 1";
+
+int
+store_checkpoint_after(struct store *s, int64_t log, uint64_t index,
+    uint64_t *size, char *note, size_t cap, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_kept(s, q_ckpt_after, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, log);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	return ckpt_one(s, st, size, note, cap, err, errlen);
 }
 
 int

@@ -406,9 +406,47 @@ int	store_refusals_each(struct store *s, bool pending, store_refusal_fn fn,
 /* Marks refusal evidence as sent upward: 1 accepted, 2 refused. */
 int	store_refusal_relayed(struct store *s, int64_t id, int state,
 	    char *err, size_t errlen);
-/* Creates the sync tables that came after schema version 7 (`refusals`)
- * when they are missing; store_open calls it. */
+/* Creates the sync tables that came after schema version 7 (`refusals`,
+ * `folds`) when they are missing; store_open calls it. */
 int	store_sync_schema(struct store *s, char *err, size_t errlen);
+
+/*
+ * The fold stage (store_folds.c, docs/VIEWS.md §8): per log received from
+ * below, the court code its events are checked against, how many of its
+ * entries the views have folded, and, once the fold refused an entry, why
+ * (the log is halted there: folded is the refused entry's index).  A
+ * court's own log has no row that matters: it is folded as it is
+ * appended.
+ */
+struct store_fold {
+	int64_t		log;
+	char		origin[CS_ORIGIN_MAX];
+	char		code[CS_CODE_MAX];	/* "" until a push names it */
+	uint64_t	folded;		/* entries [0, folded) are in the views */
+	uint64_t	size;		/* entries held */
+	bool		halted;
+	char		reason[512];
+};
+/* Creates `folds` when missing, every log held folded to its size (a
+ * database made before the fold stage folded at push time). */
+int	store_folds_schema(struct store *s, char *err, size_t errlen);
+/* The log's row, created (folded 0) if missing, with code. */
+int	store_fold_code(struct store *s, int64_t log, const char *code,
+	    char *err, size_t errlen);
+/* 1 and f filled, 0 no row, -1 error. */
+int	store_fold_get(struct store *s, int64_t log, struct store_fold *f,
+	    char *err, size_t errlen);
+typedef int (*store_fold_fn)(void *arg, const struct store_fold *f);
+/* Every row; fn returns non-zero to stop. */
+int	store_folds_each(struct store *s, store_fold_fn fn, void *arg,
+	    char *err, size_t errlen);
+/* Sets folded, and halts the log with the reason halt (or NULL). */
+int	store_fold_set(struct store *s, int64_t log, uint64_t folded,
+	    const char *halt, char *err, size_t errlen);
+/* The first checkpoint of the log whose size is beyond index: 1 (size and
+ * note copied), 0 none, -1 error. */
+int	store_checkpoint_after(struct store *s, int64_t log, uint64_t index,
+	    uint64_t *size, char *note, size_t cap, char *err, size_t errlen);
 
 /* Records a request from a child court (for sync health). */
 int	store_peer_note(struct store *s, const char *court, uint64_t now,
