@@ -410,6 +410,10 @@ def test_push_only_to_the_parent(net, server):
     wudu.ok("log", "checkpoint")
     seen = "SELECT court, requests FROM peers WHERE court = ?"
     assert hub.q(seen, (WUDU,)) == []
+    # what 陇南 relays on its own has reached 甘肃 first
+    st.wait_until(lambda: server == "impostor" or
+                  hub.held(WUDU).size == net.ln.held(WUDU).size,
+                  what="甘肃 to hold what 陇南 holds of wudu")
     held = hub.held(WUDU).size
     url = f"https://127.0.0.1:{hub.port}"
     wudu.conf(parent_url=url)
