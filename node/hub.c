@@ -1,17 +1,18 @@
 /*
- * hub.c — verifying, storing, folding and witnessing pushed batches, and
- * the read endpoints (see hub.h and docs/PROTOCOL.md §3–§6).
+ * hub.c — verifying, storing and witnessing pushed batches, and the read
+ * endpoints (see hub.h and docs/PROTOCOL.md §3–§6).
  *
  * The order of the checks is the protocol's: who is calling, what they
  * may push, whose signature, where the batch starts, what it overlaps,
- * each entry, the root, the fold.  All of it runs inside one transaction
+ * each entry, the root.  All of it runs inside one transaction
  * that is rolled back on the first refusal, so a refused batch changes
  * nothing; the cosignature is made inside the transaction and sent only
  * after the commit, because a witness may vouch only for what it has
  * durably stored.  The checks of each new entry that need no database run
- * a thread ahead of the fold (hub_verify.c), with the same answers.
+ * a thread ahead of storing it (hub_verify.c), with the same answers.
+ * The views are folded after the commit, by the fold stage (court_fold.c,
+ * docs/VIEWS.md §8).
  */
-#include "fold.h"
 #include "hub_int.h"
 
 int

@@ -1,6 +1,7 @@
 /*
  * hub.h — what a node does for the courts below it (docs/PROTOCOL.md):
- * verifies, stores, folds and witnesses pushed batches, keeps equivocation
+ * verifies, stores and witnesses pushed batches (the fold stage,
+ * court_fold.c, folds them into the views after), keeps equivocation
  * evidence, and answers the read endpoints.  Transport-free: handlers in
  * serve.c hand it the caller's court (from its certificate) and the body,
  * and send back what it fills in.

@@ -31,7 +31,7 @@ struct lstate {
 	uint8_t			last[CS_HASH_LEN];
 };
 
-/* A new entry of a batch, verified ahead of the fold (hub_verify.c). */
+/* A new entry of a batch, verified ahead of storing it (hub_verify.c). */
 struct hub_vslot {
 	uint64_t		 index;
 	int			 status;	/* 0, or the refusal's HTTP status */
@@ -41,11 +41,11 @@ struct hub_vslot {
 	char			 msg[1024];	/*   message */
 	const char		*data;		/* the entry's bytes (in the body) */
 	size_t			 n;
-	uint64_t		 time;		/* its recorded time */
 	uint8_t			 leaf[CS_HASH_LEN];
 	struct merkle_node	 done[MERKLE_MAX_LEVELS];	/* completed nodes */
 	int			 nd;
-	struct event		 ev[2];		/* its event (and replacement) */
+	struct event		 ev[2];		/* its event decoded (and a
+						 * replacement): step 9 */
 };
 
 struct hub_pipe *hub_pipe_new(void);

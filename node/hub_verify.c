@@ -1,12 +1,11 @@
 /*
  * hub_verify.c — a pushed batch's new entries verified on a second thread
- * while the request thread folds and stores the ones before them.
+ * while the request thread stores the ones before them.
  *
  * Shape.  Per new entry, hub_push does two kinds of work: checks that
  * need nothing but the entry's bytes and the one before it (the envelope
  * decoded, its origin and index, its prev link, its leaf hash into the
- * frontier, its event body decoded) and SQLite work (the fold, the
- * entries row).  The first kind runs here, on a thread of its own, a ring
+ * frontier, its event body decoded) and SQLite work (the entries row).  The first kind runs here, on a thread of its own, a ring
  * of VSLOTS entries ahead of the second; hub_push takes the entries from
  * the ring in log order.  Nothing is committed by either side: the batch
  * is one transaction whatever the thread does, and is rolled back on the
@@ -14,9 +13,8 @@
  *
  * Refusals are the same answers, in the same order, as when one thread did
  * everything: the verifier stops at the first entry it refuses and leaves
- * the refusal (status, code, text) in that entry's slot; hub_push folds and
- * stores every entry before it, so a fold refusal of an earlier entry is
- * still the one reported.
+ * the refusal (status, code, text) in that entry's slot; hub_push stores
+ * every entry before it and answers with that refusal.
  *
  * A batch whose new entries fit in the ring is verified on the request
  * thread first (no thread for a county's batch of a few entries).  The
@@ -34,7 +32,7 @@
 
 #include "hub_int.h"
 
-#define VSLOTS	64		/* entries verified ahead of the fold */
+#define VSLOTS	64		/* entries verified ahead of storing */
 #define VLOW	8		/* the verifier sleeps until only this many are
 				 * left ahead: one wake-up per 56 entries */
 
@@ -100,7 +98,7 @@ refuse(struct hub_vslot *sl, int status, const char *code, uint64_t size,
 	va_end(ap);
 }
 
-/* Entry i: what hub_push checked before its fold, and its event decoded.
+/* Entry i: what hub_push checks before storing it, its event decoded.
  * Returns 0, or -1 when the slot holds a refusal. */
 static int
 verify_one(struct hub_pipe *p, uint64_t i, struct hub_vslot *sl)
@@ -138,7 +136,6 @@ verify_one(struct hub_pipe *p, uint64_t i, struct hub_vslot *sl)
 	merkle_leaf_hash(v.p, v.n, sl->leaf);
 	sl->nd = merkle_frontier_append(&s->fr, sl->leaf, sl->done);
 	memcpy(s->last, sl->leaf, CS_HASH_LEN);
-	sl->time = e.time;
 	if (event_decode_body(e.type, e.body, e.bodylen, &sl->ev[0], why,
 	    sizeof(why)) == -1) {
 		refuse(sl, 422, "fold_refused", 0, false, "entry %llu of %s: %s",

@@ -112,3 +112,19 @@ def test_a_database_from_before_the_fold_stage(net):
         assert ln.ok("rebuild", "--check").code == 0
     finally:
         ln.start()
+
+
+def test_fold_takes_on_or_off_only(net):
+    """A misspelt `fold` is refused by name, on a stopped node's check and
+    by every command (nothing folds or serves on a guess)."""
+    ln = net[LN]
+    conf = ln.home / "courtsync.conf"
+    text = conf.read_text(encoding="utf-8")
+    ln.stop()
+    try:
+        ln.conf(fold="maybe")
+        for cmd in (("serve", "--check"), ("report",)):
+            ln.fails(*cmd, code=3, msg='fold: "maybe" is not on or off')
+    finally:
+        conf.write_text(text, encoding="utf-8")
+        ln.start()
