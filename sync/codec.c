@@ -170,22 +170,130 @@ value_from(const msgpack_object *o, struct codec_value *v)
 	}
 }
 
-static int
-depth_ok(const msgpack_object *o, int depth)
+#define CODEC_MAX_DEPTH	16
+
+/* Big-endian unsigned of w bytes at p. */
+static uint64_t
+be(const uint8_t *p, int w)
 {
-	if (depth > 16)
-		return 0;
-	if (o->type == MSGPACK_OBJECT_ARRAY) {
-		for (uint32_t i = 0; i < o->via.array.size; i++)
-			if (!depth_ok(&o->via.array.ptr[i], depth + 1))
-				return 0;
-	} else if (o->type == MSGPACK_OBJECT_MAP) {
-		for (uint32_t i = 0; i < o->via.map.size; i++)
-			if (!depth_ok(&o->via.map.ptr[i].key, depth + 1) ||
-			    !depth_ok(&o->via.map.ptr[i].val, depth + 1))
-				return 0;
+	uint64_t v = 0;
+
+	for (int i = 0; i < w; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Walks the msgpack bytes before msgpack-c sees them, so that the decoder
+ * never reserves what the input cannot hold: msgpack-c allocates the
+ * elements a container header claims before reading them (a 5-byte map32
+ * claiming 10^9 pairs reserves tens of GiB).  Every element takes at least
+ * one byte, so a container claiming more elements than bytes remain is
+ * refused here; so are string, bin and ext lengths beyond the input,
+ * nesting deeper than CODEC_MAX_DEPTH, the never-used byte 0xc1, and
+ * anything but exactly one object spanning all n bytes.  After this check
+ * msgpack-c's memory is bounded by a small multiple of n.
+ */
+static int
+shape_check(const uint8_t *p, size_t n, char *err, size_t errlen)
+{
+	uint64_t left[CODEC_MAX_DEPTH + 2];	/* elements still to read */
+	int sp = 0;
+	size_t pos = 0;
+
+	left[sp++] = 1;				/* the one root object */
+	while (sp > 0) {
+		uint64_t count = 0, len = 0;
+		int hdr = 1, w = 0;
+		bool pairs = false, container = false;
+		uint8_t b;
+
+		if (left[sp - 1] == 0) {
+			sp--;
+			continue;
+		}
+		left[sp - 1]--;
+		if (sp - 1 > CODEC_MAX_DEPTH) {
+			ERR("msgpack nested deeper than %d levels",
+			    CODEC_MAX_DEPTH);
+			return -1;
+		}
+		if (pos >= n) {
+			ERR("truncated msgpack (%zu bytes)", n);
+			return -1;
+		}
+		b = p[pos];
+		if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 ||
+		    b == 0xc3) {
+			;				/* one byte */
+		} else if (b <= 0x8f) {
+			container = pairs = true;
+			count = b & 0x0f;
+		} else if (b <= 0x9f) {
+			container = true;
+			count = b & 0x0f;
+		} else if (b <= 0xbf) {
+			len = b & 0x1f;
+		} else if (b >= 0xc4 && b <= 0xc6) {	/* bin 8/16/32 */
+			w = 1 << (b - 0xc4);
+		} else if (b >= 0xc7 && b <= 0xc9) {	/* ext 8/16/32 */
+			w = 1 << (b - 0xc7);
+			len = 1;			/* its type byte */
+		} else if (b == 0xca || b == 0xcb) {	/* float 32/64 */
+			len = b == 0xca ? 4 : 8;
+		} else if (b >= 0xcc && b <= 0xd3) {	/* (u)int 8..64 */
+			len = 1u << ((b - 0xcc) & 3);
+		} else if (b >= 0xd4 && b <= 0xd8) {	/* fixext 1..16 */
+			len = 1 + (1u << (b - 0xd4));
+		} else if (b >= 0xd9 && b <= 0xdb) {	/* str 8/16/32 */
+			w = 1 << (b - 0xd9);
+		} else if (b == 0xdc || b == 0xdd) {	/* array 16/32 */
+			container = true;
+			w = b == 0xdc ? 2 : 4;
+		} else if (b == 0xde || b == 0xdf) {	/* map 16/32 */
+			container = pairs = true;
+			w = b == 0xde ? 2 : 4;
+		} else {
+			ERR("malformed msgpack (byte 0x%02x at offset %zu)", b,
+			    pos);
+			return -1;
+		}
+		if (w > 0) {
+			if (n - pos - 1 < (size_t)w) {
+				ERR("truncated msgpack (%zu bytes)", n);
+				return -1;
+			}
+			if (container)
+				count = be(p + pos + 1, w);
+			else
+				len += be(p + pos + 1, w);
+			hdr += w;
+		}
+		pos += hdr;
+		if (container) {
+			uint64_t elems = pairs ? 2 * count : count;
+
+			if (elems > n - pos) {
+				ERR("msgpack %s claims %llu %s but only %zu"
+				    " bytes remain", pairs ? "map" : "array",
+				    (unsigned long long)count,
+				    pairs ? "pairs" : "elements", n - pos);
+				return -1;
+			}
+			left[sp++] = elems;
+			continue;
+		}
+		if (len > n - pos) {
+			ERR("truncated msgpack (%zu bytes)", n);
+			return -1;
+		}
+		pos += len;
 	}
-	return 1;
+	if (pos != n) {
+		ERR("%zu trailing bytes after the msgpack object", n - pos);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -252,6 +360,8 @@ codec_decode(struct codec_doc *d, const void *p, size_t n,
 	msgpack_unpack_return r;
 
 	codec_doc_free(d);
+	if (shape_check(p, n, err, errlen) == -1)
+		return -1;
 	if ((m = impl_get()) == NULL) {
 		ERR("out of memory");
 		return -1;
@@ -268,10 +378,6 @@ codec_decode(struct codec_doc *d, const void *p, size_t n,
 	}
 	if (off != n) {
 		ERR("%zu trailing bytes after the msgpack object", n - off);
-		return -1;
-	}
-	if (!depth_ok(&m->obj, 0)) {
-		ERR("msgpack nested deeper than 16 levels");
 		return -1;
 	}
 	value_from(&m->obj, root);

@@ -322,6 +322,34 @@ test_decode_refusals(void)
 	/* Malformed: 0xc1 is never used. */
 	CHECK_EQ_INT(codec_decode(&d, "\xc1", 1, &root, err, sizeof(err)), -1);
 	CHECK_ERR(err, "malformed msgpack");
+	/* Claims beyond the bytes: refused before anything is reserved (a
+	 * map32 of 10^9 pairs in 5 bytes made msgpack-c reserve ~24 GiB). */
+	CHECK_EQ_INT(codec_decode(&d, "\xdf\x3b\x9a\xca\x00", 5, &root, err,
+	    sizeof(err)), -1);
+	CHECK_ERR(err, "msgpack map claims 1000000000 pairs but only 0 bytes"
+	    " remain");
+	CHECK_EQ_INT(codec_decode(&d, "\xdd\xff\xff\xff\xff\x01\x02", 7,
+	    &root, err, sizeof(err)), -1);
+	CHECK_ERR(err, "msgpack array claims 4294967295 elements but only 2"
+	    " bytes remain");
+	CHECK_EQ_INT(codec_decode(&d, "\x92\x82\x01\x02\x03", 5, &root, err,
+	    sizeof(err)), -1);
+	CHECK_ERR(err, "msgpack map claims 2 pairs but only 3 bytes remain");
+	CHECK_EQ_INT(codec_decode(&d, "\xdb\xff\xff\xff\xff" "ab", 7, &root,
+	    err, sizeof(err)), -1);
+	CHECK_ERR(err, "truncated msgpack (7 bytes)");
+	CHECK_EQ_INT(codec_decode(&d, "\xc9\x00\x00\x00\x02\x05" "a", 7,
+	    &root, err, sizeof(err)), -1);
+	CHECK_ERR(err, "truncated msgpack (7 bytes)");
+	CHECK_EQ_INT(codec_decode(&d, "\xc9\x00\x00\x00\x01\x05" "a", 7,
+	    &root, err, sizeof(err)), 0);
+	CHECK_EQ_INT(codec_decode(&d, "\xcd\x01", 2, &root, err, sizeof(err)),
+	    -1);
+	CHECK_ERR(err, "truncated msgpack (2 bytes)");
+	CHECK_EQ_INT(codec_decode(&d, "\x82\x01\xcb\x00\x00\x00\x00\x00"
+	    "\x00\x00\x00\xa1" "k\xd6\x01\x00\x00\x00\x00", 19, &root, err,
+	    sizeof(err)), 0);
+	CHECK_EQ_INT((int)root.n, 2);
 	/* Depth: the innermost of 17 arrays is at depth 16: fine; 18 is not. */
 	nested(&b, 17);
 	CHECK_EQ_INT(codec_decode(&d, b.p, b.len, &root, err, sizeof(err)), 0);
