@@ -287,11 +287,11 @@ class Bench:
             set_conf(self.pristine[p], dict(common,
                                             parent_url="https://127.0.0.1:1"))
 
-    def new_hub(self, name, durability):
+    def new_hub(self, name, durability, fold="on"):
         home = copy_home(self.pristine[HUB], os.path.join(self.dir, name))
         port = free_port()
         set_conf(home, {"listen": "127.0.0.1:%d" % port,
-                        "durability": durability})
+                        "durability": durability, "fold": fold})
         return home, port
 
     def county(self, path, src, name, port):
@@ -389,7 +389,7 @@ class Bench:
 
     # ---- pushes ----
 
-    def push(self, home, hub, expect, n_new):
+    def push(self, home, hub, expect, n_new, fold="on"):
         h0, io0 = hub.cpu(), hub.io()
         out, wall, cpu = self.cs(home, "push", timeout=self.t_step(n_new),
                                  what="courtsync push (%s)" %
@@ -398,7 +398,7 @@ class Bench:
         # The fold stage (docs/VIEWS.md §8): until the hub's views hold
         # every entry pushed, polled on /healthz.
         f0, deadline = time.monotonic(), time.monotonic() + self.t_step(n_new)
-        while hub.health().get("fold_backlog", 0) > 0:
+        while fold == "on" and hub.health().get("fold_backlog", 0) > 0:
             if time.monotonic() > deadline:
                 die("the hub's fold did not catch up after the push")
             time.sleep(0.02)
@@ -417,15 +417,18 @@ class Bench:
                 "batches": int(m.group(2)),
                 "rd": io1[0] - io0[0], "wr": io1[1] - io0[1]}
 
-    def push_run(self, name, durability, wudu_src, n):
-        hub_home, port = self.new_hub("hub-" + name, durability)
+    def push_run(self, name, durability, wudu_src, n, fold="on"):
+        hub_home, port = self.new_hub("hub-" + name, durability, fold)
         wudu = self.county(WUDU, wudu_src, "wudu-" + name, port)
         hub = Hub(self, hub_home, port, self.env)
         try:
-            r = self.push(wudu, hub, n, n)
+            r = self.push(wudu, hub, n, n, fold)
         finally:
             hub.stop()
         r["name"] = "push, hub durability=%s" % durability
+        r["fold"] = fold
+        if fold != "on":
+            r["name"] += ", fold=%s" % fold
         if not self.a.k:    # disk: a 10M run needs room for the big hub
             shutil.rmtree(hub_home, ignore_errors=True)
             shutil.rmtree(wudu, ignore_errors=True)
@@ -590,6 +593,14 @@ def report(b, runs, bare, peer, steps, t_import, dropped):
                              verdict(ratio >= TARGET_PEER),
                              cs["n"] / cs["fold_wall"],
                              cs["n"] / cs["fold_wall"] / r["rows_per_s"]))
+            nf = peer["nofold"].get(str(r["rows"]))
+            if nf is not None:
+                rate = nf["n"] / nf["wall"]
+                say("%9s %12.0f %14s %8.2fx   %s   (fold = off: ingest"
+                    " alone, no views)" % ("", rate, "", rate /
+                                           r["rows_per_s"],
+                                           verdict(rate / r["rows_per_s"]
+                                                   >= TARGET_PEER)))
         say("courtsync: `courtsync push` of a county's entries to a fresh hub"
             " (durability=full): batches of %d, each verified, stored,"
             " committed and cosigned before the next is sent; the county's"
@@ -833,6 +844,12 @@ def main():
             runs.append(r)
             if src != wudu_n and not a.k:
                 shutil.rmtree(src, ignore_errors=True)
+        if a.peer:
+            # The same push to a relay-only hub (fold = off): what ingest
+            # costs without the views, beside the hub that keeps them.
+            say("pushing %d entries to a hub with durability=full,"
+                " fold=off ..." % a.n)
+            runs.append(b.push_run("nofold", "full", wudu_n, a.n, "off"))
         if not a.peer:
             say("pushing %d entries to a hub with durability=normal ..."
                 % a.n)
@@ -844,7 +861,10 @@ def main():
             peer = run_peer(b, os.path.join(wudu_n, "courtsync.db"), a.sizes)
             if peer is not None:
                 peer["courtsync"] = {str(r["n"]): r for r in runs
-                                     if "full" in r["name"]}
+                                     if "full" in r["name"]
+                                     and r["fold"] == "on"}
+                peer["nofold"] = {str(r["n"]): r for r in runs
+                                  if r["fold"] == "off"}
         bare = []
         if not a.peer:
             say("bare SQLite inserts of the same entry bytes ...")

@@ -31,6 +31,9 @@ config_init(struct config *c)
 	c->max_batch = 10000;
 	c->timeout_s = 30;
 	c->max_connections = 256;
+	c->max_per_address = 32;
+	c->handshake_timeout_s = 10;
+	c->request_timeout_s = 300;
 	c->push_interval_ms = 1000;
 	c->backoff_base_ms = 200;
 	c->backoff_cap_ms = 30000;
@@ -57,6 +60,9 @@ static const struct {
 	{ "max_batch", offsetof(struct config, max_batch), 1, 1000000 },
 	{ "timeout_s", offsetof(struct config, timeout_s), 1, 3600 },
 	{ "max_connections", offsetof(struct config, max_connections), 1, 65536 },
+	{ "max_per_address", offsetof(struct config, max_per_address), 1, 65536 },
+	{ "handshake_timeout_s", offsetof(struct config, handshake_timeout_s), 1, 600 },
+	{ "request_timeout_s", offsetof(struct config, request_timeout_s), 1, 86400 },
 	{ "push_interval_ms", offsetof(struct config, push_interval_ms), 10, 3600000 },
 	{ "backoff_base_ms", offsetof(struct config, backoff_base_ms), 1, 3600000 },
 	{ "backoff_cap_ms", offsetof(struct config, backoff_cap_ms), 1, 86400000 },

@@ -55,6 +55,9 @@ struct config {
 	unsigned long max_batch;	/* entries per batch */
 	unsigned long timeout_s;	/* server idle time-out */
 	unsigned long max_connections;
+	unsigned long max_per_address;	/* connections per peer IP */
+	unsigned long handshake_timeout_s; /* accept to TLS handshake */
+	unsigned long request_timeout_s; /* a request's first byte to last */
 	unsigned long push_interval_ms;
 	unsigned long backoff_base_ms;
 	unsigned long backoff_cap_ms;

@@ -127,28 +127,39 @@ send_reply(struct httpd_request *rq, struct hub_reply *r)
 	hub_reply_free(r);
 }
 
-/* Every sync endpoint: a valid certificate naming a court, or a refusal. */
+/* Every sync endpoint: a valid certificate naming a court of the
+ * registry, or a refusal, logged with the peer's address. */
 static bool
-authorised(struct httpd_request *rq, struct hub_reply *r)
+authorised(struct httpd_request *rq, struct server *s, struct hub_reply *r)
 {
 	const struct httpd_peer *p = httpd_peer(rq);
 
 	if (!p->has_cert) {
 		hub_error(r, 401, "client_certificate_required", 0, false,
 		    "a client certificate of the deployment CA is required");
-		return false;
-	}
-	if (!p->cert_ok) {
+	} else if (!p->cert_ok) {
 		hub_error(r, 403, "certificate_rejected", 0, false, "%s",
 		    p->error);
-		return false;
-	}
-	if (p->court[0] == '\0') {
+	} else if (p->court[0] == '\0') {
 		hub_error(r, 403, "certificate_rejected", 0, false,
 		    "no courtsync court path in the certificate");
-		return false;
+	} else if (registry_find(&s->reg, p->court) == NULL) {
+		hub_error(r, 403, "unknown_court", 0, false, "court %s is not"
+		    " in the registry", p->court);
+	} else {
+		return true;
 	}
-	return true;
+	log_info("%s %s from %s refused: %d %s: %s", httpd_method(rq),
+	    httpd_path(rq), p->addr, r->status, r->code, r->message);
+	return false;
+}
+
+/* httpd's lines about connections, into the node's log. */
+static void
+on_httpd_log(void *arg, const char *line)
+{
+	(void)arg;
+	log_info("%s", line);
 }
 
 static bool
@@ -184,7 +195,7 @@ on_post(struct httpd_request *rq, struct server *s, post_fn fn,
 	int x;
 
 	hub_reply_init(&r);
-	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
+	if (authorised(rq, s, &r) && method_is(rq, "POST", &r)) {
 		body = httpd_body(rq, &n);
 		serve_fold_lock(&s->fold);
 		x = fn(&s->hub, httpd_peer(rq)->court, body, n, now_s(), &r);
@@ -220,7 +231,7 @@ on_evidence(struct httpd_request *rq, void *arg)
 	size_t n;
 
 	hub_reply_init(&r);
-	if (authorised(rq, &r) && method_is(rq, "POST", &r)) {
+	if (authorised(rq, s, &r) && method_is(rq, "POST", &r)) {
 		body = httpd_body(rq, &n);
 		serve_fold_lock(&s->fold);
 		hub_evidence(&s->hub, httpd_peer(rq)->court, body, n, now_s(), &r);
@@ -243,7 +254,7 @@ on_read(struct httpd_request *rq, void *arg)
 	char q_size[32], q_old[32], q_new[32];
 
 	hub_reply_init(&r);
-	if (!authorised(rq, &r) || !method_is(rq, "GET", &r))
+	if (!authorised(rq, s, &r) || !method_is(rq, "GET", &r))
 		goto out;
 	if (strcmp(path, "/v1/logs") == 0)
 		hub_logs(&s->hub, &r);
@@ -453,8 +464,13 @@ serve_run(const char *home, char *err, size_t errlen)
 	lc.limits.max_headers = 16384;
 	lc.limits.timeout_s = (int)s->srv.cfg.timeout_s;
 	lc.limits.max_connections = (int)s->srv.cfg.max_connections;
+	lc.limits.max_per_address = (int)s->srv.cfg.max_per_address;
+	lc.limits.handshake_timeout_s = (int)s->srv.cfg.handshake_timeout_s;
+	lc.limits.request_timeout_s = (int)s->srv.cfg.request_timeout_s;
+	lc.limits.preauth_bytes = 16384;	/* a GET and its headers */
 	if (httpd_init(&s->httpd, err, errlen) == -1)
 		goto out_hub;
+	httpd_set_log(&s->httpd, on_httpd_log, NULL);
 	if (s->srv.cfg.dashboard[0] != '\0') {
 		/* The views, for browsers: TLS, no client certificate. */
 		if ((dash = dashboard_start(&s->dash, &s->httpd, s->srv.home,

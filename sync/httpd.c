@@ -64,8 +64,10 @@
 #include "courtsync/crypto.h"
 #include "courtsync/httpd.h"
 #include "courtsync/json.h"
+#include "courtsync/utf8.h"
 
 #define HTTPD_MAX_LISTENERS	8
+#define HTTPD_TLS12_CIPHERS	"ECDHE+AESGCM:ECDHE+CHACHA20"
 
 struct route {
 	char		*path;		/* exact request path */
@@ -81,6 +83,7 @@ struct listener {
 	struct evhttp_bound_socket *bound;	/* NULL once stopped */
 	SSL_CTX		*ctx;
 	struct httpd_limits limits;
+	bool		 client_cert;	/* peers must present a CA certificate */
 	uint16_t	 port;		/* bound port */
 	int		 nconn;		/* live connections, refused included */
 	int		 nroutes;
@@ -91,12 +94,20 @@ struct conn {
 	struct listener	*l;
 	SSL		*ssl;		/* owns this struct (ex_data) */
 	struct bufferevent *bev;
-	struct event	*refuse_ev;	/* pending close beyond max_connections */
-	struct conn	*prev, *next;	/* impl->conns */
+	struct event	*admit_ev;	/* zero-delay: admit or refuse */
+	struct event	*close_ev;	/* zero-delay: close from the loop */
+	struct event	*deadline_ev;	/* handshake or request deadline */
+	const char	*deadline_what;	/* "TLS handshake", "request" */
+	struct conn	*prev, *next;	/* impl->conns, newest first */
+	size_t		 preauth;	/* bytes read before authentication */
 	int		 verify_err;	/* first X509_V_ERR_*, 0 none */
 	bool		 nodelay;	/* TCP_NODELAY set */
 	bool		 busy;		/* a request is in progress */
+	bool		 admitted;	/* counted against the limits */
+	bool		 hs_done;	/* TLS handshake complete */
+	bool		 closing;	/* close_ev pending: ignore input */
 	bool		 peer_done;	/* peer computed */
+	char		 addr[64];	/* "127.0.0.1:5000", "[::1]:5000" */
 	struct httpd_peer peer;
 };
 
@@ -114,10 +125,19 @@ struct httpd_impl {
 	struct conn	*conns;		/* every live TLS connection */
 	int		 busy;		/* connections with a request in progress */
 	struct timer	*timers;
-	struct event	*sigterm, *sigint, *deadline;
+	struct event	*sigterm, *sigint, *sighup, *deadline;
+	void		(*log)(void *, const char *);	/* httpd_set_log */
+	void		*log_arg;
+	void		(*reload)(void *);		/* httpd_on_reload */
+	void		*reload_arg;
+	time_t		 log_sec;	/* rate limit: this second's lines */
+	int		 log_n;
+	unsigned long	 log_dropped;
 	bool		 stopping;
 	bool		 freeing;	/* httpd_free under way: no loop calls */
 };
+
+#define HTTPD_LOG_PER_SEC	20	/* connection lines, then a summary */
 
 struct httpd_request {
 	struct evhttp_request *req;
@@ -180,6 +200,19 @@ conn_set_busy(struct conn *c, bool busy)
 		drain_check(impl);
 }
 
+static void
+conn_free_timers(struct conn *c)
+{
+	struct event **evs[] = { &c->admit_ev, &c->close_ev, &c->deadline_ev };
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		if (*evs[i] != NULL) {
+			event_free(*evs[i]);
+			*evs[i] = NULL;
+		}
+	}
+}
+
 /* OpenSSL calls this for every SSL freed in the process; ours carry a conn. */
 static void
 conn_exfree(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
@@ -192,8 +225,7 @@ conn_exfree(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 	if (c == NULL)
 		return;
 	impl = c->l->impl;
-	if (c->refuse_ev != NULL)
-		event_free(c->refuse_ev);
+	conn_free_timers(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -205,14 +237,140 @@ conn_exfree(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 	free(c);
 }
 
-/* Request bytes arrived (decrypted): the connection has work in progress. */
+/*
+ * A line about a connection for the operator (httpd_set_log), at most
+ * HTTPD_LOG_PER_SEC a second: a flood of strangers must not flood the
+ * journal.  What was held back is counted in the next second's first line.
+ */
+static void
+conn_log(struct httpd_impl *impl, const char *fmt, ...)
+{
+	char line[400];
+	time_t now = time(NULL);
+	va_list ap;
+
+	if (impl->log == NULL)
+		return;
+	if (now != impl->log_sec) {
+		if (impl->log_dropped > 0) {
+			snprintf(line, sizeof(line), "%lu connection lines "
+			    "suppressed (more than %d a second)",
+			    impl->log_dropped, HTTPD_LOG_PER_SEC);
+			impl->log(impl->log_arg, line);
+		}
+		impl->log_sec = now;
+		impl->log_n = 0;
+		impl->log_dropped = 0;
+	}
+	if (impl->log_n >= HTTPD_LOG_PER_SEC) {
+		impl->log_dropped++;
+		return;
+	}
+	impl->log_n++;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	impl->log(impl->log_arg, line);
+}
+
+/* Has this connection proved who it is, as far as TLS can tell?  On a
+ * listener without client certificates, a completed handshake is all
+ * there is to prove. */
+static bool
+conn_trusted(const struct conn *c)
+{
+	return c->hs_done && (!c->l->client_cert || c->peer.cert_ok);
+}
+
+static void
+conn_close_now(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd; (void)what;
+	/* evhttp's error callback frees the connection (and so c). */
+	bufferevent_trigger_event(c->bev, BEV_EVENT_ERROR, 0);
+}
+
+/* Closes the connection from the loop, never from inside one of its own
+ * callbacks (which would free what the caller is still using). */
+static void
+conn_close_soon(struct conn *c)
+{
+	struct timeval now = { 0, 0 };
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->close_ev == NULL)
+		c->close_ev = evtimer_new(c->l->impl->base, conn_close_now, c);
+	if (c->close_ev != NULL)
+		evtimer_add(c->close_ev, &now);
+}
+
+static void
+conn_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd; (void)what;
+	conn_log(c->l->impl, "closed %s: %s deadline passed", c->addr,
+	    c->deadline_what);
+	conn_close_now(fd, what, c);
+}
+
+static void
+conn_arm(struct conn *c, int secs, const char *what)
+{
+	struct timeval tv = { secs, 0 };
+
+	if (c->deadline_ev == NULL)
+		c->deadline_ev = evtimer_new(c->l->impl->base, conn_deadline,
+		    c);
+	if (c->deadline_ev == NULL) {
+		conn_close_soon(c);	/* no deadline, no connection */
+		return;
+	}
+	c->deadline_what = what;
+	evtimer_add(c->deadline_ev, &tv);
+}
+
+static void
+conn_disarm(struct conn *c)
+{
+	if (c->deadline_ev != NULL)
+		evtimer_del(c->deadline_ev);
+}
+
+/* Request bytes arrived (decrypted): the connection has work in progress.
+ * A peer that has not proved itself may send no more than preauth_bytes
+ * (enough for a request without a body, answered with why it is refused);
+ * beyond that it is closed, so what strangers send costs at most
+ * preauth_bytes a connection, whatever they claim. */
 static void
 conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
+	struct conn *c = arg;
+	struct listener *l = c->l;
+
 	(void)buf;
-	if (info->n_added > 0)
-		conn_set_busy(arg, true);
+	if (info->n_added == 0 || c->closing)
+		return;
+	if (!conn_trusted(c)) {
+		c->preauth += info->n_added;
+		if (c->preauth > l->limits.preauth_bytes) {
+			conn_log(l->impl, "closed %s: %s; more than %zu bytes "
+			    "sent before authentication", c->addr,
+			    c->peer.error[0] != '\0' ? c->peer.error :
+			    "not authenticated", l->limits.preauth_bytes);
+			conn_close_soon(c);
+			return;
+		}
+	} else if (!c->busy) {
+		conn_arm(c, l->limits.request_timeout_s, "request");
+	}
+	conn_set_busy(c, true);
 }
 
 /* The answer was written out; busy again only if the next one is queued. */
@@ -226,16 +384,110 @@ conn_request_done(struct evhttp_request *req, void *arg)
 }
 
 static void
-conn_refuse(evutil_socket_t fd, short what, void *arg)
+sockaddr_format(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)ss;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(out, cap, "%s:%u", host, (unsigned)ntohs(a->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)ss;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(out, cap, "[%s]:%u", host,
+		    (unsigned)ntohs(a->sin6_port));
+	} else {
+		cs_strlcpy(out, "?", cap);
+	}
+}
+
+/* The peer's address, once evhttp has given the connection its socket
+ * (the handshake may finish before the admission timer runs). */
+static void
+conn_fill_addr(struct conn *c)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd;
+
+	if (strcmp(c->addr, "?") != 0)
+		return;
+	fd = (int)bufferevent_getfd(c->bev);
+	memset(&ss, 0, sizeof(ss));
+	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
+		sockaddr_format(&ss, c->addr, sizeof(c->addr));
+}
+
+/* The host part of "host:port" or "[host]:port", for per-address counts. */
+static size_t
+addr_host_len(const char *a)
+{
+	const char *colon = strrchr(a, ':');
+
+	return colon != NULL ? (size_t)(colon - a) : strlen(a);
+}
+
+/* A connection that may be closed to make room: it has not proved who it
+ * is (still in its handshake, or without a valid certificate where one is
+ * required) and has no request being answered. */
+static bool
+conn_evictable(const struct conn *c)
+{
+	return c->admitted && !c->closing && !conn_trusted(c);
+}
+
+/*
+ * Runs once per connection, right after evhttp has given it its socket:
+ * records the peer address, then applies the per-address cap and
+ * max_connections.  At max_connections, the oldest connection that has not
+ * authenticated is closed to make room, so strangers holding every slot
+ * cannot keep a court out; only when every slot is held by authenticated
+ * peers is the newcomer refused.
+ */
+static void
+conn_admit(evutil_socket_t fd0, short what, void *arg)
 {
 	struct conn *c = arg;
-	struct bufferevent *bev = c->bev;
+	struct listener *l = c->l;
+	struct conn *victim = NULL;
+	int same = 0, live = 0;
+	size_t hl;
 
-	(void)fd; (void)what;
-	event_free(c->refuse_ev);
-	c->refuse_ev = NULL;
-	/* evhttp's error callback frees the connection (and so c). */
-	bufferevent_trigger_event(bev, BEV_EVENT_ERROR, 0);
+	(void)fd0; (void)what;
+	conn_fill_addr(c);
+	hl = addr_host_len(c->addr);
+	for (struct conn *o = l->impl->conns; o != NULL; o = o->next) {
+		if (o == c || o->l != l || !o->admitted || o->closing)
+			continue;
+		live++;
+		if (addr_host_len(o->addr) == hl &&
+		    memcmp(o->addr, c->addr, hl) == 0)
+			same++;
+		if (conn_evictable(o))
+			victim = o;		/* the last is the oldest */
+	}
+	if (same >= l->limits.max_per_address) {
+		conn_log(l->impl, "refused %s: %d connections from that "
+		    "address (max_per_address)", c->addr, same);
+		conn_close_soon(c);
+		return;
+	}
+	if (live >= l->limits.max_connections) {
+		if (victim == NULL) {
+			conn_log(l->impl, "refused %s: %d connections "
+			    "(max_connections), all authenticated", c->addr,
+			    live);
+			conn_close_soon(c);
+			return;
+		}
+		conn_log(l->impl, "closed %s to make room for %s: not "
+		    "authenticated, %d connections (max_connections)",
+		    victim->addr, c->addr, live);
+		conn_close_soon(victim);
+	}
+	c->admitted = true;
+	conn_arm(c, l->limits.handshake_timeout_s, "TLS handshake");
 }
 
 /*
@@ -248,6 +500,7 @@ conn_new(struct event_base *base, void *arg)
 {
 	struct listener *l = arg;
 	struct httpd_impl *impl = l->impl;
+	struct timeval now = { 0, 0 };
 	struct bufferevent *bev;
 	struct conn *c;
 	SSL *ssl;
@@ -260,6 +513,7 @@ conn_new(struct event_base *base, void *arg)
 	}
 	c->l = l;
 	c->ssl = ssl;
+	cs_strlcpy(c->addr, "?", sizeof(c->addr));
 	if (SSL_set_ex_data(ssl, conn_idx, c) != 1) {
 		free(c);
 		SSL_free(ssl);
@@ -279,18 +533,12 @@ conn_new(struct event_base *base, void *arg)
 	}
 	c->bev = bev;
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	if (evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c) == NULL)
-		goto refuse;
-	if (l->nconn > l->limits.max_connections)
-		goto refuse;
-	return bev;
-
-refuse:
-	c->refuse_ev = evtimer_new(base, conn_refuse, c);
-	if (c->refuse_ev != NULL) {
-		struct timeval now = { 0, 0 };
-		evtimer_add(c->refuse_ev, &now);
+	if (evbuffer_add_cb(bufferevent_get_input(bev), conn_input, c) ==
+	    NULL || (c->admit_ev = evtimer_new(base, conn_admit, c)) == NULL) {
+		conn_close_soon(c);
+		return bev;
 	}
+	evtimer_add(c->admit_ev, &now);
 	return bev;
 
 fallback:
@@ -316,6 +564,31 @@ tls_verify(int ok, X509_STORE_CTX *x)
 	return 1;
 }
 
+static void	peer_compute(struct conn *);
+
+/*
+ * The handshake is complete: the TLS verdict on the peer is final.  A
+ * trusted peer has until request_timeout_s for each request; one that did
+ * not prove itself where a certificate is required is logged with the
+ * reason and keeps the handshake deadline, time enough to read why it is
+ * refused and no more.
+ */
+static void
+conn_authenticated(struct conn *c)
+{
+	struct listener *l = c->l;
+
+	c->hs_done = true;
+	conn_fill_addr(c);
+	peer_compute(c);
+	if (conn_trusted(c)) {
+		conn_disarm(c);
+		return;
+	}
+	conn_log(l->impl, "TLS client %s not authenticated: %s%s", c->addr,
+	    c->peer.has_cert ? "certificate rejected: " : "", c->peer.error);
+}
+
 static void
 tls_info(const SSL *ssl, int where, int ret)
 {
@@ -323,10 +596,17 @@ tls_info(const SSL *ssl, int where, int ret)
 	int fd, one = 1;
 
 	(void)ret;
-	if ((where & SSL_CB_HANDSHAKE_START) == 0)
+	if ((where & (SSL_CB_HANDSHAKE_START | SSL_CB_HANDSHAKE_DONE)) == 0)
 		return;
 	c = SSL_get_ex_data(ssl, conn_idx);
-	if (c == NULL || c->nodelay)
+	if (c == NULL)
+		return;
+	if ((where & SSL_CB_HANDSHAKE_DONE) != 0) {
+		if (!c->hs_done)
+			conn_authenticated(c);
+		return;
+	}
+	if (c->nodelay)
 		return;
 	c->nodelay = true;
 	fd = SSL_get_fd(ssl);
@@ -403,6 +683,13 @@ tls_context(const struct httpd_listener_config *c, char *err, size_t errlen)
 	}
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
 	    SSL_OP_CIPHER_SERVER_PREFERENCE);
+	/* TLS 1.2 only with forward-secret AEAD suites (TLS 1.3 has no
+	 * other kind): no CBC, no static RSA. */
+	if (SSL_CTX_set_cipher_list(ctx, HTTPD_TLS12_CIPHERS) != 1) {
+		cs_err(err, errlen, "cannot set the TLS 1.2 cipher list: %s",
+		    tls_error());
+		goto fail;
+	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->cert_file) != 1) {
 		cs_err(err, errlen, "cannot load certificate %s: %s",
 		    c->cert_file, tls_error());
@@ -469,6 +756,7 @@ peer_compute(struct conn *c)
 
 	memset(p, 0, sizeof(*p));
 	c->peer_done = true;
+	cs_strlcpy(p->addr, c->addr, sizeof(p->addr));
 	if (cert == NULL) {
 		cs_strlcpy(p->error, "no client certificate", sizeof(p->error));
 		return;
@@ -513,6 +801,73 @@ reply_error(struct httpd_request *r, int status, const char *code,
 	buf_free(&b);
 }
 
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The query string as handlers will see it, decoded: refused when a
+ * percent-escape is malformed, when it decodes to NUL (evhttp's decoder
+ * would cut "wudu%00x" to "wudu") or to a control character, or when the
+ * decoded bytes are not UTF-8.  0, or -1 with why.
+ */
+static int
+query_check(const char *q, char *why, size_t cap)
+{
+	unsigned char dec[4];
+	size_t i = 0, n = strlen(q);
+
+	while (i < n) {
+		size_t k = 0, adv = 0;
+
+		/* Decode up to one UTF-8 sequence's worth of bytes. */
+		while (k < sizeof(dec) && i + adv < n) {
+			int ch = (unsigned char)q[i + adv];
+			if (ch == '%') {
+				/* q ends in NUL: no read past it. */
+				int hi = hexval((unsigned char)q[i + adv + 1]);
+				int lo = hi >= 0 ?
+				    hexval((unsigned char)q[i + adv + 2]) : -1;
+				if (hi < 0 || lo < 0) {
+					snprintf(why, cap, "malformed "
+					    "percent-escape at query offset "
+					    "%zu", i + adv);
+					return -1;
+				}
+				ch = hi << 4 | lo;
+				adv += 3;
+			} else {
+				adv++;
+			}
+			dec[k++] = (unsigned char)ch;
+			if (k == 1 && dec[0] < 0x80)
+				break;
+			if (k > 1 && utf8_seq_len(dec, k) == k)
+				break;
+		}
+		if (dec[0] < 0x20 || dec[0] == 0x7f) {
+			snprintf(why, cap, "control character 0x%02x in the "
+			    "query", dec[0]);
+			return -1;
+		}
+		if (utf8_seq_len(dec, k) != k) {
+			snprintf(why, cap, "the query is not UTF-8 (byte 0x%02x"
+			    " at offset %zu)", dec[0], i);
+			return -1;
+		}
+		i += adv;
+	}
+	return 0;
+}
+
 static void
 dispatch(struct evhttp_request *req, void *arg)
 {
@@ -521,7 +876,8 @@ dispatch(struct evhttp_request *req, void *arg)
 	struct bufferevent *bev = evcon != NULL ?
 	    evhttp_connection_get_bufferevent(evcon) : NULL;
 	SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
-	const char *path;
+	const struct evhttp_uri *u;
+	const char *path, *q;
 	char msg[300];
 
 	r.c = ssl != NULL ? SSL_get_ex_data(ssl, conn_idx) : NULL;
@@ -530,6 +886,14 @@ dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	evhttp_request_set_on_complete_cb(req, conn_request_done, r.c);
+	if (conn_trusted(r.c))
+		conn_disarm(r.c);	/* the request is in: deadline met */
+	u = evhttp_request_get_evhttp_uri(req);
+	if (u != NULL && (q = evhttp_uri_get_query(u)) != NULL &&
+	    query_check(q, msg, sizeof(msg)) == -1) {
+		reply_error(&r, 400, "bad_request", msg);
+		return;
+	}
 	path = httpd_path(&r);
 	for (int i = 0; i < r.l->nroutes; i++) {
 		if (strcmp(r.l->routes[i].path, path) == 0) {
@@ -591,6 +955,21 @@ limits_check(const struct httpd_limits *lim, const char *name, char *err,
 	}
 	if (lim->max_connections <= 0) {
 		cs_err(err, errlen, "listener %s: max_connections must be > 0",
+		    name);
+		return -1;
+	}
+	if (lim->max_per_address <= 0) {
+		cs_err(err, errlen, "listener %s: max_per_address must be > 0",
+		    name);
+		return -1;
+	}
+	if (lim->handshake_timeout_s <= 0 || lim->request_timeout_s <= 0) {
+		cs_err(err, errlen, "listener %s: handshake_timeout_s and "
+		    "request_timeout_s must be > 0", name);
+		return -1;
+	}
+	if (lim->preauth_bytes == 0) {
+		cs_err(err, errlen, "listener %s: preauth_bytes must be > 0",
 		    name);
 		return -1;
 	}
@@ -692,6 +1071,7 @@ httpd_listen(struct httpd *h, const struct httpd_listener_config *c,
 	}
 	l->impl = impl;
 	l->limits = c->limits;
+	l->client_cert = c->client_cert;
 	if ((l->ctx = tls_context(c, err, errlen)) == NULL)
 		goto fail;
 	if ((l->http = evhttp_new(impl->base)) == NULL) {
@@ -836,13 +1216,42 @@ httpd_stop(struct httpd *h)
 	drain_check(impl);
 }
 
+void
+httpd_set_log(struct httpd *h, void (*fn)(void *, const char *), void *arg)
+{
+	struct httpd_impl *impl = h->impl;
+
+	if (impl == NULL)
+		return;
+	impl->log = fn;
+	impl->log_arg = arg;
+}
+
+void
+httpd_on_reload(struct httpd *h, void (*fn)(void *), void *arg)
+{
+	struct httpd_impl *impl = h->impl;
+
+	if (impl == NULL)
+		return;
+	impl->reload = fn;
+	impl->reload_arg = arg;
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct httpd *h = arg;
 	struct httpd_impl *impl = h->impl;
 
-	(void)sig; (void)what;
+	(void)what;
+	if (sig == SIGHUP) {		/* never a reason to stop */
+		if (impl->reload != NULL)
+			impl->reload(impl->reload_arg);
+		else if (impl->log != NULL)
+			impl->log(impl->log_arg, "SIGHUP: nothing to reload");
+		return;
+	}
 	if (impl->stopping)		/* asked twice: stop now */
 		event_base_loopexit(impl->base, NULL);
 	else
@@ -866,10 +1275,13 @@ httpd_run(struct httpd *h, char *err, size_t errlen)
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	impl->sigterm = evsignal_new(impl->base, SIGTERM, on_signal, h);
 	impl->sigint = evsignal_new(impl->base, SIGINT, on_signal, h);
+	impl->sighup = evsignal_new(impl->base, SIGHUP, on_signal, h);
 	if (impl->sigterm == NULL || impl->sigint == NULL ||
-	    evsignal_add(impl->sigterm, NULL) == -1 ||
-	    evsignal_add(impl->sigint, NULL) == -1) {
-		cs_err(err, errlen, "cannot install SIGTERM/SIGINT handlers");
+	    impl->sighup == NULL || evsignal_add(impl->sigterm, NULL) == -1 ||
+	    evsignal_add(impl->sigint, NULL) == -1 ||
+	    evsignal_add(impl->sighup, NULL) == -1) {
+		cs_err(err, errlen, "cannot install SIGTERM/SIGINT/SIGHUP "
+		    "handlers");
 		rc = -1;
 		goto out;
 	}
@@ -883,7 +1295,9 @@ out:
 		event_free(impl->sigterm);
 	if (impl->sigint != NULL)
 		event_free(impl->sigint);
-	impl->sigterm = impl->sigint = NULL;
+	if (impl->sighup != NULL)
+		event_free(impl->sighup);
+	impl->sigterm = impl->sigint = impl->sighup = NULL;
 	return rc;
 }
 
@@ -903,12 +1317,8 @@ httpd_free(struct httpd *h)
 	}
 	if (impl->deadline != NULL)
 		event_free(impl->deadline);
-	for (struct conn *c = impl->conns; c != NULL; c = c->next) {
-		if (c->refuse_ev != NULL) {
-			event_free(c->refuse_ev);
-			c->refuse_ev = NULL;
-		}
-	}
+	for (struct conn *c = impl->conns; c != NULL; c = c->next)
+		conn_free_timers(c);
 	/* Connections (and so their SSL and conn) go with the evhttp and the
 	 * base; listeners must outlive them. */
 	for (int i = 0; i < impl->nlisteners; i++)

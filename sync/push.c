@@ -186,6 +186,9 @@ push_request(struct push_client *p, const char *path, const void *body,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	/* The hub offers AEAD suites only (PROTOCOL §1); ask for no others. */
+	curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST,
+	    "ECDHE+AESGCM:ECDHE+CHACHA20");
 	if (p->court[0] != '\0') {
 		p->wrong_court = 0;
 		curl_easy_setopt(h, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);

@@ -31,6 +31,14 @@ struct httpd_limits {
 	size_t		max_headers;	/* request header bytes */
 	int		timeout_s;	/* read/write idle timeout per connection */
 	int		max_connections;/* concurrent connections per listener */
+	int		max_per_address;/* concurrent connections per peer IP */
+	int		handshake_timeout_s; /* accept to TLS handshake done;
+					 * also all an unauthenticated peer
+					 * gets after it */
+	int		request_timeout_s; /* first byte of a request to its
+					 * last, for an authenticated peer */
+	size_t		preauth_bytes;	/* bytes a peer may send before it is
+					 * authenticated; closed beyond */
 };
 
 struct httpd_listener_config {
@@ -46,6 +54,7 @@ struct httpd_listener_config {
 
 /* What TLS learned of the peer, for the handler to decide on. */
 struct httpd_peer {
+	char	addr[64];		/* "127.0.0.1:5000", "[::1]:5000" */
 	bool	has_cert;		/* the client presented a certificate */
 	bool	cert_ok;		/* it chains to the CA, valid, not revoked */
 	char	error[160];		/* why not, e.g. "certificate has expired" */
@@ -75,6 +84,13 @@ int	httpd_route(struct httpd *h, int listener, const char *path,
 	    httpd_handler fn, void *arg);
 /* Calls fn every `ms` milliseconds on the loop (e.g. housekeeping). */
 int	httpd_every(struct httpd *h, unsigned ms, void (*fn)(void *), void *arg);
+/* Lines for the operator about connections refused, closed or not
+ * authenticated (at most 20 a second; the rest counted).  No logger: no
+ * lines. */
+void	httpd_set_log(struct httpd *h, void (*fn)(void *, const char *),
+	    void *arg);
+/* Called on the loop for SIGHUP, which never stops the loop. */
+void	httpd_on_reload(struct httpd *h, void (*fn)(void *), void *arg);
 /* Runs the loop until SIGTERM or SIGINT or httpd_stop; then stops
  * accepting, lets requests in flight finish (up to timeout_s), returns. */
 int	httpd_run(struct httpd *h, char *err, size_t errlen);

@@ -142,6 +142,10 @@ config(struct server *s, struct httpd_listener_config *c, bool client_cert)
 	c->limits.max_headers = 8192;
 	c->limits.timeout_s = 5;
 	c->limits.max_connections = 16;
+	c->limits.max_per_address = 16;
+	c->limits.handshake_timeout_s = 5;
+	c->limits.request_timeout_s = 5;
+	c->limits.preauth_bytes = 8192;
 }
 
 static void
