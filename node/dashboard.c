@@ -251,6 +251,35 @@ fold_metrics(struct dashboard *d, struct buf *b)
 	    (unsigned long long)halted);
 }
 
+/* When the TLS certificate and the CRL the node serves with stop being
+ * valid, as Unix seconds, for an alert well before (docs/courtsync.1). */
+static int
+validity_metrics(struct dashboard *d, struct buf *b)
+{
+	char path[CONFIG_PATH_MAX + 32], err[CS_ERR_MAX];
+	int64_t t;
+	int rc = 0;
+
+	config_file(d->c.home, d->c.cfg.tls_cert, path, sizeof(path));
+	if (crypto_cert_not_after(path, &t, err, sizeof(err)) == 0)
+		rc |= buf_printf(b, "# HELP courtsync_tls_cert_not_after_seconds"
+		    " When the node's TLS certificate expires (Unix time)\n"
+		    "# TYPE courtsync_tls_cert_not_after_seconds gauge\n"
+		    "courtsync_tls_cert_not_after_seconds{court=\"%s\"} %lld\n",
+		    d->c.cfg.path, (long long)t);
+	if (d->c.cfg.listen[0] == '\0' || d->c.cfg.crl[0] == '\0')
+		return rc;
+	config_file(d->c.home, d->c.cfg.crl, path, sizeof(path));
+	if (crypto_crl_next_update(path, &t, err, sizeof(err)) == 0)
+		rc |= buf_printf(b, "# HELP courtsync_crl_next_update_seconds"
+		    " nextUpdate of the CRL the hub checks clients against;"
+		    " after it every client is refused (Unix time)\n"
+		    "# TYPE courtsync_crl_next_update_seconds gauge\n"
+		    "courtsync_crl_next_update_seconds{court=\"%s\"} %lld\n",
+		    d->c.cfg.path, (long long)t);
+	return rc;
+}
+
 static void
 answer(struct dashboard *d, struct httpd_request *rq, enum view v,
     struct answer *a)
@@ -339,6 +368,8 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 		rc = render_metrics(&a->body, &r);
 		if (rc == 0)
 			rc = fold_metrics(d, &a->body);
+		if (rc == 0)
+			rc = validity_metrics(d, &a->body);
 		break;
 	}
 	if (rc == -1)
@@ -399,6 +430,41 @@ dashboard_addr(const char *s, char *addr, size_t cap, uint16_t *port,
 	return 0;
 }
 
+/* The dashboard listener's TLS: the node's certificate and key, no client
+ * certificate, GET-sized bodies.  cert and key are the caller's buffers. */
+static void
+listener_config(const struct court *c, const struct httpd_limits *limits,
+    struct httpd_listener_config *lc, char *cert, char *key, size_t cap)
+{
+	config_file(c->home, c->cfg.tls_cert, cert, cap);
+	config_file(c->home, c->cfg.tls_key, key, cap);
+	lc->cert_file = cert;
+	lc->key_file = key;
+	lc->client_cert = false;
+	lc->limits = *limits;
+	lc->limits.max_body = 4096;	/* GET only */
+}
+
+int
+dashboard_reload(struct dashboard *d, struct httpd *h,
+    const struct config *cfg, const struct httpd_limits *limits, char *err,
+    size_t errlen)
+{
+	struct httpd_listener_config lc;
+	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32];
+	struct court c = d->c;
+
+	memset(&lc, 0, sizeof(lc));
+	c.cfg = *cfg;
+	listener_config(&c, limits, &lc, cert, key, sizeof(cert));
+	lc.addr = "";
+	if (httpd_reload(h, d->listener, &lc, err, errlen) == -1)
+		return -1;
+	d->c.cfg = *cfg;		/* identity unchanged: reload checked */
+	d->has_parent = cfg->parent_url[0] != '\0';
+	return 0;
+}
+
 int
 dashboard_start(struct dashboard *d, struct httpd *h, const char *home,
     const char *listen, const struct registry *reg,
@@ -420,16 +486,11 @@ dashboard_start(struct dashboard *d, struct httpd *h, const char *home,
 	d->names.self_path = d->c.cfg.path;
 	d->names.self_name = d->c.cfg.name;
 	d->has_parent = d->c.cfg.parent_url[0] != '\0';
-	config_file(d->c.home, d->c.cfg.tls_cert, cert, sizeof(cert));
-	config_file(d->c.home, d->c.cfg.tls_key, key, sizeof(key));
+	listener_config(&d->c, limits, &lc, cert, key, sizeof(cert));
 	lc.addr = addr;
-	lc.cert_file = cert;
-	lc.key_file = key;
-	lc.client_cert = false;
-	lc.limits = *limits;
-	lc.limits.max_body = 4096;	/* GET only */
 	if ((listener = httpd_listen(h, &lc, err, errlen)) == -1)
 		return -1;
+	d->listener = listener;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		struct dashboard_route *ra = &d->route[i];
 

@@ -33,6 +33,7 @@ struct dashboard {
 	struct render_names	names;
 	bool			has_parent;
 	bool			opened;
+	int			listener;	/* its httpd listener */
 	void		       (*fresh)(void *);	/* before a view: wait
 						 * for the fold, or NULL */
 	void			*fresh_arg;
@@ -52,6 +53,11 @@ int	dashboard_addr(const char *s, char *addr, size_t cap, uint16_t *port,
 int	dashboard_start(struct dashboard *d, struct httpd *h, const char *home,
 	    const char *listen, const struct registry *reg,
 	    const struct httpd_limits *limits, char *err, size_t errlen);
+/* SIGHUP: the listener's certificate, key and limits from cfg (see
+ * httpd_reload).  0, or -1 with err and nothing changed. */
+int	dashboard_reload(struct dashboard *d, struct httpd *h,
+	    const struct config *cfg, const struct httpd_limits *limits,
+	    char *err, size_t errlen);
 /* Closes the connection; a zeroed dashboard is fine. */
 void	dashboard_free(struct dashboard *d);
 

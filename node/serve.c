@@ -34,15 +34,6 @@ static atomic_int stopping;
 #define CKPT_SOFT	STORE_WAL_AUTOCHECKPOINT
 #define CKPT_HARD	(2 * STORE_WAL_AUTOCHECKPOINT)
 
-struct server {
-	struct court		 srv;	/* the server thread's connection */
-	struct registry		 reg;
-	struct hub		 hub;
-	struct httpd		 httpd;
-	struct dashboard	 dash;	/* its own connection, same loop */
-	struct folder		 fold;	/* the fold thread (serve_fold.c) */
-	char			 home[CONFIG_PATH_MAX];
-};
 
 /* ---- checks before anything starts ---- */
 
@@ -101,6 +92,8 @@ serve_check(const char *home, struct court *c, struct registry *reg,
 		return -1;
 	if (cfg->listen[0] != '\0' && cfg->crl[0] != '\0' &&
 	    need_file(c->home, "crl", cfg->crl, false, err, errlen) == -1)
+		return -1;
+	if (serve_check_validity(c, err, errlen) == -1)
 		return -1;
 	config_file(c->home, cfg->registry, reg_file, sizeof(reg_file));
 	config_file(c->home, cfg->registry_sig, sig, sizeof(sig));
@@ -289,7 +282,7 @@ on_health(struct httpd_request *rq, void *arg)
 
 struct pusher {
 	char			 home[CONFIG_PATH_MAX];
-	const struct registry	*reg;
+	bool			 enabled;	/* parent_url is set */
 	pthread_t		 thread;
 	bool			 started;
 };
@@ -300,10 +293,14 @@ is_stopping(void)
 	return atomic_load(&stopping);
 }
 
+/* Sleeps ms, waking early to stop or to reload. */
 static void
 nap(uint64_t ms)
 {
-	while (ms > 0 && !atomic_load(&stopping)) {
+	unsigned gen = atomic_load(&serve_generation);
+
+	while (ms > 0 && !atomic_load(&stopping) &&
+	    atomic_load(&serve_generation) == gen) {
 		uint64_t step = ms > 50 ? 50 : ms;
 		struct timespec ts = { 0, (long)step * 1000000L };
 
@@ -312,29 +309,37 @@ nap(uint64_t ms)
 	}
 }
 
-static void *
-push_loop(void *arg)
+/*
+ * Pushes until stopped, with its own connection and its own copy of the
+ * registry, both opened again after each reload (SIGHUP): the loop never
+ * shares what a reload replaces.  0 when stopped, -1 if it cannot open.
+ */
+static int
+push_session(struct pusher *p, unsigned gen)
 {
-	struct pusher *p = arg;
 	struct court c;
+	struct registry reg;
 	struct relay r;
 	struct relay_stats st;
 	char err[CS_ERR_MAX], last[1024] = "";
 	unsigned attempt = 0;
 	uint64_t delay;
 
+	memset(&reg, 0, sizeof(reg));
 	if (court_open(&c, p->home, err, sizeof(err)) == -1) {
 		log_warn("push loop: %s", err);
-		return NULL;
+		return -1;
 	}
-	if (relay_init(&r, &c, p->reg, is_stopping, err, sizeof(err)) == -1) {
+	if (serve_check(p->home, &c, &reg, err, sizeof(err)) == -1 ||
+	    relay_init(&r, &c, &reg, is_stopping, err, sizeof(err)) == -1) {
 		log_warn("push loop: %s", err);
+		registry_free(&reg);
 		court_close(&c);
-		return NULL;
+		return -1;
 	}
 	log_info("pushing to %s every %lu ms", c.cfg.parent_url,
 	    c.cfg.push_interval_ms);
-	while (!atomic_load(&stopping)) {
+	while (!atomic_load(&stopping) && atomic_load(&serve_generation) == gen) {
 		int rc = relay_once(&r, &st, err, sizeof(err));
 
 		if (rc == -1 || st.refused) {
@@ -362,29 +367,23 @@ push_loop(void *arg)
 		nap(delay);
 	}
 	relay_free(&r);
+	registry_free(&reg);
 	court_close(&c);
-	return NULL;
+	return 0;
 }
 
-static int
-parse_listen(const char *s, char *addr, size_t cap, uint16_t *port)
+static void *
+push_loop(void *arg)
 {
-	const char *colon = strrchr(s, ':');
-	size_t n;
+	struct pusher *p = arg;
 
-	if (colon == NULL)
-		return -1;
-	n = (size_t)(colon - s);
-	if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
-		s++;
-		n -= 2;
+	while (!atomic_load(&stopping)) {
+		unsigned gen = atomic_load(&serve_generation);
+
+		if (push_session(p, gen) == -1)
+			nap(5000);	/* retried, or picked up by a reload */
 	}
-	if (n == 0 || n >= cap)
-		return -1;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	*port = (uint16_t)atoi(colon + 1);
-	return 0;
+	return NULL;
 }
 
 static void
@@ -394,15 +393,23 @@ on_term(int sig)
 	atomic_store(&stopping, 1);
 }
 
+/* A push-only node (no listener): SIGHUP makes the push loop open its
+ * configuration and registry again. */
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&serve_generation, 1);
+}
+
 int
 serve_run(const char *home, char *err, size_t errlen)
 {
 	struct server *s;
 	struct pusher p;
 	struct httpd_listener_config lc;
-	char cert[CONFIG_PATH_MAX + 32], key[CONFIG_PATH_MAX + 32];
-	char ca[CONFIG_PATH_MAX + 32], crl[CONFIG_PATH_MAX + 32], addr[128];
-	char daddr[128];
+	struct stat sb;
+	char addr[128], daddr[128];
 	uint16_t dport;
 	int listener = -1, dash = -1, ret = -1;
 	static const char *const reads[] = {
@@ -416,6 +423,7 @@ serve_run(const char *home, char *err, size_t errlen)
 		return -1;
 	}
 	memset(&p, 0, sizeof(p));
+	s->listener = s->dash_listener = -1;
 	atomic_store(&stopping, 0);
 	serve_fold_init(&s->fold, home, &stopping);
 	signal(SIGPIPE, SIG_IGN);
@@ -429,7 +437,7 @@ serve_run(const char *home, char *err, size_t errlen)
 		goto out_reg;
 	if (s->srv.cfg.parent_url[0] != '\0') {
 		cs_strlcpy(p.home, s->srv.home, sizeof(p.home));
-		p.reg = &s->reg;
+		p.enabled = true;
 	}
 	if (s->srv.cfg.listen[0] == '\0' && s->srv.cfg.dashboard[0] == '\0') {
 		/* A court with no children: only the push loop, here. */
@@ -439,38 +447,26 @@ serve_run(const char *home, char *err, size_t errlen)
 		sa.sa_handler = on_term;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
+		sa.sa_handler = on_hup;
+		sigaction(SIGHUP, &sa, NULL);
 		push_loop(&p);
 		log_info("stopped");
 		ret = 0;
 		goto out_hub;
 	}
-	config_file(s->srv.home, s->srv.cfg.tls_cert, cert, sizeof(cert));
-	config_file(s->srv.home, s->srv.cfg.tls_key, key, sizeof(key));
-	config_file(s->srv.home, s->srv.cfg.ca, ca, sizeof(ca));
-	config_file(s->srv.home, s->srv.cfg.crl, crl, sizeof(crl));
-	memset(&lc, 0, sizeof(lc));
-	if (s->srv.cfg.listen[0] != '\0' &&
-	    parse_listen(s->srv.cfg.listen, addr, sizeof(addr), &lc.port) == -1) {
-		ERR("listen: \"%s\" is not ADDRESS:PORT", s->srv.cfg.listen);
+	if (serve_listener_config(&s->srv, &s->files, &lc, addr, sizeof(addr),
+	    err, errlen) == -1)
 		goto out_hub;
-	}
-	lc.addr = addr;
-	lc.cert_file = cert;
-	lc.key_file = key;
-	lc.ca_file = ca;
-	lc.crl_file = s->srv.cfg.crl[0] != '\0' ? crl : NULL;
-	lc.client_cert = true;
-	lc.limits.max_body = s->srv.cfg.max_body;
-	lc.limits.max_headers = 16384;
-	lc.limits.timeout_s = (int)s->srv.cfg.timeout_s;
-	lc.limits.max_connections = (int)s->srv.cfg.max_connections;
-	lc.limits.max_per_address = (int)s->srv.cfg.max_per_address;
-	lc.limits.handshake_timeout_s = (int)s->srv.cfg.handshake_timeout_s;
-	lc.limits.request_timeout_s = (int)s->srv.cfg.request_timeout_s;
-	lc.limits.preauth_bytes = 16384;	/* a GET and its headers */
+	if (stat(s->files.crl, &sb) == 0)
+		s->crl_seen = sb;
 	if (httpd_init(&s->httpd, err, errlen) == -1)
 		goto out_hub;
 	httpd_set_log(&s->httpd, on_httpd_log, NULL);
+	httpd_on_reload(&s->httpd, serve_reload, s);
+	if (httpd_every(&s->httpd, 2000, serve_watch, s) == -1) {
+		ERR("cannot start the CRL watch");
+		goto out_httpd;
+	}
 	if (s->srv.cfg.dashboard[0] != '\0') {
 		/* The views, for browsers: TLS, no client certificate. */
 		if ((dash = dashboard_start(&s->dash, &s->httpd, s->srv.home,
@@ -482,6 +478,7 @@ serve_run(const char *home, char *err, size_t errlen)
 			goto out_httpd;
 		log_info("dashboard of %s on https://%s:%u/", s->srv.cfg.path,
 		    daddr, (unsigned)httpd_port(&s->httpd, dash));
+		s->dash_listener = dash;
 		s->dash.fresh = serve_fold_fresh;
 		s->dash.fresh_arg = &s->fold;
 	}
@@ -489,6 +486,7 @@ serve_run(const char *home, char *err, size_t errlen)
 		goto run;
 	if ((listener = httpd_listen(&s->httpd, &lc, err, errlen)) == -1)
 		goto out_httpd;
+	s->listener = listener;
 	/* Pushed batches commit on this thread: their WAL is checkpointed
 	 * on another, off the request path. */
 	if (store_ckpt_start(&s->srv.st, CKPT_SOFT, CKPT_HARD, err,
@@ -515,16 +513,17 @@ serve_run(const char *home, char *err, size_t errlen)
 		goto out_httpd;
 	log_info("serving %s (%s) on %s:%u%s%s", s->srv.cfg.path,
 	    s->srv.cfg.name, addr, (unsigned)httpd_port(&s->httpd, listener),
-	    p.reg != NULL ? ", pushing to " : "", p.reg != NULL ?
+	    p.enabled ? ", pushing to " : "", p.enabled ?
 	    s->srv.cfg.parent_url : "");
 run:
-	if (p.reg != NULL) {
+	if (p.enabled) {
 		if (pthread_create(&p.thread, NULL, push_loop, &p) != 0) {
 			ERR("cannot start the push thread");
 			goto out_httpd;
 		}
 		p.started = true;
 	}
+	serve_expiry_warn(s);
 	ret = httpd_run(&s->httpd, err, errlen);
 out_httpd:
 	atomic_store(&stopping, 1);

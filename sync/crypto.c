@@ -24,10 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -620,4 +622,72 @@ crypto_cert_court(const struct x509_st *cert, char *out, size_t cap)
 	/* Two court names in one certificate: neither is trusted. */
 	if (found == 1 && court_path_valid(court))
 		cs_strlcpy(out, court, cap);
+}
+
+/* ---- validity of certificates and CRLs ---- */
+
+static int
+asn1_time_unix(const ASN1_TIME *a, int64_t *t)
+{
+	struct tm tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return -1;
+	*t = (int64_t)timegm(&tm);
+	return 0;
+}
+
+static BIO *
+pem_open(const char *file, char *err, size_t errlen)
+{
+	BIO *b = BIO_new_file(file, "r");
+
+	if (b == NULL)
+		cs_err(err, errlen, "cannot read %s: %s", file, strerror(errno));
+	return b;
+}
+
+int
+crypto_cert_not_after(const char *file, int64_t *t, char *err,
+    size_t errlen)
+{
+	BIO *b = pem_open(file, err, errlen);
+	X509 *x = NULL;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) == NULL)
+		cs_err(err, errlen, "%s: no PEM certificate", file);
+	else if (asn1_time_unix(X509_get0_notAfter(x), t) == -1)
+		cs_err(err, errlen, "%s: unreadable notAfter", file);
+	else
+		rc = 0;
+	X509_free(x);
+	BIO_free(b);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+crypto_crl_next_update(const char *file, int64_t *t, char *err,
+    size_t errlen)
+{
+	BIO *b = pem_open(file, err, errlen);
+	X509_CRL *crl = NULL;
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	if ((crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL)) == NULL)
+		cs_err(err, errlen, "%s: no PEM CRL", file);
+	else if (asn1_time_unix(X509_CRL_get0_nextUpdate(crl), t) == -1)
+		cs_err(err, errlen, "%s: the CRL has no readable nextUpdate",
+		    file);
+	else
+		rc = 0;
+	X509_CRL_free(crl);
+	BIO_free(b);
+	ERR_clear_error();
+	return rc;
 }

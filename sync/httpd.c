@@ -1119,6 +1119,41 @@ listener_get(struct httpd *h, int n)
 	return impl->listeners[n];
 }
 
+int
+httpd_reload(struct httpd *h, int listener,
+    const struct httpd_listener_config *c, char *err, size_t errlen)
+{
+	struct listener *l = listener_get(h, listener);
+	SSL_CTX *ctx;
+
+	if (l == NULL || c == NULL) {
+		cs_err(err, errlen, "reload: no listener %d", listener);
+		return -1;
+	}
+	if (c->client_cert != l->client_cert ||
+	    (c->client_cert && c->ca_file == NULL)) {
+		cs_err(err, errlen, "reload: a listener cannot change whether "
+		    "it asks for client certificates");
+		return -1;
+	}
+	if (limits_check(&c->limits, "reload", err, errlen) == -1)
+		return -1;
+	if ((ctx = tls_context(c, err, errlen)) == NULL)
+		return -1;
+	/* Every SSL holds a reference to the context it was made with. */
+	SSL_CTX_free(l->ctx);
+	l->ctx = ctx;
+	l->limits = c->limits;
+	evhttp_set_max_body_size(l->http, (ev_ssize_t)c->limits.max_body);
+	evhttp_set_max_headers_size(l->http,
+	    (ev_ssize_t)c->limits.max_headers);
+	evhttp_set_timeout(l->http, c->limits.timeout_s);
+	for (struct conn *o = l->impl->conns; o != NULL; o = o->next)
+		if (o->l == l && !o->busy)
+			conn_close_soon(o);
+	return 0;
+}
+
 uint16_t
 httpd_port(struct httpd *h, int listener)
 {

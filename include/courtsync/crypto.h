@@ -89,6 +89,13 @@ int	crypto_verify_by_cert(const char *cert_file, const void *data, size_t n,
 #define CS_COURT_URI_PREFIX	"courtsync:"
 struct x509_st;
 void	crypto_cert_court(const struct x509_st *cert, char *out, size_t cap);
+/* The notAfter of the first certificate in a PEM file, or the nextUpdate
+ * of the first CRL in one, as Unix seconds.  0, or -1 with err naming the
+ * file (a CRL without nextUpdate is an error: it would never expire). */
+int	crypto_cert_not_after(const char *file, int64_t *t, char *err,
+	    size_t errlen);
+int	crypto_crl_next_update(const char *file, int64_t *t, char *err,
+	    size_t errlen);
 
 /* Wipes secrets so the compiler cannot drop the store. */
 void	crypto_wipe(void *p, size_t n);

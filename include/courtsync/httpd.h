@@ -76,6 +76,12 @@ int	httpd_init(struct httpd *h, char *err, size_t errlen);
  * group or others), CA and CRL, binds.  Returns the listener's number. */
 int	httpd_listen(struct httpd *h, const struct httpd_listener_config *c,
 	    char *err, size_t errlen);
+/* Replaces a listener's certificate, key, CA, CRL and limits, loaded
+ * from c exactly as httpd_listen loads them, for connections accepted
+ * from now on; idle connections are closed, so every peer is verified
+ * again with the new CA and CRL.  On error nothing changes. */
+int	httpd_reload(struct httpd *h, int listener,
+	    const struct httpd_listener_config *c, char *err, size_t errlen);
 /* The port a listener is bound to (useful with port 0). */
 uint16_t httpd_port(struct httpd *h, int listener);
 /* Routes requests for an exact path (query string excluded) on a listener
