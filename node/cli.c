@@ -50,6 +50,9 @@ static const struct cli_command commands[] = {
 	{ "push", cmd_push, "push", "push to the parent once, and report", NULL },
 	{ "witness", cmd_witness, "witness [--once] [--hub URL]…",
 	    "a witness outside the courts: cosign", NULL },
+	{ "user", cmd_user, "user add|list|disable|enable|role|passwd|token|"
+	    "access", "staff accounts of the dashboard (docs/ACCESS.md)",
+	    NULL },
 	{ "audit", cmd_audit, "audit EXPORT --ca CA --registry REG",
 	    "verify a log offline, witnesses, replay",
 	    "Auditing (docs/FORMAT.md §9-10), with the deployment's CA and"

@@ -135,6 +135,7 @@ int	cmd_serve(int argc, char **argv);	/* cli_sync.c */
 int	cmd_push(int argc, char **argv);
 int	cmd_audit(int argc, char **argv);	/* cli_audit.c */
 int	cmd_digest(int argc, char **argv);
+int	cmd_user(int argc, char **argv);
 int	cmd_prove(int argc, char **argv);	/* cli_proof.c */
 int	cmd_audit_proof(int argc, char **argv);
 int	cmd_witness(int argc, char **argv);	/* cli_witness.c */

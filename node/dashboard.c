@@ -25,9 +25,9 @@
 enum view {
 	V_OVERVIEW, V_WARNINGS, V_CASE, V_SYNC,
 	V_API_INDICATORS, V_API_WARNINGS, V_API_CASE, V_API_SYNC, V_METRICS,
-	V_PROOF
+	V_PROOF, V_LOGIN, V_LOGOUT, V_ACK
 };
-_Static_assert(V_PROOF + 1 == DASHBOARD_ROUTES, "one route per view");
+_Static_assert(V_ACK + 1 == DASHBOARD_ROUTES, "one route per view");
 
 static const struct {
 	const char	*path;
@@ -43,6 +43,9 @@ static const struct {
 	{ "/api/sync", V_API_SYNC },
 	{ "/metrics", V_METRICS },
 	{ "/proof", V_PROOF },
+	{ "/login", V_LOGIN },
+	{ "/logout", V_LOGOUT },
+	{ "/ack", V_ACK },
 };
 _Static_assert(sizeof(routes) / sizeof(routes[0]) == DASHBOARD_ROUTES,
     "a route for every view, and room for each");
@@ -121,7 +124,7 @@ now_s(void)
 
 static void
 answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
-    const char *carry, struct answer *a)
+    const char *carry, const struct dash_who *w, struct answer *a)
 {
 	struct timeline t;
 	struct policy pol;
@@ -141,6 +144,10 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 		fail(a, v, 400, "origin: not a court path within this node");
 		return;
 	}
+	if (!court_path_covers(w->u.scope, origin)) {
+		fail(a, v, 403, "origin: outside what this account sees");
+		return;
+	}
 	if (v == V_PROOF) {
 		/* The same self-contained file as `courtsync prove`, against
 		 * the latest checkpoint witnessed as the node's policy says. */
@@ -156,6 +163,8 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 			fail(a, v, 404, err);
 			return;
 		}
+		/* A proof carries the signed entries verbatim, names too. */
+		dashboard_access(d, w, "proof", origin, cno);
 		a->status = 200;
 		a->ctype = "text/plain; charset=utf-8";
 		return;
@@ -169,9 +178,20 @@ answer_case(struct dashboard *d, struct httpd_request *rq, enum view v,
 	    sizeof(err));
 	if (r == 1) {
 		a->status = 200;
+		if (!w->role->names) {
+			staff_mask_name(t.cs.applicant, sizeof(t.cs.applicant));
+			staff_mask_name(t.cs.respondent,
+			    sizeof(t.cs.respondent));
+		} else {
+			dashboard_access(d, w, "case", origin, cno);
+		}
 		if (v == V_CASE) {
 			a->ctype = CT_HTML;
 			r = render_html_case(&a->body, &t, &d->names, carry);
+			if (r == 0 && w->role->ack && w->s != NULL &&
+			    strcmp(origin, d->c.cfg.path) == 0)
+				r = render_html_ack_form(&a->body, origin, cno,
+				    w->s->csrf);
 		} else {
 			a->ctype = CT_JSON;
 			r = render_json_case(&a->body, &t, &d->names);
@@ -282,8 +302,9 @@ validity_metrics(struct dashboard *d, struct buf *b)
 
 static void
 answer(struct dashboard *d, struct httpd_request *rq, enum view v,
-    struct answer *a)
+    const struct dash_who *w, struct answer *a)
 {
+	char given[CS_ORIGIN_MAX];
 	struct view_query q;
 	struct report r;
 	struct buf carry;
@@ -304,8 +325,17 @@ answer(struct dashboard *d, struct httpd_request *rq, enum view v,
 		fail(a, v, 400, err);
 		goto out;
 	}
+	/* What the account sees: its scope, or a subtree of it. */
+	if (!court_path_covers(w->u.scope, q.scope)) {
+		if (httpd_query(rq, "scope", given, sizeof(given)) &&
+		    given[0] != '\0') {
+			fail(a, v, 403, "scope: outside what this account sees");
+			goto out;
+		}
+		cs_strlcpy(q.scope, w->u.scope, sizeof(q.scope));
+	}
 	if (v == V_CASE || v == V_API_CASE || v == V_PROOF) {
-		answer_case(d, rq, v, (const char *)carry.p, a);
+		answer_case(d, rq, v, (const char *)carry.p, w, a);
 		goto out;
 	}
 	what = parts_of(v);
@@ -379,18 +409,65 @@ out:
 	buf_free(&carry);
 }
 
+/* Whether the account's role may see view v (docs/ACCESS.md). */
+static bool
+allowed(const struct staff_role *role, enum view v)
+{
+	switch (v) {
+	case V_CASE:
+	case V_API_CASE:
+	case V_WARNINGS:
+	case V_API_WARNINGS:
+		return role->cases;
+	case V_PROOF:
+		return role->proofs;
+	default:
+		return true;
+	}
+}
+
 static void
 on_request(struct httpd_request *rq, void *arg)
 {
 	struct dashboard_route *ra = arg;
+	struct dashboard *d = ra->d;
+	enum view v = (enum view)ra->view;
+	enum dash_kind kind = is_html(v) || v >= V_LOGIN ? DASH_HTML :
+	    v == V_METRICS || v == V_PROOF ? DASH_TEXT : DASH_JSON;
+	struct dash_who w;
 	struct answer a;
+	char why[128];
 
+	if (v == V_LOGIN) {
+		dashboard_login(d, rq);
+		return;
+	}
+	if (!dashboard_who(d, rq, &w)) {
+		dashboard_unauthenticated(d, rq, kind);
+		return;
+	}
+	if (v == V_LOGOUT || v == V_ACK) {
+		(v == V_LOGOUT ? dashboard_logout : dashboard_ack)(d, rq, &w);
+		return;
+	}
+	if (!allowed(w.role, v)) {
+		snprintf(why, sizeof(why), "the %s role does not see this page",
+		    w.role->name);
+		dashboard_forbidden(d, rq, kind == DASH_HTML ? DASH_HTML :
+		    DASH_JSON, why);
+		return;
+	}
 	a.status = 500;
 	a.ctype = CT_HTML;
 	buf_init(&a.body, DASHBOARD_MAX_OUT);
-	if (ra->d->fresh != NULL)
-		ra->d->fresh(ra->d->fresh_arg);
-	answer(ra->d, rq, (enum view)ra->view, &a);
+	if (d->fresh != NULL)
+		d->fresh(d->fresh_arg);
+	answer(d, rq, v, &w, &a);
+	if (is_html(v) && a.status == 200 &&
+	    render_html_userbar(&a.body, w.u.display, w.role->zh, w.u.scope,
+	    w.s != NULL ? w.s->csrf : NULL) == -1)
+		fail(&a, v, 500, "the answer is too large");
+	httpd_set_header(rq, "Cache-Control", "no-store");
 	httpd_reply(rq, a.status, a.ctype, a.body.p, a.body.len);
 	buf_free(&a.body);
 }
@@ -491,6 +568,8 @@ dashboard_start(struct dashboard *d, struct httpd *h, const char *home,
 	if ((listener = httpd_listen(h, &lc, err, errlen)) == -1)
 		return -1;
 	d->listener = listener;
+	snprintf(d->cookie, sizeof(d->cookie), "courtsync_%u",
+	    (unsigned)httpd_port(h, listener));
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		struct dashboard_route *ra = &d->route[i];
 

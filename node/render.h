@@ -192,6 +192,17 @@ int	render_html_warnings(struct buf *b, const struct report *r,
 	    const char *query);
 int	render_html_sync(struct buf *b, const struct report *r,
 	    const char *query);
+/* The sign-in page (render_staff.c): a form posting user, password and
+ * next to /login; message (may be NULL) says why it is shown again. */
+int	render_html_login(struct buf *b, const char *court_name,
+	    const char *next, const char *message);
+/* Who is signed in, and the sign-out button (csrf: the session's token),
+ * inserted at the top of a rendered page's <body>. */
+int	render_html_userbar(struct buf *page, const char *display,
+	    const char *role_zh, const char *scope, const char *csrf);
+/* The acknowledgement form of the case page (supervisors). */
+int	render_html_ack_form(struct buf *page, const char *origin,
+	    const char *case_no, const char *csrf);
 /* A page with a status line and message (404, 400 …). */
 int	render_html_error(struct buf *b, const char *title, const char *message);
 

@@ -63,7 +63,7 @@ href(struct buf *b, const char *path, const char *k1, const char *v1,
 	return rc;
 }
 
-static const char css[] =
+const char render_css[] =
     "body{font-family:\"Noto Sans CJK SC\",\"Noto Sans SC\",\"Source Han Sans SC\","
     "\"WenQuanYi Micro Hei\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;"
     "margin:0;color:#1d2733;background:#f4f6f9;font-size:14px}"
@@ -117,7 +117,7 @@ render_page_begin(struct buf *b, const struct render_names *names,
 	rc |= buf_printf(b, " · ");
 	rc |= render_html_str(b, render_court_name(names, self));
 	rc |= buf_printf(b, "</title><style>%s</style></head><body>\n<header>"
-	    "<h1>", css);
+	    "<h1>", render_css);
 	rc |= render_html_str(b, render_court_name(names, self));
 	rc |= buf_printf(b, " · 执行案件四级可视化监管</h1><div class=\"meta\">");
 	if (q != NULL) {
@@ -798,7 +798,7 @@ render_html_error(struct buf *b, const char *title, const char *message)
 	    "<meta charset=\"utf-8\"><title>");
 	rc |= render_html_str(b, title);
 	rc |= buf_printf(b, "</title><style>%s</style></head><body><main>"
-	    "<section><h2>", css);
+	    "<section><h2>", render_css);
 	rc |= render_html_str(b, title);
 	rc |= buf_printf(b, "</h2><p>");
 	rc |= render_html_str(b, message);

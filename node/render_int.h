@@ -58,6 +58,8 @@ int render_json_str(struct buf *b, const char *s);
 int64_t render_since(const struct report *r, uint64_t t);
 uint64_t render_peer_lag(const struct peer_health *p);
 int render_html_str(struct buf *b, const char *s);
+/* The dashboard's style sheet (render_html.c). */
+extern const char render_css[];
 int render_page_begin(struct buf *b, const struct render_names *names, const struct view_query *q, const char *title, const char *active, const char *query);
 int render_page_end(struct buf *b);
 void render_fmt_cst(uint64_t t, char *out, size_t cap);

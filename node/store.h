@@ -410,6 +410,46 @@ int	store_refusal_relayed(struct store *s, int64_t id, int state,
  * `folds`) when they are missing; store_open calls it. */
 int	store_sync_schema(struct store *s, char *err, size_t errlen);
 
+/* ---- staff accounts, API tokens, the access log (store_staff.c;
+ * docs/ACCESS.md).  Local to the node, never pushed. ---- */
+
+#define STAFF_NAME_MAX	33		/* login: [a-z0-9._-]{1,32} */
+#define STAFF_PW_MAX	160		/* "$scrypt$…" */
+
+struct store_staff {
+	char	name[STAFF_NAME_MAX];
+	char	display[CS_TEXT_MAX];		/* 姓名 */
+	char	role[16];			/* clerk, supervisor, … */
+	char	scope[CS_ORIGIN_MAX];		/* the subtree seen */
+	char	pw[STAFF_PW_MAX];		/* password hash */
+	bool	disabled;
+	int64_t	created, changed;		/* Unix seconds */
+};
+
+int	store_staff_schema(struct store *s, char *err, size_t errlen);
+/* 1 found, 0 no such user, -1 error. */
+int	store_staff_get(struct store *s, const char *name,
+	    struct store_staff *u, char *err, size_t errlen);
+/* fn for every account, by name; a non-zero return stops. */
+int	store_staff_each(struct store *s,
+	    int (*fn)(void *, const struct store_staff *), void *arg,
+	    char *err, size_t errlen);
+/* Adds (create: refused if the name exists) or updates an account; a
+ * disabled account loses its token. */
+int	store_staff_put(struct store *s, const struct store_staff *u,
+	    bool create, int64_t now, char *err, size_t errlen);
+/* Replaces the user's API token by the one whose SHA-256 is `hash` (hex),
+ * or removes it (hash NULL). */
+int	store_staff_token_set(struct store *s, const char *name,
+	    const char *hash, int64_t now, char *err, size_t errlen);
+/* The user holding the token of SHA-256 `hash`: 1, 0 none, -1 error. */
+int	store_staff_token_user(struct store *s, const char *hash, char *name,
+	    size_t cap, char *err, size_t errlen);
+/* One row of the access log. */
+int	store_access_put(struct store *s, int64_t t, const char *name,
+	    const char *action, const char *origin, const char *case_no,
+	    const char *addr, char *err, size_t errlen);
+
 /*
  * The fold stage (store_folds.c, docs/VIEWS.md §8): per log received from
  * below, the court code its events are checked against, how many of its

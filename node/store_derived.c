@@ -47,6 +47,13 @@ store_case_get(struct store *s, int64_t log, const char *case_no,
 		c->last_idx = (uint64_t)sqlite3_column_int64(st, 25);
 		c->nevents = (uint32_t)sqlite3_column_int64(st, 26);
 	}
+	return store_found(s, st, rc, err, errlen);
+}
+
+int
+store_found(struct store *s, sqlite3_stmt *st, int rc, char *err,
+    size_t errlen)
+{
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;

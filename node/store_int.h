@@ -34,6 +34,10 @@ int store_exec_sql(struct store *s, const char *q, char *err, size_t errlen);
 sqlite3_stmt *store_kept(struct store *s, const char *sql, char *err,
     size_t errlen);
 int store_step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen);
+/* After reading at most one row of a kept statement: resets it and maps
+ * the step's result rc to 1 (a row), 0 (none) or -1 with err. */
+int store_found(struct store *s, sqlite3_stmt *st, int rc, char *err,
+    size_t errlen);
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 void store_col_text(sqlite3_stmt *st, int i, char *out, size_t cap);
 

@@ -247,7 +247,8 @@ static const char refusals_schema[] =
 int
 store_sync_schema(struct store *s, char *err, size_t errlen)
 {
-	if (store_exec_sql(s, refusals_schema, err, errlen) == -1)
+	if (store_exec_sql(s, refusals_schema, err, errlen) == -1 ||
+	    store_staff_schema(s, err, errlen) == -1)
 		return -1;
 	return store_folds_schema(s, err, errlen);
 }

@@ -691,3 +691,29 @@ crypto_crl_next_update(const char *file, int64_t *t, char *err,
 	ERR_clear_error();
 	return rc;
 }
+
+/* ---- passwords ---- */
+
+int
+crypto_scrypt(const char *pass, size_t passlen, const uint8_t *salt,
+    size_t saltlen, unsigned log2n, unsigned r, unsigned p, uint8_t *out,
+    size_t outlen)
+{
+	uint64_t n = (uint64_t)1 << log2n;
+	uint64_t maxmem = 128 * n * r + (1u << 20);
+
+	if (log2n < 1 || log2n > 24 || r == 0 || p == 0)
+		return -1;
+	if (EVP_PBE_scrypt(pass, passlen, salt, saltlen, n, r, p, maxmem, out,
+	    outlen) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	return 0;
+}
+
+bool
+crypto_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}

@@ -1421,6 +1421,66 @@ httpd_query(struct httpd_request *r, const char *key, char *out, size_t cap)
 	return found;
 }
 
+const char *
+httpd_query_string(struct httpd_request *r)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(r->req);
+
+	return u != NULL ? evhttp_uri_get_query(u) : NULL;
+}
+
+const char *
+httpd_header(struct httpd_request *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	    name);
+}
+
+int
+httpd_set_header(struct httpd_request *r, const char *name,
+    const char *value)
+{
+	if (strpbrk(value, "\r\n") != NULL)	/* no header splitting */
+		return -1;
+	return evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    name, value);
+}
+
+int
+httpd_form(struct httpd_request *r, const char *key, char *out, size_t cap)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+	size_t n = evbuffer_get_length(in);
+	struct evkeyvalq kv;
+	char *text, why[160];
+	const char *v;
+	int found = -1;
+
+	if (cap > 0)
+		out[0] = '\0';
+	if (cap == 0 || (text = malloc(n + 1)) == NULL)
+		return -1;
+	if (evbuffer_copyout(in, text, n) != (ev_ssize_t)n) {
+		free(text);
+		return -1;
+	}
+	text[n] = '\0';
+	memset(&kv, 0, sizeof(kv));
+	if (memchr(text, '\0', n) == NULL &&
+	    query_check(text, why, sizeof(why)) == 0 &&
+	    evhttp_parse_query_str(text, &kv) == 0) {
+		found = 0;
+		if ((v = evhttp_find_header(&kv, key)) != NULL &&
+		    strlen(v) < cap) {
+			memcpy(out, v, strlen(v) + 1);
+			found = 1;
+		}
+	}
+	evhttp_clear_headers(&kv);
+	free(text);
+	return found;
+}
+
 const uint8_t *
 httpd_body(struct httpd_request *r, size_t *len)
 {

@@ -31,7 +31,7 @@ LAYERS = [
               "records"]),
     ("store", ["store"]),
     ("fold", ["fold", "views"]),
-    ("court", ["court", "import"]),
+    ("court", ["court", "import", "staff"]),
     ("verify", ["audit", "proof"]),
     ("render", ["render"]),
     ("service", ["hub", "relay", "dashboard", "serve", "witness"]),

@@ -11,6 +11,7 @@
 #ifndef COURTSYNC_CRYPTO_H
 #define COURTSYNC_CRYPTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,14 @@ int	crypto_cert_not_after(const char *file, int64_t *t, char *err,
 	    size_t errlen);
 int	crypto_crl_next_update(const char *file, int64_t *t, char *err,
 	    size_t errlen);
+
+/* scrypt (RFC 7914) of a password: the memory-hard KDF for staff
+ * passwords (N = 2^log2n, r, p; memory 128·N·r bytes).  0 or -1. */
+int	crypto_scrypt(const char *pass, size_t passlen, const uint8_t *salt,
+	    size_t saltlen, unsigned log2n, unsigned r, unsigned p,
+	    uint8_t *out, size_t outlen);
+/* Constant-time equality of n bytes. */
+bool	crypto_equal(const void *a, const void *b, size_t n);
 
 /* Wipes secrets so the compiler cannot drop the store. */
 void	crypto_wipe(void *p, size_t n);

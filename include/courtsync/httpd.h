@@ -114,6 +114,20 @@ int	httpd_query(struct httpd_request *r, const char *key, char *out,
 /* The request body (complete; evhttp enforces max_body with 413). */
 const uint8_t *httpd_body(struct httpd_request *r, size_t *len);
 const struct httpd_peer *httpd_peer(struct httpd_request *r);
+/* The raw query string (after '?', checked by the dispatcher), or NULL. */
+const char *httpd_query_string(struct httpd_request *r);
+/* A request header's value, or NULL. */
+const char *httpd_header(struct httpd_request *r, const char *name);
+/* Adds a header to the answer (before httpd_reply); a value holding CR
+ * or LF is refused.  0 or -1. */
+int	httpd_set_header(struct httpd_request *r, const char *name,
+	    const char *value);
+/* Copies field `key` of an application/x-www-form-urlencoded body
+ * (URL-decoded) into out: 1 found, 0 absent or too long for out, -1 the
+ * body is not such a form (a malformed escape, a control character, not
+ * UTF-8, as for queries). */
+int	httpd_form(struct httpd_request *r, const char *key, char *out,
+	    size_t cap);
 
 /* Answers the request: status, content type, body.  Exactly once. */
 void	httpd_reply(struct httpd_request *r, int status, const char *ctype,

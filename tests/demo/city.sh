@@ -99,6 +99,13 @@ cp "$LN_CONF" "$OUT/ln.conf.bak"
 conf cn/gs/ln "dashboard = 127.0.0.1:$P_DASH"
 if "$BIN" -C "$(home cn/gs/ln)" serve --check >/dev/null 2>&1; then
 	DASHBOARD=https://127.0.0.1:$P_DASH/
+	# A supervisor to sign in with (docs/ACCESS.md), with a fresh
+	# password kept beside the homes, never on a command line.
+	DASH_PW=$OUT/dashboard-password.txt
+	(umask 077; od -An -N12 -tx1 /dev/urandom | tr -d ' \n' >"$DASH_PW")
+	echo >>"$DASH_PW"
+	"$BIN" -C "$(home cn/gs/ln)" user add demo --role supervisor \
+		--display 演示监管员 --password-file "$DASH_PW" >/dev/null
 else
 	cp "$OUT/ln.conf.bak" "$LN_CONF"
 	DASHBOARD=
@@ -383,6 +390,8 @@ fi
 say "8. Where to look"
 if [ -n "$DASHBOARD" ]; then
 	echo "  the dashboard of 陇南中院: $DASHBOARD"
+	echo "  sign in as demo, password in $DASH_PW (a supervisor; add staff"
+	echo "  with courtsync -C $(home cn/gs/ln) user add …, docs/ACCESS.md)"
 	echo "  (TLS from the deployment CA: $(home cn/gs/ln)/ca.crt)"
 else
 	echo "  no dashboard in this courtsync yet (\`dashboard\` is not a known configuration key)"

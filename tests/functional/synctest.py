@@ -771,6 +771,26 @@ def record_cases(court, code, seqs):
                  "--node", "notice")
 
 
+def staff(court: Court, name: str = "ops", role: str = "supervisor",
+          scope: str | None = None, password: str = "correct horse 1",
+          display: str | None = None) -> str:
+    """Adds a dashboard account (docs/ACCESS.md) to a court's node and
+    returns a new API token for it (Authorization: Bearer TOKEN)."""
+    pwf = court.home.parent / f"{home_name(court.path)}-{name}.pw"
+    pwf.write_text(password + "\n", encoding="utf-8")
+    args = ["user", "add", name, "--role", role, "--password-file", pwf]
+    if scope is not None:
+        args += ["--scope", scope]
+    if display is not None:
+        args += ["--display", display]
+    court.ok(*args)
+    return court.ok("user", "token", name).out.strip()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
 def flip_sig(note: str) -> str:
     """The court's signature with its last byte changed."""
     body, _, sigs = note.partition("\n\n")

@@ -40,6 +40,7 @@ def net(tmp_path_factory):
                     per_court={LN: {"dashboard": f"127.0.0.1:{dport}"}})
     topo.dport = dport
     topo.base = base
+    topo.token = st.staff(topo[LN], role="auditor")
     try:
         topo.start(*HUBS)
         record_cases(topo[WUDU], "甘1202", range(1, 3))
@@ -91,14 +92,15 @@ def stale_crl(dep, out):
     return out
 
 
-def metrics(port: int) -> str:
+def metrics(net) -> str:
+    port = net.dport
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx,
                                     timeout=30)
     try:
-        c.request("GET", "/metrics")
+        c.request("GET", "/metrics", headers=st.bearer(net.token))
         r = c.getresponse()
         body = r.read().decode()
         assert r.status == 200, body
@@ -210,7 +212,7 @@ def test_certificate_renewed_without_restart(net):
 
 
 def test_validity_in_metrics(net):
-    m = metrics(net.dport)
+    m = metrics(net)
     cert = x509.load_pem_x509_certificate((net[LN].home / "tls.crt"
                                            ).read_bytes())
     crl = x509.load_pem_x509_crl((net[LN].home / "crl.pem").read_bytes())

@@ -57,6 +57,8 @@ class City:
         synctest.wait_until(lambda: "dashboard of" in
                             self.hub.daemon.log(), 20,
                             what="the dashboard listener")
+        # A supervisor of the whole city (names unmasked), by API token.
+        self.headers = synctest.bearer(synctest.staff(self.hub))
 
     def close(self):
         self.topo.close()
@@ -70,7 +72,7 @@ class City:
         con = http.client.HTTPSConnection("127.0.0.1", self.dport,
                                           context=ctx, timeout=30)
         try:
-            con.request("GET", path)
+            con.request("GET", path, headers=self.headers)
             r = con.getresponse()
             return r.status, r.getheader("content-type", ""), \
                 r.read().decode("utf-8")
