@@ -9,9 +9,10 @@ one run, on one machine:
      with each court's code, events from tests/demo/generate.py), deployed
      with certs/courtsync-certs (CA, certificates, signed registry);
   2. every court imports its own events (`courtsync import`, one import
-     per week, COURTSYNC_TIME at the week's end) and pushes its log to the
-     hub over mutual TLS (`courtsync -C HOME push`); the hub verifies,
-     folds and cosigns, the normal way;
+     per week, COURTSYNC_TIME at the week's end) and pushes its log to its
+     parent over mutual TLS (`courtsync -C HOME push`): the counties to
+     their city's node, then each city its own log and its counties' to
+     the hub, which verifies, folds and cosigns, the normal way;
   3. at the hub, scope = its subtree, as of 2024-06-30, period
      2024-01-01..2024-06-30: every command and URL of MEASURES below —
      `courtsync report` (text, --json; wall time and max RSS from
@@ -187,6 +188,7 @@ class Server:
 
     def __init__(self, b, home, port, dash_port=None):
         self.b, self.home, self.port, self.dash = b, home, port, dash_port
+        self.token = self.staff_token() if dash_port is not None else None
         self.log = open(os.path.join(home, "serve.log"), "ab")
         self.p = subprocess.Popen([b.bin, "-C", home, "serve"], env=b.env,
                                   stdin=subprocess.DEVNULL,
@@ -212,6 +214,25 @@ class Server:
                 die("the hub does not answer on 127.0.0.1:%d after 60 s: %s"
                     % (port, self.log_tail()))
             time.sleep(0.05)
+
+    def staff_token(self):
+        """An API token of a supervisor of the whole node (docs/ACCESS.md):
+        the dashboard answers nothing without one."""
+        pw = os.path.join(self.home, "bench-staff.pw")
+        with open(pw, "w") as f:
+            f.write("bench password 0123\n")
+        p = subprocess.run([self.b.bin, "-C", self.home, "user", "add",
+                            "bench", "--role", "supervisor",
+                            "--password-file", pw], env=self.b.env,
+                           capture_output=True, text=True)
+        if p.returncode != 0 and "exists already" not in p.stderr:
+            die("courtsync user add: " + p.stderr.strip())
+        p = subprocess.run([self.b.bin, "-C", self.home, "user", "token",
+                            "bench"], env=self.b.env, capture_output=True,
+                           text=True)
+        if p.returncode != 0:
+            die("courtsync user token: " + p.stderr.strip())
+        return p.stdout.strip()
 
     def log_tail(self):
         self.log.flush()
@@ -245,7 +266,8 @@ class Server:
         c = http.client.HTTPSConnection("127.0.0.1", self.dash,
                                         timeout=timeout, context=ctx)
         try:
-            c.request("GET", url)
+            c.request("GET", url, headers={
+                "Authorization": "Bearer " + self.token})
             r = c.getresponse()
             body = r.read()
         finally:
@@ -425,52 +447,33 @@ class Bench:
         st["dropped"] = sum(r[1] for r in res.values())
         st["imports"] = sum(r[2] for r in res.values())
         st["own"] = res[HUB][0]
-        # push every court's log to the hub, a.jobs at a time
+        # Push every court's log to the hub through its place in the tree
+        # (a court pushes only to its registry parent, PROTOCOL.md §1):
+        # each city's node receives its counties', then every city pushes
+        # its own log and those to the province hub.
         hub = os.path.join(homes, home_name(HUB))
+        cities = [p for p in self.paths if p.count("/") == HUB.count("/") + 1]
+        below = {c: [p for p in self.paths if p.startswith(c + "/")]
+                 for c in cities}
+        t0 = time.monotonic()
+        for c in cities:
+            cport = free_port()
+            chome = os.path.join(homes, home_name(c))
+            set_conf(chome, {"listen": "127.0.0.1:%d" % cport})
+            csrv = Server(self, chome, cport)
+            try:
+                self.push_all(homes, below[c], cport,
+                              {p: res[p][0] for p in below[c]})
+            finally:
+                csrv.stop()
+            set_conf(chome, {"listen": ""})
         port = free_port()
         set_conf(hub, {"listen": "127.0.0.1:%d" % port})
-        for p in self.paths:
-            if p != HUB:
-                set_conf(os.path.join(homes, home_name(p)),
-                         {"parent_url": "https://127.0.0.1:%d" % port})
         srv = Server(self, hub, port)
         try:
-            order = [p for p in sorted(self.paths,
-                                       key=lambda p: -res[p][0]) if p != HUB]
-            pushed = []
-
-            def pusher():
-                while True:
-                    with lock:
-                        if errors or not order:
-                            return
-                        p = order.pop(0)
-                    try:
-                        o, _ = self.cs(os.path.join(homes, home_name(p)),
-                                       "push", timeout=300 + res[p][0] // 500,
-                                       what="courtsync push (%s)" % p,
-                                       env=self.env_serve)
-                        m = re.search(r"pushed (\d+) entries", o)
-                        if not m or int(m.group(1)) != res[p][0]:
-                            raise BenchError("push (%s): expected %d entries,"
-                                             " courtsync said: %s"
-                                             % (p, res[p][0], o.strip()))
-                        with lock:
-                            pushed.append(int(m.group(1)))
-                    except BenchError as e:
-                        with lock:
-                            errors.append(str(e))
-                        return
-
-            t0 = time.monotonic()
-            ths = [threading.Thread(target=pusher)
-                   for _ in range(self.a.jobs)]
-            for t in ths:
-                t.start()
-            for t in ths:
-                t.join()
-            if errors:
-                die(errors[0])
+            pushed = self.push_all(homes, cities, port, {
+                c: res[c][0] + sum(res[p][0] for p in below[c])
+                for c in cities})
             st["t_push"] = time.monotonic() - t0
             st["pushed"] = sum(pushed)
             st["health"] = srv.health()
@@ -484,6 +487,49 @@ class Bench:
             json.dump(st, f)
         st["reused"] = False
         return tdir, st
+
+    def push_all(self, homes, courts, port, expect):
+        """`courtsync push` of each court to the server on port, a.jobs at
+        a time, largest first; each must push expect[p] entries.  Returns
+        the entries pushed."""
+        lock = threading.Lock()
+        errors, pushed = [], []
+        for p in courts:
+            set_conf(os.path.join(homes, home_name(p)),
+                     {"parent_url": "https://127.0.0.1:%d" % port})
+        order = sorted(courts, key=lambda p: -expect[p])
+
+        def pusher():
+            while True:
+                with lock:
+                    if errors or not order:
+                        return
+                    p = order.pop(0)
+                try:
+                    o, _ = self.cs(os.path.join(homes, home_name(p)),
+                                   "push", timeout=300 + expect[p] // 500,
+                                   what="courtsync push (%s)" % p,
+                                   env=self.env_serve)
+                    m = re.search(r"pushed (\d+) entries", o)
+                    if not m or int(m.group(1)) != expect[p]:
+                        raise BenchError("push (%s): expected %d entries,"
+                                         " courtsync said: %s"
+                                         % (p, expect[p], o.strip()))
+                    with lock:
+                        pushed.append(int(m.group(1)))
+                except BenchError as e:
+                    with lock:
+                        errors.append(str(e))
+                    return
+
+        ths = [threading.Thread(target=pusher) for _ in range(self.a.jobs)]
+        for t in ths:
+            t.start()
+        for t in ths:
+            t.join()
+        if errors:
+            die(errors[0])
+        return pushed
 
     # ---- measuring ----
 
