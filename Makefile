@@ -1,5 +1,6 @@
 # courtsync — plain GNU Makefile.  `make`, `make check`, `make install PREFIX=…`.
-# SAN=1 builds with AddressSanitizer and UBSan into build/asan.
+# SAN=1 builds with AddressSanitizer and UBSan into build/asan; SAN=fuzz
+# with clang, libFuzzer, ASan and UBSan into build/fuzz (make fuzz).
 
 PKGS     := sqlite3 openssl msgpack libcurl libevent libevent_openssl
 PREFIX   ?= /usr/local
@@ -11,6 +12,11 @@ PYTHON   ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo py
 ifeq ($(SAN),1)
 BUILD    ?= build/asan
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT      := -O1 -g
+else ifeq ($(SAN),fuzz)
+BUILD    ?= build/fuzz
+CC       := clang
+SANFLAGS := -fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPT      := -O1 -g
 else
 BUILD    ?= build
@@ -41,13 +47,16 @@ MAIN_OBJ := $(BUILD)/node/main.o
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
+FUZZ_SECONDS ?= 60
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
 LIBSYNC := $(BUILD)/libcourtsync-sync.a
 LIBNODE := $(BUILD)/libcourtsync-node.a
 
-.PHONY: all check test unit functional check-one check-layers bench bench-full demo install uninstall clean
+.PHONY: all check test unit functional check-one check-layers bench bench-full demo install uninstall clean fuzz fuzz-smoke fuzz-run
 
 all: $(BUILD)/courtsync
 
@@ -75,6 +84,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/harness.o $(LIBNOD
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+$(BUILD)/fuzzers/%: $(BUILD)/tests/fuzz/%.o $(LIBNODE) $(LIBSYNC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBNODE) $(LIBSYNC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -94,10 +107,35 @@ functional: $(BUILD)/courtsync
 
 check-one: check-layers unit functional
 
-# Everything, then everything again under ASan+UBSan.
+# Everything, then everything again under ASan+UBSan, then each fuzzer
+# for a few seconds.
 check:
 	$(MAKE) check-one
 	$(MAKE) SAN=1 check-one PYTEST_ARGS="$(PYTEST_ARGS) -m 'not slow'"
+	$(MAKE) fuzz-smoke
+
+# libFuzzer harnesses (tests/fuzz, clang, ASan+UBSan): each runs
+# FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/NAME) plus what
+# earlier runs found (build/fuzz/corpus/NAME); a crash stops make and
+# leaves the input in build/fuzz/fuzzers/NAME-crash-….
+fuzz:
+	$(MAKE) SAN=fuzz fuzz-run FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-smoke:
+	$(MAKE) SAN=fuzz fuzz-run FUZZ_SECONDS=10
+
+fuzz-run: $(FUZZ_BIN)
+	@set -e; for f in $(abspath $(FUZZ_BIN)); do n=$$(basename $$f); \
+		mkdir -p $(BUILD)/corpus/$$n; \
+		echo "== $$n, $(FUZZ_SECONDS) s"; \
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+			-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=$$f- $(BUILD)/corpus/$$n \
+			tests/fuzz/corpus/$$n >$$f.log 2>&1; then \
+			tail -60 $$f.log; echo "$$n: FAILED (input: $$f-…)"; \
+			exit 1; fi; \
+		grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus|#[0-9]+ +DONE)' \
+			$$f.log || true; done
 
 test: check
 

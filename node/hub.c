@@ -115,8 +115,8 @@ load_state(struct store *st, const char *origin, bool create, struct lstate *s,
 	return 1;
 }
 
-static int
-decode_batch(const struct codec_value *m, struct batch *b, char *err,
+int
+hub_decode_batch(const struct codec_value *m, struct batch *b, char *err,
     size_t errlen)
 {
 	struct codec_value v;
@@ -381,7 +381,7 @@ push_authorize(struct push_job *j, const uint8_t *body, size_t n)
 
 	if (codec_decode(&j->doc, body, n, &root, j->why,
 	    sizeof(j->why)) == -1 ||
-	    decode_batch(&root, b, j->why, sizeof(j->why)) == -1) {
+	    hub_decode_batch(&root, b, j->why, sizeof(j->why)) == -1) {
 		hub_error(r, 400, "bad_request", 0, false, "%s", j->why);
 		return PUSH_ANSWERED;
 	}

@@ -24,6 +24,12 @@ struct batch {
 	size_t			 notelen;
 };
 
+/* A push body's map (PROTOCOL.md §3): exactly origin, start, entries (bins
+ * of 1..CS_ENTRY_MAX bytes), checkpoint.  b points into m.  0, or -1 with
+ * err naming the field. */
+int	hub_decode_batch(const struct codec_value *m, struct batch *b,
+	    char *err, size_t errlen);
+
 /* A log's state, loaded inside the transaction. */
 struct lstate {
 	struct store_log	l;

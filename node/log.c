@@ -16,6 +16,9 @@ log_init(const char *c)
 	snprintf(court, sizeof(court), "%s", c);
 }
 
+static void	vlog(const char *, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(const char *level, const char *fmt, va_list ap)
 {

@@ -488,6 +488,25 @@ done:
 }
 
 int
+records_open_stream(struct records_reader *r, FILE *fp,
+    enum records_format format, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	if (format != RECORDS_CSV && format != RECORDS_JSONL) {
+		cs_err(err, errlen, "unknown records format %d", (int)format);
+		fclose(fp);
+		return -1;
+	}
+	r->format = format;
+	r->fp = fp;
+	if (format == RECORDS_CSV && csv_header(r, err, errlen) == -1) {
+		records_close(r);
+		return -1;
+	}
+	return 0;
+}
+
+int
 records_next(struct records_reader *r, struct records_record *rec,
     char *err, size_t errlen)
 {

@@ -68,6 +68,10 @@ struct records_reader {
  * and checks the header: non-empty unique names, at most RECORDS_MAX_FIELDS. */
 int	records_open(struct records_reader *r, const char *path,
 	    enum records_format format, char *err, size_t errlen);
+/* The same over an open stream (owned from then on: records_close closes
+ * it, also on error); the format must be given. */
+int	records_open_stream(struct records_reader *r, FILE *fp,
+	    enum records_format format, char *err, size_t errlen);
 /* Reads the next record.  Returns 1 with *rec filled, 0 at end of file,
  * -1 on error with err like "line 17: unterminated quoted field" or
  * "line 3, column 12: expected ',' or '}'". */

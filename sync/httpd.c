@@ -242,6 +242,9 @@ conn_exfree(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
  * HTTPD_LOG_PER_SEC a second: a flood of strangers must not flood the
  * journal.  What was held back is counted in the next second's first line.
  */
+static void	conn_log(struct httpd_impl *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static void
 conn_log(struct httpd_impl *impl, const char *fmt, ...)
 {

@@ -5,13 +5,14 @@
 # Installs what it needs from Debian's packages first, then runs make.
 # chromium and fonts-noto-cjk are for tests/functional/test_dashboard.py:
 # headless chromium renders the dashboard (Chinese) and screenshots it.
+# clang (with its libFuzzer runtime) builds the fuzzers of tests/fuzz.
 set -eu
 cd "$(dirname "$0")/.."
 
 PACKAGES="build-essential pkg-config libsqlite3-dev libssl-dev libmsgpack-dev
 libcurl4-openssl-dev libevent-dev python3 python3-pytest python3-msgpack
 python3-cryptography sqlite3 openssl curl ca-certificates
-chromium fonts-noto-cjk fontconfig"
+chromium fonts-noto-cjk fontconfig clang"
 
 missing=""
 for p in $PACKAGES; do
