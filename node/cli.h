@@ -136,6 +136,10 @@ int	cmd_push(int argc, char **argv);
 int	cmd_audit(int argc, char **argv);	/* cli_audit.c */
 int	cmd_digest(int argc, char **argv);
 int	cmd_user(int argc, char **argv);
+int	cmd_backup(int argc, char **argv);
+int	cmd_restore(int argc, char **argv);
+int	cmd_catch_up(int argc, char **argv);
+int	cmd_recover(int argc, char **argv);
 int	cmd_prove(int argc, char **argv);	/* cli_proof.c */
 int	cmd_audit_proof(int argc, char **argv);
 int	cmd_witness(int argc, char **argv);	/* cli_witness.c */

@@ -254,6 +254,17 @@ court_begin(struct court *c, char *err, size_t errlen)
 		court_rollback(c);
 		return -1;
 	}
+	if (!c->catching_up) {
+		char why[512];
+		int r = court_catch_up_pending(c, why, sizeof(why), err,
+		    errlen);
+
+		if (r == -1) {
+			court_rollback(c);
+			return -1;
+		}
+		c->behind = r == 1;
+	}
 	return 0;
 }
 
@@ -267,6 +278,13 @@ court_append(struct court *c, struct event *ev, uint64_t time,
 	uint8_t leaf[CS_HASH_LEN];
 	int nd;
 
+	if (c->behind) {
+		ERR("this node was restored or recovered and has not caught up"
+		    " with its parent's copy of its log: recording now could "
+		    "fork the log (run `courtsync catch-up`, or let `serve` do"
+		    " it; `catch-up --offline REASON` overrides)");
+		return -1;
+	}
 	if (event_check(ev, err, errlen) == -1)
 		return -1;
 	memset(&e, 0, sizeof(e));

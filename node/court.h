@@ -32,6 +32,9 @@ struct court {
 	int64_t			data_version;	/* … while this is unchanged */
 	struct buf		body;		/* scratch for encoding */
 	struct buf		entry;
+	bool			behind;		/* restored or recovered, not yet
+						 * caught up: appends refused */
+	bool			catching_up;	/* court_append_entry's turn */
 };
 
 
@@ -45,6 +48,44 @@ int	court_open(struct court *c, const char *home, char *err, size_t errlen);
  * home has no registry file, -1 with err (unreadable or not signed). */
 int	court_registry(const struct court *c, struct registry *reg, char *err,
 	    size_t errlen);
+/*
+ * Backups that cannot fork the log (court_restore.c, docs/OPERATIONS.md).
+ * A restored or recovered node is marked behind its parent (meta
+ * COURT_CATCH_UP_KEY): court_append refuses until relay_catch_up has
+ * fetched and verified what the parent holds of its log, or an operator
+ * overrides.  COURT_LOCK_FILE is held (flock) by a running serve.
+ */
+#define COURT_CATCH_UP_KEY	"catch_up"
+#define COURT_LOCK_FILE		"serve.lock"
+
+/* An exclusive lock on HOME/serve.lock (fd kept open while held); without
+ * wait, -1 "in use" if another process holds it. */
+int	court_lock_home(const char *home, bool wait, int *fd, char *err,
+	    size_t errlen);
+/* A database copy is sound: intact (SQLite), holds origin's log, and that
+ * log's tree reproduces its latest checkpoint's root.  *size: its size. */
+int	court_check_copy(const char *file, const char *origin, uint64_t *size,
+	    char *err, size_t errlen);
+/* An online copy of the database to file (file.tmp, checked, renamed). */
+int	court_backup(struct court *c, const char *file, uint64_t *size,
+	    char *err, size_t errlen);
+/* Replaces HOME's database by a checked copy of file, marked behind; the
+ * home must not be served meanwhile.  Nothing changes on error. */
+int	court_restore(const char *home, const char *file, uint64_t *size,
+	    char *err, size_t errlen);
+/* A new, empty database for a home that lost its own (keys and
+ * configuration kept), marked behind. */
+int	court_recover_init(const char *home, char *err, size_t errlen);
+/* 1 (why filled) if marked behind, 0 not, -1 error. */
+int	court_catch_up_pending(struct court *c, char *why, size_t cap,
+	    char *err, size_t errlen);
+int	court_catch_up_clear(struct court *c, char *err, size_t errlen);
+/* Appends one entry of the court's own log as its parent holds it (next
+ * index, previous leaf, a body the fold accepts), in a transaction begun
+ * with c->catching_up set. */
+int	court_append_entry(struct court *c, const void *p, size_t n,
+	    char *err, size_t errlen);
+
 /* Closes; rolls back an open transaction.  A zeroed court is fine. */
 void	court_close(struct court *c);
 

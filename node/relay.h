@@ -51,4 +51,11 @@ void	relay_free(struct relay *r);
 int	relay_once(struct relay *r, struct relay_stats *st, char *err,
 	    size_t errlen);
 
+/* After a restore or recovery (court.h): fetches from the parent, verifies
+ * and appends what it holds of this court's log beyond this node's copy,
+ * stores its checkpoint and cosignatures, clears the mark.  *fetched: the
+ * entries appended.  0, or -1 with err and nothing changed. */
+int	relay_catch_up(struct relay *r, uint64_t *fetched, char *err,
+	    size_t errlen);
+
 #endif

@@ -287,6 +287,9 @@ struct pusher {
 	bool			 started;
 };
 
+static int	catch_up_open(struct court *, const struct registry *, bool *,
+		    uint64_t *, char *, size_t);
+
 static int
 is_stopping(void)
 {
@@ -340,6 +343,17 @@ push_session(struct pusher *p, unsigned gen)
 	log_info("pushing to %s every %lu ms", c.cfg.parent_url,
 	    c.cfg.push_interval_ms);
 	while (!atomic_load(&stopping) && atomic_load(&serve_generation) == gen) {
+		bool behind;
+		uint64_t got;
+
+		/* A restored node first learns what it lost (court.h). */
+		if (catch_up_open(&c, &reg, &behind, &got, err,
+		    sizeof(err)) == -1) {
+			log_warn("catch-up: %s (retrying)", err);
+			nap(push_backoff_ms(attempt++, c.cfg.backoff_base_ms,
+			    c.cfg.backoff_cap_ms));
+			continue;
+		}
 		int rc = relay_once(&r, &st, err, sizeof(err));
 
 		if (rc == -1 || st.refused) {
@@ -411,7 +425,7 @@ serve_run(const char *home, char *err, size_t errlen)
 	struct stat sb;
 	char addr[128], daddr[128];
 	uint16_t dport;
-	int listener = -1, dash = -1, ret = -1;
+	int listener = -1, dash = -1, ret = -1, lock = -1;
 	static const char *const reads[] = {
 		"/v1/logs", "/v1/checkpoint", "/v1/entries",
 		"/v1/proof/inclusion", "/v1/proof/consistency",
@@ -430,6 +444,9 @@ serve_run(const char *home, char *err, size_t errlen)
 	if (court_open(&s->srv, home, err, errlen) == -1)
 		goto out_free;
 	log_init(s->srv.cfg.path);
+	/* One serve per home, and no restore under it (court.h). */
+	if (court_lock_home(home, false, &lock, err, errlen) == -1)
+		goto out_court;
 	if (serve_check(home, &s->srv, &s->reg, err, errlen) == -1)
 		goto out_court;
 	if (hub_init(&s->hub, &s->srv, &s->reg, s->srv.cfg.max_batch, err,
@@ -541,6 +558,8 @@ out_reg:
 	registry_free(&s->reg);
 out_court:
 	court_close(&s->srv);
+	if (lock != -1)
+		close(lock);	/* the lock goes with it */
 out_free:
 	free(s);
 	return ret;
@@ -561,6 +580,13 @@ serve_push_once(const char *home, struct relay_stats *total, char *err,
 		return -1;
 	if (serve_check(home, &c, &reg, err, errlen) == -1)
 		goto out_court;
+	{
+		bool behind;
+		uint64_t got;
+
+		if (catch_up_open(&c, &reg, &behind, &got, err, errlen) == -1)
+			goto out_reg;
+	}
 	if (relay_init(&r, &c, &reg, NULL, err, errlen) == -1)
 		goto out_reg;
 	/* Until the parent holds everything (a pass that pushed nothing). */
@@ -584,6 +610,57 @@ out_relay:
 out_reg:
 	registry_free(&reg);
 out_court:
+	court_close(&c);
+	return ret;
+}
+
+/* With the court and registry open: the catch-up, if marked. */
+static int
+catch_up_open(struct court *c, const struct registry *reg, bool *pending,
+    uint64_t *fetched, char *err, size_t errlen)
+{
+	struct relay r;
+	char why[512];
+	int x, ret;
+
+	*fetched = 0;
+	if ((x = court_catch_up_pending(c, why, sizeof(why), err,
+	    errlen)) == -1)
+		return -1;
+	*pending = x == 1;
+	if (!*pending)
+		return 0;
+	if (relay_init(&r, c, reg, is_stopping, err, errlen) == -1) {
+		relay_free(&r);
+		return -1;
+	}
+	ret = relay_catch_up(&r, fetched, err, errlen);
+	relay_free(&r);
+	if (ret == 0)
+		log_info("caught up with the parent (%s): %llu entries fetched,"
+		    " recording allowed again", why,
+		    (unsigned long long)*fetched);
+	return ret;
+}
+
+int
+serve_catch_up(const char *home, bool *pending, uint64_t *fetched,
+    char *err, size_t errlen)
+{
+	struct court c;
+	struct registry reg;
+	int ret;
+
+	*pending = false;
+	*fetched = 0;
+	if (court_open(&c, home, err, errlen) == -1)
+		return -1;
+	if (serve_check(home, &c, &reg, err, errlen) == -1) {
+		court_close(&c);
+		return -1;
+	}
+	ret = catch_up_open(&c, &reg, pending, fetched, err, errlen);
+	registry_free(&reg);
 	court_close(&c);
 	return ret;
 }

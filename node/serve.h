@@ -21,5 +21,10 @@ int	serve_run(const char *home, char *err, size_t errlen);
  * something: total->refused, last_error).  -1 on a transport error. */
 int	serve_push_once(const char *home, struct relay_stats *total, char *err,
 	    size_t errlen);
+/* If this node was restored or recovered (court.h): catches up with the
+ * parent (relay_catch_up).  *pending: it was marked; *fetched: entries
+ * appended.  0, or -1 with err (still marked). */
+int	serve_catch_up(const char *home, bool *pending, uint64_t *fetched,
+	    char *err, size_t errlen);
 
 #endif

@@ -410,6 +410,15 @@ int	store_refusal_relayed(struct store *s, int64_t id, int state,
  * `folds`) when they are missing; store_open calls it. */
 int	store_sync_schema(struct store *s, char *err, size_t errlen);
 
+/* ---- backups (store_backup.c) ---- */
+
+/* A consistent copy of the database at path (created or overwritten; one
+ * file, synced), taken online. */
+int	store_backup(struct store *s, const char *path, char *err,
+	    size_t errlen);
+/* SQLite's integrity check: 0, or -1 with its first complaint. */
+int	store_integrity(struct store *s, char *err, size_t errlen);
+
 /* ---- staff accounts, API tokens, the access log (store_staff.c;
  * docs/ACCESS.md).  Local to the node, never pushed. ---- */
 
