@@ -156,13 +156,44 @@ bench-full: $(BUILD)/courtsync $(BENCH_BIN)
 demo: $(BUILD)/courtsync
 	sh tests/demo/city.sh $(abspath $(BUILD)/courtsync)
 
+# What a Debian server gets (docs/OPERATIONS.md): the binary, the CA tool,
+# the man pages, the systemd unit (ExecStart in $(BINDIR)), its sysusers
+# and tmpfiles entries, a logrotate example and the docs.
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/courtsync
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCS     := README.md docs/ARCHITECTURE.md docs/FORMAT.md docs/PROTOCOL.md \
+            docs/VIEWS.md docs/ACCESS.md docs/OPERATIONS.md docs/SCALE.md \
+            docs/DEMO.md docs/service/courtsync.logrotate
+
 install: $(BUILD)/courtsync
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 0755 $(BUILD)/courtsync $(DESTDIR)$(PREFIX)/bin/courtsync
-	install -m 0644 docs/courtsync.1 $(DESTDIR)$(PREFIX)/share/man/man1/courtsync.1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR)
+	install -m 0755 $(BUILD)/courtsync $(DESTDIR)$(BINDIR)/courtsync
+	install -m 0755 certs/courtsync-certs $(DESTDIR)$(BINDIR)/courtsync-certs
+	install -m 0644 docs/courtsync.1 docs/courtsync-certs.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 docs/courtsync.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|@BINDIR@|$(BINDIR)|g' docs/service/courtsync.service \
+		>$(DESTDIR)$(UNITDIR)/courtsync.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/courtsync.service
+	install -m 0644 docs/service/courtsync.sysusers $(DESTDIR)$(SYSUSERSDIR)/courtsync.conf
+	install -m 0644 docs/service/courtsync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/courtsync.conf
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/courtsync $(DESTDIR)$(PREFIX)/share/man/man1/courtsync.1
+	rm -f $(DESTDIR)$(BINDIR)/courtsync $(DESTDIR)$(BINDIR)/courtsync-certs \
+		$(DESTDIR)$(MANDIR)/man1/courtsync.1 \
+		$(DESTDIR)$(MANDIR)/man1/courtsync-certs.1 \
+		$(DESTDIR)$(MANDIR)/man5/courtsync.conf.5 \
+		$(DESTDIR)$(UNITDIR)/courtsync.service \
+		$(DESTDIR)$(SYSUSERSDIR)/courtsync.conf \
+		$(DESTDIR)$(TMPFILESDIR)/courtsync.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build

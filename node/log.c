@@ -1,7 +1,16 @@
-/* log.c — the daemon's log lines (log.h). */
+/*
+ * log.c — the daemon's log lines (log.h), on standard error.  Under
+ * systemd (stderr is the journal's stream: $JOURNAL_STREAM names its
+ * device and inode) each line starts with its sd-daemon priority, <6> for
+ * info and <4> for warnings, and carries no time stamp of its own (the
+ * journal keeps one); elsewhere a line starts with its UTC time.
+ */
+#include <sys/stat.h>
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -9,11 +18,27 @@
 
 static char court[128] = "-";
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int journal = -1;	/* -1: not looked at yet */
+
+/* Whether stderr is the journal's stream (systemd.exec(5)). */
+static int
+to_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(STDERR_FILENO, &st) == 0 &&
+	    (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *c)
 {
 	snprintf(court, sizeof(court), "%s", c);
+	journal = to_journal();
 }
 
 static void	vlog(const char *, const char *, va_list)
@@ -29,8 +54,14 @@ vlog(const char *level, const char *fmt, va_list ap)
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	pthread_mutex_lock(&lock);
-	fprintf(stderr, "%s courtsync[%ld] %s %s: ", when, (long)getpid(), court,
-	    level);
+	if (journal == -1)
+		journal = to_journal();
+	if (journal)
+		fprintf(stderr, "<%d>%s %s: ", level[0] == 'w' ? 4 : 6, court,
+		    level);
+	else
+		fprintf(stderr, "%s courtsync[%ld] %s %s: ", when,
+		    (long)getpid(), court, level);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	fflush(stderr);
