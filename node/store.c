@@ -195,6 +195,26 @@ store_col_text(sqlite3_stmt *st, int i, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* PRAGMA user_version: the schema version, 0 if never set. */
+static int
+user_version(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(DB(s), "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK) {
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		ERR("database: %s", sqlite3_errmsg(DB(s)));
+	sqlite3_finalize(st);
+	return v;
+}
+
 int
 store_open(struct store *s, const char *path, bool create, enum store_sync sync,
     char *err, size_t errlen)
@@ -202,7 +222,7 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 	sqlite3 *db = NULL;
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
 	char ver[32];
-	int r;
+	int r, uv = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
@@ -241,6 +261,8 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 		    store_exec_sql(s, "INSERT INTO meta VALUES ('schema', '7'),"
 		    " ('vw_valid', '1')",
 		    err, errlen) == -1 ||
+		    store_exec_sql(s, "PRAGMA user_version = 7", err,
+		    errlen) == -1 ||
 		    store_sync_schema(s, err, errlen) == -1 ||
 		    store_exec_sql(s, "COMMIT", err, errlen) == -1) {
 			store_exec_sql(s, "ROLLBACK", NULL, 0);
@@ -248,9 +270,24 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 		}
 		return 0;
 	}
-	r = store_meta_get(s, "schema", ver, sizeof(ver), err, errlen);
-	if (r == -1)
+	/* The version: PRAGMA user_version; databases made before it was
+	 * set (0) say it in meta.schema. */
+	if ((r = user_version(s, err, errlen)) == -1)
 		goto fail;
+	uv = r;
+	if (r > STORE_SCHEMA_VERSION) {
+		ERR("%s is a database of schema version %d, newer than this "
+		    "courtsync's (%d): install the courtsync that made it", path,
+		    r, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (r > 0) {
+		snprintf(ver, sizeof(ver), "%d", r);
+		r = 1;
+	} else if ((r = store_meta_get(s, "schema", ver, sizeof(ver), err,
+	    errlen)) == -1) {
+		goto fail;
+	}
 	/* Versions 1 to 6 had none or part of the view state: add it
 	 * (store_views.c), once. */
 	if (r == 1 && atoi(ver) >= 1 && atoi(ver) < STORE_SCHEMA_VERSION) {
@@ -263,7 +300,9 @@ store_open(struct store *s, const char *path, bool create, enum store_sync sync,
 		    STORE_SCHEMA_VERSION);
 		goto fail;
 	}
-	if (store_sync_schema(s, err, errlen) == -1)
+	if (store_sync_schema(s, err, errlen) == -1 ||
+	    (uv == 0 && store_exec_sql(s, "PRAGMA user_version = 7", err,
+	    errlen) == -1))
 		goto fail;
 	return 0;
 fail:

@@ -315,6 +315,7 @@ store_views_migrate(struct store *s, int from, char *err, size_t errlen)
 	    " DROP INDEX vw_order;" VW_ORDER, err, errlen) == -1) ||
 	    store_exec_sql(s, from < 3 ? "INSERT OR REPLACE INTO meta VALUES"
 	    " ('vw_valid', '0')" : "SELECT 1", err, errlen) == -1 ||
+	    store_exec_sql(s, "PRAGMA user_version = 7", err, errlen) == -1 ||
 	    store_exec_sql(s, "UPDATE meta SET value = '7' WHERE key = 'schema'", err,
 	    errlen) == -1 ||
 	    store_exec_sql(s, "COMMIT", err, errlen) == -1) {

@@ -322,14 +322,39 @@ def test_a_version_1_database_is_migrated(tmp_path):
     con.execute("DELETE FROM meta WHERE key = 'vw_valid'")
     con.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
     con.commit()
+    con.execute("PRAGMA user_version = 0")    # as version 1 made them
     con.close()
     after = node.ok("report", "--json").out          # migrates, then reads
     assert after == before
-    (schema,), = sqlite3.connect(db).execute(
+    con = sqlite3.connect(db)
+    (schema,), = con.execute(
         "SELECT value FROM meta WHERE key = 'schema'").fetchall()
-    assert int(schema) > 1
+    assert int(schema) == 7
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 7
+    con.close()
     same_as_oracle(node)
     node.rebuild_check()
+
+
+def test_schema_versions_in_user_version(tmp_path):
+    """A new database says its version in PRAGMA user_version; one from a
+    newer courtsync is refused by name and left as it was."""
+    import sqlite3
+    node = Node(tmp_path / "wudu")
+    node.init()
+    db = node.home / "courtsync.db"
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 7
+    con.execute("PRAGMA user_version = 8")
+    con.commit()
+    con.close()
+    r = node.fails("cases", code=3)
+    assert "schema version 8, newer than this courtsync's (7)" in r.err
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 8
+    con.execute("PRAGMA user_version = 7")
+    con.commit()
+    con.close()
 
 
 COUNTERS = ("vc_filed", "vc_closed", "vc_open", "vc_numbers")
