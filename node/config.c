@@ -154,6 +154,15 @@ config_set(struct config *c, const char *key, const char *value, char *err,
 			ERR("fold: \"%s\" is not on or off", value);
 			return -1;
 		}
+	} else if (strcmp(key, "syslog") == 0) {
+		if (strcmp(value, "on") == 0)
+			c->syslog = true;
+		else if (strcmp(value, "off") == 0)
+			c->syslog = false;
+		else {
+			ERR("syslog: \"%s\" is not on or off", value);
+			return -1;
+		}
 	} else if (strncmp(key, "rule.", 5) == 0) {
 		const char *dot = strrchr(key + 5, '.');
 		struct config_rule *r;
@@ -365,6 +374,8 @@ config_write(const struct config *c, const char *file, char *err, size_t errlen)
 		rc |= buf_printf(&b, "dashboard = %s\n", c->dashboard);
 	if (c->fold_off)
 		rc |= buf_printf(&b, "fold = off\n");
+	if (c->syslog)
+		rc |= buf_printf(&b, "syslog = on\n");
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		rc |= buf_printf(&b, "%s = %s\n", files[i].key,
 		    (const char *)c + files[i].off);

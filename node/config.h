@@ -46,6 +46,7 @@ struct config {
 	char	crl[CONFIG_PATH_MAX];	/* "" = no CRL */
 	char	registry[CONFIG_PATH_MAX];
 	char	registry_sig[CONFIG_PATH_MAX];
+	bool	syslog;		/* serve's lines also to syslog(3), LOG_DAEMON */
 	bool	fold_off;		/* serve does not fold what it receives:
 					 * commands that read the views do */
 	char	witnesses[256];		/* witness policy of the dashboard's

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 static char court[128] = "-";
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static int journal = -1;	/* -1: not looked at yet */
+static int use_syslog;
 
 /* Whether stderr is the journal's stream (systemd.exec(5)). */
 static int
@@ -32,6 +34,13 @@ to_journal(void)
 	    fstat(STDERR_FILENO, &st) == 0 &&
 	    (unsigned long long)st.st_dev == dev &&
 	    (unsigned long long)st.st_ino == ino;
+}
+
+void
+log_syslog(void)
+{
+	openlog("courtsync", LOG_PID, LOG_DAEMON);
+	use_syslog = 1;
 }
 
 void
@@ -62,6 +71,16 @@ vlog(const char *level, const char *fmt, va_list ap)
 	else
 		fprintf(stderr, "%s courtsync[%ld] %s %s: ", when,
 		    (long)getpid(), court, level);
+	if (use_syslog) {
+		va_list copy;
+		char line[2048];
+
+		va_copy(copy, ap);
+		vsnprintf(line, sizeof(line), fmt, copy);
+		va_end(copy);
+		syslog(level[0] == 'w' ? LOG_WARNING : LOG_INFO, "%s %s: %s",
+		    court, level, line);
+	}
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	fflush(stderr);

@@ -9,6 +9,9 @@
 
 /* Sets the court path shown on every line. */
 void	log_init(const char *court);
+/* Also sends every line to syslog(3) (facility LOG_DAEMON, ident
+ * "courtsync", with the pid), at LOG_INFO or LOG_WARNING. */
+void	log_syslog(void);
 void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

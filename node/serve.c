@@ -444,6 +444,8 @@ serve_run(const char *home, char *err, size_t errlen)
 	if (court_open(&s->srv, home, err, errlen) == -1)
 		goto out_free;
 	log_init(s->srv.cfg.path);
+	if (s->srv.cfg.syslog)
+		log_syslog();
 	/* One serve per home, and no restore under it (court.h). */
 	if (court_lock_home(home, false, &lock, err, errlen) == -1)
 		goto out_court;

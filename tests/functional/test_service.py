@@ -118,3 +118,17 @@ def test_journal_priorities_and_one_serve_per_home(hub, tmp_path):
         p.wait(timeout=30)
         f.close()
     assert p.returncode == 0
+
+
+def test_syslog_key(hub):
+    ln = hub["cn/gs/ln"]
+    conf = ln.home / "courtsync.conf"
+    good = conf.read_text()
+    try:
+        ln.conf(syslog="on")
+        ln.ok("serve", "--check", msg="configuration OK")
+        ln.conf(syslog="maybe")
+        ln.fails("serve", "--check", code=3,
+                 msg='syslog: "maybe" is not on or off')
+    finally:
+        conf.write_text(good)
